@@ -1,0 +1,8 @@
+"""Local development: ``make run``. Debug on, a fixed dev secret, console email."""
+
+from advocacy.settings.base import *  # noqa: F403
+from advocacy.settings.environment import env
+
+DEBUG = env.bool("DEBUG", default=True)
+# Only ever used on a developer's machine; production.py refuses to start without its own.
+SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-production")

@@ -1,0 +1,75 @@
+"""Enterprise single sign-on providers for django-allauth, read from the environment.
+
+One OpenID Connect provider (Entra ID, Okta, Google Workspace, Keycloak...) and/or
+one SAML identity provider. Both are off unless their variables are set; a half
+configured provider is an error naming the missing variable, not a silent no-op.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+
+
+def _require(env: Any, prefix: str, names: list[str]) -> dict[str, str]:
+    values = {name: env.str(f"{prefix}_{name}", default="").strip() for name in names}
+    missing = [f"{prefix}_{name}" for name, value in values.items() if not value]
+    if missing:
+        raise ImproperlyConfigured(f"{missing[0]} is not set, but {prefix} sign-on is partly configured.")
+    return values
+
+
+def oidc_provider(env: Any) -> dict[str, Any] | None:
+    if not env.str("OIDC_SERVER_URL", default=""):
+        return None
+    values = _require(env, "OIDC", ["SERVER_URL", "CLIENT_ID", "CLIENT_SECRET"])
+    return {
+        "APPS": [
+            {
+                "provider_id": env.str("OIDC_PROVIDER_ID", default="sso"),
+                "name": env.str("OIDC_PROVIDER_NAME", default="Company single sign-on"),
+                "client_id": values["CLIENT_ID"],
+                "secret": values["CLIENT_SECRET"],
+                "settings": {"server_url": values["SERVER_URL"], "fetch_userinfo": True},
+            }
+        ],
+        "OAUTH_PKCE_ENABLED": True,
+    }
+
+
+def saml_provider(env: Any) -> dict[str, Any] | None:
+    if not env.str("SAML_IDP_ENTITY_ID", default=""):
+        return None
+    values = _require(env, "SAML_IDP", ["ENTITY_ID", "SSO_URL", "X509CERT"])
+    return {
+        "APPS": [
+            {
+                "provider_id": env.str("SAML_IDP_ENTITY_ID"),
+                "name": env.str("SAML_PROVIDER_NAME", default="Company SAML"),
+                "client_id": env.str("SAML_ORGANIZATION_SLUG", default="company"),
+                "settings": {
+                    "attribute_mapping": {
+                        "uid": "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier",
+                        "email": "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress",
+                        "first_name": "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname",
+                        "last_name": "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname",
+                    },
+                    "idp": {
+                        "entity_id": values["ENTITY_ID"],
+                        "sso_url": values["SSO_URL"],
+                        "x509cert": values["X509CERT"],
+                    },
+                },
+            }
+        ]
+    }
+
+
+def sso_providers(env: Any) -> dict[str, Any]:
+    providers: dict[str, Any] = {}
+    if (oidc := oidc_provider(env)) is not None:
+        providers["openid_connect"] = oidc
+    if (saml := saml_provider(env)) is not None:
+        providers["saml"] = saml
+    return providers

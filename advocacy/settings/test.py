@@ -1,0 +1,28 @@
+"""The test suite. Uses DATABASE_URL / CELERY_BROKER_URL when set (the CI run on
+PostgreSQL + Redis), otherwise a SQLite file and the filesystem broker under var/test/."""
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("CANDOR_VAR_DIR", str(Path(__file__).resolve().parents[2] / "var" / "test"))
+
+from advocacy.settings.base import *  # noqa: F403
+from advocacy.settings.base import DATABASES, VAR_DIR
+
+DEBUG = False
+SECRET_KEY = "test-only-key-not-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# A worker process started by a test must open the same database file as the test,
+# so the SQLite test database is a file, never in-memory.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+# Unit tests run tasks in-process; tests marked `worker` switch this off and use a
+# real worker process on the real broker.
+CELERY_TASK_ALWAYS_EAGER = True
+ACCOUNT_RATE_LIMITS = False
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}  # noqa: F405

@@ -1,0 +1,59 @@
+"""Shared people for every test: the same owner / other member / outsider style cast,
+one per role, as healthchecks does. Tests go through public interfaces."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.models import Role, User
+from tests.factories import UserFactory
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "var" / "test-artifacts"
+
+
+@pytest.fixture
+def employee(db) -> User:
+    return UserFactory(email="emma@example.com", display_name="Emma Employee", role=Role.EMPLOYEE)
+
+
+@pytest.fixture
+def other_employee(db) -> User:
+    return UserFactory(email="otto@example.com", display_name="Otto Other", role=Role.EMPLOYEE)
+
+
+@pytest.fixture
+def author(db) -> User:
+    return UserFactory(email="arno@example.com", display_name="Arno Author", role=Role.COMMS_AUTHOR)
+
+
+@pytest.fixture
+def reviewer(db) -> User:
+    return UserFactory(email="rita@example.com", display_name="Rita Reviewer", role=Role.COMMS_REVIEWER)
+
+
+@pytest.fixture
+def admin_user(db) -> User:
+    return UserFactory(email="ada@example.com", display_name="Ada Admin", role=Role.ADMIN, is_staff=True)
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def api_as(api: APIClient):
+    def login(user: User) -> APIClient:
+        api.force_authenticate(user)
+        return api
+
+    return login
+
+
+@pytest.fixture
+def artifacts_dir() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS

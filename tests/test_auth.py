@@ -1,0 +1,93 @@
+"""Login with django-allauth: email + password, verification, reset, rate limiting."""
+
+import re
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core import mail
+
+from accounts.models import User
+from tests.factories import PASSWORD, UserFactory
+
+
+@pytest.mark.django_db
+def test_it_logs_in_with_email_and_password(client, employee):
+    response = client.post("/accounts/login/", {"login": employee.email, "password": PASSWORD})
+
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_it_rejects_a_wrong_password_with_a_message(client, employee):
+    response = client.post("/accounts/login/", {"login": employee.email, "password": "nope"})
+
+    assert response.status_code == 200
+    assert "not correct" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_it_requires_a_verified_email_before_login(client):
+    user = UserFactory(email="new@example.com")
+    EmailAddress.objects.filter(user=user).update(verified=False)
+
+    response = client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+
+    assert response.status_code == 302
+    assert response["Location"].endswith("/accounts/confirm-email/")
+    assert len(mail.outbox) == 1
+    assert client.get("/").status_code == 302  # still not signed in
+
+
+@pytest.mark.django_db
+def test_it_resets_a_password_by_email(client, employee):
+    client.post("/accounts/password/reset/", {"email": employee.email})
+
+    assert len(mail.outbox) == 1
+    link = re.search(r"http://testserver(/accounts/password/reset/key/\S+/)", mail.outbox[0].body).group(1)
+    form_url = client.get(link)["Location"]
+    response = client.post(
+        form_url, {"password1": "a-new-long-password-42", "password2": "a-new-long-password-42"}
+    )
+
+    assert response.status_code == 302
+    employee.refresh_from_db()
+    assert employee.check_password("a-new-long-password-42")
+
+
+@pytest.mark.django_db
+def test_it_throttles_repeated_failed_logins(client, employee, settings):
+    settings.ACCOUNT_RATE_LIMITS = {"login_failed": "3/m/ip"}
+    for _ in range(3):
+        client.post("/accounts/login/", {"login": employee.email, "password": "wrong"})
+
+    response = client.post("/accounts/login/", {"login": employee.email, "password": PASSWORD})
+
+    # Even the right password is refused until the window passes.
+    assert "Too many failed login attempts" in response.content.decode()
+    assert client.get("/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_self_signup_is_closed_by_default(client):
+    response = client.post(
+        "/accounts/signup/",
+        {"email": "x@example.com", "password1": "long-enough-pass-1", "password2": "long-enough-pass-1"},
+    )
+
+    assert "closed" in response.content.decode().lower()
+    assert not User.objects.filter(email="x@example.com").exists()
+
+
+@pytest.mark.django_db
+def test_open_signup_is_limited_to_work_domains(client, settings):
+    settings.CANDOR_SIGNUP_OPEN = True
+    settings.CANDOR_SIGNUP_DOMAINS = ["acme.example"]
+    data = {"password1": "long-enough-pass-1", "password2": "long-enough-pass-1"}
+
+    refused = client.post("/accounts/signup/", {**data, "email": "me@gmail.example"})
+    accepted = client.post("/accounts/signup/", {**data, "email": "me@acme.example"})
+
+    assert "Use your work email address" in refused.content.decode()
+    assert accepted.status_code == 302
+    assert User.objects.filter(email="me@acme.example").exists()

@@ -1,0 +1,82 @@
+"""Start-up configuration: misconfiguration stops with one clear line naming the
+variable; production settings refuse to run without secrets and pass check --deploy."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "advocacy.settings.production",
+    "SECRET_KEY": "k" * 20 + "-production-secret-that-is-long-enough-1234567890",
+    "ALLOWED_HOSTS": "candor.example.com",
+}
+
+
+def manage(*args: str, env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    clean = {
+        k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "DEBUG"}
+    }
+    clean["CANDOR_VAR_DIR"] = str(tmp_path)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"DATABASE_URL": "mysql2://db.example/candor"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "postgres://db.example:5432"}, "DATABASE_URL"),
+        ({"DEBUG": "maybe"}, "DEBUG"),
+        ({"CANDOR_SIGNUP_OPEN": "ja"}, "CANDOR_SIGNUP_OPEN"),
+        ({"CANDOR_MIN_GROUP_SIZE": "zero"}, "CANDOR_MIN_GROUP_SIZE"),
+        ({"OIDC_SERVER_URL": "https://login.example.com"}, "OIDC_CLIENT_ID"),
+        ({**PRODUCTION_ENV, "SECRET_KEY": ""}, "SECRET_KEY"),
+    ],
+)
+def test_it_stops_with_one_line_naming_the_variable(env, variable, tmp_path):
+    if env.get("SECRET_KEY") == "":
+        env = {k: v for k, v in env.items() if k != "SECRET_KEY"}
+    result = manage("check", env=env, tmp_path=tmp_path)
+
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Candor configuration error:")
+    assert variable in lines[0]
+
+
+def test_it_reads_secrets_from_name_file(tmp_path):
+    secret_file = tmp_path / "secret"
+    secret_file.write_text(PRODUCTION_ENV["SECRET_KEY"])
+    env = {**PRODUCTION_ENV, "SECRET_KEY_FILE": str(secret_file)}
+    del env["SECRET_KEY"]
+
+    result = manage("check", env=env, tmp_path=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_it_refuses_the_dev_secret_in_production(tmp_path):
+    env = {**PRODUCTION_ENV, "SECRET_KEY": "dev-only-insecure-key-do-not-use-in-production-xxxxxxxx"}
+    result = manage("check", env=env, tmp_path=tmp_path)
+    assert result.returncode == 2
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_settings_pass_check_deploy(tmp_path):
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV, tmp_path=tmp_path)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
