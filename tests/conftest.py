@@ -57,3 +57,28 @@ def api_as(api: APIClient):
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(autouse=True)
+def _lift_audit_triggers_for_flush(request):
+    """The audit table refuses DELETE (by trigger). Transactional tests on SQLite are
+    cleaned up with DELETE, so the triggers are lifted just for that clean-up and put
+    back. (PostgreSQL cleans up with TRUNCATE, which row triggers do not see.)"""
+    transactional = "transactional_db" in request.fixturenames or "live_server" in request.fixturenames
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        transactional = True
+    if not transactional:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    yield
+    from django.db import connection
+
+    from advocacy.audit import triggers
+
+    if connection.vendor == "sqlite":
+        triggers.remove_on(connection)
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM audit_auditevent")
+        triggers.install_on(connection)

@@ -15,6 +15,7 @@ PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "advocacy.settings.production",
     "SECRET_KEY": "k" * 20 + "-production-secret-that-is-long-enough-1234567890",
     "ALLOWED_HOSTS": "candor.example.com",
+    "CANDOR_CREDENTIALS_KEYS": "nW1bVjvCmI0Lw8vFQfYx3g8cRzj0N4cXhN9m2YJ6oTQ=",
 }
 
 
@@ -43,6 +44,7 @@ def manage(*args: str, env: dict[str, str], tmp_path: Path) -> subprocess.Comple
         ({"CANDOR_MIN_GROUP_SIZE": "zero"}, "CANDOR_MIN_GROUP_SIZE"),
         ({"OIDC_SERVER_URL": "https://login.example.com"}, "OIDC_CLIENT_ID"),
         ({**PRODUCTION_ENV, "SECRET_KEY": ""}, "SECRET_KEY"),
+        ({**PRODUCTION_ENV, "CANDOR_CREDENTIALS_KEYS": ""}, "CANDOR_CREDENTIALS_KEYS"),
     ],
 )
 def test_it_stops_with_one_line_naming_the_variable(env, variable, tmp_path):

@@ -21,6 +21,10 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 CANDOR_ORGANISATION_NAME = env.str("CANDOR_ORGANISATION_NAME", default="Acme Robotics")
 # Participation figures are shown only for groups at least this large (no singling out).
 CANDOR_MIN_GROUP_SIZE = env.positive_int("CANDOR_MIN_GROUP_SIZE", default=5)
+# Fernet keys for stored social-network credentials, newest first (see docs/operations.md).
+CANDOR_CREDENTIALS_KEYS = [k.strip() for k in env.list("CANDOR_CREDENTIALS_KEYS", default=[]) if k.strip()]
+# A share found this long past its time is marked missed instead of posted late.
+CANDOR_MAX_LATENESS_MINUTES = env.positive_int("CANDOR_MAX_LATENESS_MINUTES", default=60)
 CANDOR_SITE_URL = env.str("CANDOR_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
@@ -45,6 +49,12 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "accounts",
     "advocacy.core",
+    "advocacy.audit",
+    "advocacy.program",
+    "advocacy.drafts",
+    "advocacy.ledger",
+    "advocacy.sharing",
+    "advocacy.notifications",
 ]
 
 MIDDLEWARE = [
@@ -59,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "advocacy.audit.context.AuditContextMiddleware",
 ]
 
 ROOT_URLCONF = "advocacy.urls"
@@ -224,6 +235,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "core.heartbeat", "schedule": 30.0, "options": {"expires": 25}},
+    "dispatch-due-shares": {"task": "sharing.dispatch_due_shares", "schedule": 10.0, "options": {"expires": 9}},
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 

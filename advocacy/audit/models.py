@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from advocacy.audit.actions import AuditAction, Via
+
+GENESIS_HASH = "0" * 64
+
+
+class AuditEvent(models.Model):
+    """One recorded state change. Append-only (database triggers refuse UPDATE and
+    DELETE) and hash-chained: ``hash`` = SHA-256 of ``prev_hash`` + the canonical
+    JSON of the event (see ``advocacy.audit.chain``). Rows are written only by
+    ``advocacy.audit.services.audit_record``.
+
+    Personal data stays out of the chained envelope: the actor is an id, and old/new
+    values are chained through ``payload_digest``, so a GDPR erasure can replace a
+    payload while the chain still verifies.
+    """
+
+    sequence = models.BigIntegerField(unique=True)
+    created_at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(max_length=40, choices=AuditAction.choices, db_index=True)
+    target_type = models.CharField(max_length=60, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The person the change is about (e.g. whose share or account), for filtering.",
+    )
+    payload = models.JSONField(default=dict, blank=True)  # {"old": {...}, "new": {...}}
+    payload_digest = models.CharField(max_length=64)
+    via = models.CharField(max_length=10, choices=Via.choices)
+    request_id = models.CharField(max_length=64, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["sequence"]
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.action}"
+
+
+class AuditChainHead(models.Model):
+    """The single row holding the latest sequence and hash. Appending locks it, so
+    events get gap-free sequence numbers in commit order."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    sequence = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="audit_chain_head_singleton")]
+
+    def __str__(self) -> str:
+        return f"head #{self.sequence}"

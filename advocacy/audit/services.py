@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from advocacy.audit import chain
+from advocacy.audit.actions import AuditAction
+from advocacy.audit.context import current
+from advocacy.audit.models import AuditChainHead, AuditEvent
+
+
+def _target_parts(target: models.Model | None) -> tuple[str, str]:
+    if target is None:
+        return "", ""
+    return target._meta.label_lower, str(target.pk)
+
+
+def audit_record(
+    *,
+    actor: User | None,
+    action: AuditAction,
+    target: models.Model | None = None,
+    subject: User | None = None,
+    old: dict[str, Any] | None = None,
+    new: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event to the chain.
+
+    The caller must already be inside ``transaction.atomic``: the event is part of the
+    state change it describes and commits or rolls back with it.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit_record must run inside the transaction of the change it records")
+    context = current()
+    head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+    target_type, target_id = _target_parts(target)
+    # Stored exactly as hashed: a JSON round trip turns dates and decimals into strings.
+    payload = json.loads(chain.canonical_json({"old": old or {}, "new": new or {}}))
+    event = AuditEvent(
+        sequence=head.sequence + 1,
+        created_at=timezone.now(),
+        actor=actor,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        subject=subject,
+        payload=payload,
+        payload_digest=chain.payload_digest(payload),
+        via=context.via,
+        request_id=context.request_id,
+        task_id=context.task_id,
+        prev_hash=head.hash,
+    )
+    event.hash = chain.link_hash(head.hash, chain.envelope_of(event))
+    event.save(force_insert=True)
+    head.sequence, head.hash = event.sequence, event.hash
+    head.save(update_fields=["sequence", "hash"])
+    return event
+
+
+@transaction.atomic
+def audit_record_standalone(**kwargs: Any) -> AuditEvent:
+    """For events with no other state change (a login, an export)."""
+    return audit_record(**kwargs)

@@ -1,0 +1,50 @@
+"""Uploaded images are checked, re-encoded and stripped of metadata (EXIF can carry
+a phone's GPS position) before anything stores them."""
+
+from __future__ import annotations
+
+import io
+
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
+from PIL import Image, UnidentifiedImageError
+
+from advocacy.core.errors import ValidationFailed
+
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+MAX_PIXELS = 40_000_000
+ALLOWED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
+
+
+def _refuse(message: str) -> ValidationFailed:
+    return ValidationFailed(message, fields={"image": [message]})
+
+
+def image_clean(*, upload: UploadedFile) -> SimpleUploadedFile:
+    if upload.size and upload.size > MAX_IMAGE_BYTES:
+        raise _refuse(f"The image is {upload.size // 1024} KB; the limit is {MAX_IMAGE_BYTES // 1024 // 1024} MB.")
+    data = upload.read(MAX_IMAGE_BYTES + 1)
+    if len(data) > MAX_IMAGE_BYTES:
+        raise _refuse(f"The image is larger than {MAX_IMAGE_BYTES // 1024 // 1024} MB.")
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            probe.verify()
+        image = Image.open(io.BytesIO(data))
+        if image.width * image.height > MAX_PIXELS:
+            raise _refuse("The image has too many pixels (at most 40 megapixels).")
+        fmt = image.format or ""
+        if fmt not in ALLOWED_FORMATS:
+            raise _refuse(f"Images must be JPEG, PNG, WebP or GIF; this is {fmt or 'not an image'}.")
+        image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
+        raise _refuse("This file is not an image Candor can read (JPEG, PNG, WebP or GIF).") from None
+    out = io.BytesIO()
+    if fmt == "JPEG":
+        image.convert("RGB").save(out, "JPEG", quality=88, optimize=True)
+    else:
+        # Re-encoding drops EXIF/XMP and any trailing payload; keep transparency.
+        target = "PNG" if fmt in {"PNG", "GIF"} else "WEBP"
+        fmt = target
+        image.save(out, target)
+    extension = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}[fmt]
+    stem = (upload.name or "image").rsplit(".", 1)[0][:60] or "image"
+    return SimpleUploadedFile(f"{stem}.{extension}", out.getvalue(), content_type=ALLOWED_FORMATS[fmt])

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.permissions import Capability, user_can
+from advocacy.drafts.models import Draft, DraftVersion, ReviewDecision
+
+
+def _comms(user: User) -> None:
+    if not (user_can(user, Capability.WRITE_DRAFTS) or user_can(user, Capability.REVIEW_DRAFTS)):
+        raise PermissionDenied
+
+
+def drafts_for_comms(*, user: User, state: str | None = None) -> QuerySet[Draft]:
+    _comms(user)
+    drafts = Draft.objects.select_related("working_version__created_by", "created_by", "campaign")
+    return drafts.filter(state=state) if state else drafts
+
+
+def review_queue(*, user: User) -> QuerySet[Draft]:
+    if not user_can(user, Capability.REVIEW_DRAFTS):
+        raise PermissionDenied
+    return (
+        Draft.objects.filter(state=Draft.State.IN_REVIEW)
+        .select_related("working_version__created_by", "created_by", "campaign")
+        .order_by("updated_at")
+    )
+
+
+def draft_get_for_comms(*, user: User, draft_id: int) -> Draft:
+    _comms(user)
+    draft = (
+        Draft.objects.select_related("working_version__created_by", "published_version", "created_by", "campaign")
+        .filter(pk=draft_id)
+        .first()
+    )
+    if draft is None:
+        raise Http404("No such draft.")
+    return draft
+
+
+def draft_history(*, draft: Draft) -> tuple[list[DraftVersion], list[ReviewDecision]]:
+    versions = list(draft.versions.select_related("created_by", "approved_by").order_by("-number"))
+    decisions = list(
+        ReviewDecision.objects.filter(version__draft=draft).select_related("reviewer", "version").order_by("-created_at")
+    )
+    return versions, decisions
+
+
+def feed_for_employee(*, user: User) -> QuerySet[Draft]:
+    """Published drafts an employee may share now (not retired, not expired)."""
+    if not user_can(user, Capability.PARTICIPATE):
+        raise PermissionDenied
+    now = timezone.now()
+    return (
+        Draft.objects.filter(published_version__isnull=False)
+        .exclude(state=Draft.State.RETIRED)
+        .filter(Q(published_version__expires_at__isnull=True) | Q(published_version__expires_at__gt=now))
+        .select_related("published_version", "campaign")
+        .order_by("-published_at")
+    )
+
+
+def published_draft_get(*, user: User, draft_id: int) -> Draft:
+    draft = feed_for_employee(user=user).filter(pk=draft_id).first()
+    if draft is None:
+        raise Http404("This post is not available to share.")
+    return draft
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    kind: str  # "same", "added", "removed"
+    text: str
+
+
+def version_diff(*, old: DraftVersion, new: DraftVersion) -> dict[str, object]:
+    """Line diff of the body plus a list of other fields that changed."""
+    lines = []
+    for line in difflib.ndiff(old.body.splitlines(), new.body.splitlines()):
+        tag, text = line[:2], line[2:]
+        if tag == "? ":
+            continue
+        lines.append(DiffLine({"  ": "same", "+ ": "added", "- ": "removed"}[tag], text))
+    changed = [
+        (name, getattr(old, name), getattr(new, name))
+        for name in ("link", "language", "networks", "variants", "expires_at", "image_alt")
+        if getattr(old, name) != getattr(new, name)
+    ]
+    if old.image.name != new.image.name:
+        changed.append(("image", old.image.name or "—", new.image.name or "—"))
+    return {"old": old, "new": new, "lines": lines, "changed": changed}

@@ -1,0 +1,295 @@
+"""The comms workflow: draft → in review → changes requested → approved → published
+→ retired. Every edit makes a new immutable version; the approver must not be the
+person who wrote the version they approve (four eyes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.permissions import Capability, user_can
+from advocacy.audit.actions import AuditAction
+from advocacy.audit.services import audit_record, audit_record_standalone
+from advocacy.compose import tone_flags
+from advocacy.core.errors import Conflict, NotAllowed, ValidationFailed
+from advocacy.drafts.content import check_post, final_text
+from advocacy.drafts.images import image_clean
+from advocacy.drafts.models import NETWORK_CHOICES, Campaign, Draft, DraftVersion, ReviewDecision
+from advocacy.program.selectors import blocked_terms, disclosure_for
+
+NETWORKS = tuple(key for key, _ in NETWORK_CHOICES)
+LANGUAGES = ("en", "de", "id", "it")
+State = Draft.State
+
+
+@dataclass
+class DraftContent:
+    body: str
+    networks: list[str]
+    language: str = "en"
+    link: str = ""
+    variants: dict[str, str] = field(default_factory=dict)
+    expires_at: dt.datetime | None = None
+    image: UploadedFile | None = None
+    image_alt: str = ""
+    keep_image_from: DraftVersion | None = None
+
+
+def _validate(content: DraftContent) -> None:
+    errors: dict[str, list[str]] = {}
+    if not content.body.strip():
+        errors["body"] = ["Write the text of the post."]
+    networks = list(dict.fromkeys(content.networks))
+    if not networks:
+        errors["networks"] = ["Choose at least one network."]
+    unknown = [n for n in networks if n not in NETWORKS]
+    if unknown:
+        errors["networks"] = [f"Unknown network(s): {', '.join(unknown)}. Use {', '.join(NETWORKS)}."]
+    extra_variants = sorted(set(content.variants) - set(networks))
+    if extra_variants:
+        errors["variants"] = [f"Variants for networks not chosen: {', '.join(extra_variants)}."]
+    if content.language not in LANGUAGES:
+        errors["language"] = [f"Unsupported language {content.language!r}; use en, de, id or it."]
+    if content.expires_at is not None and content.expires_at <= timezone.now():
+        errors["expires_at"] = ["The expiry must be in the future."]
+    if content.image is not None and not content.image_alt.strip():
+        errors["image_alt"] = ["Describe the image for people who cannot see it (alt text)."]
+    if errors:
+        raise ValidationFailed("The draft is not valid: " + " ".join(m for ms in errors.values() for m in ms), fields=errors)
+    disclosure = disclosure_for(language=content.language)
+    for network in networks:
+        body = content.variants.get(network) or content.body
+        check = check_post(
+            network=network, text=final_text(disclosure=disclosure, body=body, link=content.link), disclosure=disclosure
+        )
+        if not check.ok:
+            key = f"variants.{network}" if network in content.variants else "body"
+            errors.setdefault(key, []).extend(check.problems)
+    if errors:
+        raise ValidationFailed(
+            "The post does not fit every chosen network: " + " ".join(m for ms in errors.values() for m in ms),
+            fields=errors,
+        )
+
+
+def _new_version(*, draft: Draft, actor: User, content: DraftContent, number: int) -> DraftVersion:
+    version = DraftVersion(
+        draft=draft,
+        number=number,
+        body=content.body.strip(),
+        link=content.link.strip(),
+        language=content.language,
+        networks=list(dict.fromkeys(content.networks)),
+        variants={k: v.strip() for k, v in content.variants.items() if v.strip()},
+        expires_at=content.expires_at,
+        image_alt=content.image_alt.strip(),
+        created_by=actor,
+    )
+    if content.image is not None:
+        version.image = image_clean(upload=content.image)
+    elif content.keep_image_from is not None and content.keep_image_from.image:
+        version.image = content.keep_image_from.image.name
+    all_text = "\n".join([version.body, *version.variants.values()])
+    version.tone_flags = [
+        {"kind": flag.kind, "reason": flag.reason} for flag in tone_flags(text=all_text, blocked_terms=blocked_terms())
+    ]
+    version.save()
+    return version
+
+
+def _content_snapshot(version: DraftVersion) -> dict[str, Any]:
+    return {
+        "version": version.number,
+        "body": version.body,
+        "link": version.link,
+        "language": version.language,
+        "networks": version.networks,
+        "variants": version.variants,
+        "expires_at": version.expires_at.isoformat() if version.expires_at else None,
+        "image": bool(version.image),
+    }
+
+
+def _require(actor: User, capability: Capability, message: str) -> None:
+    if not user_can(actor, capability):
+        raise NotAllowed(message)
+
+
+def _lock(draft_id: int) -> Draft:
+    draft = Draft.objects.select_for_update().select_related("working_version").filter(pk=draft_id).first()
+    if draft is None:
+        raise ValidationFailed("No such draft.", code="not_found")
+    return draft
+
+
+@transaction.atomic
+def draft_create(*, actor: User, title: str, content: DraftContent, campaign: str = "") -> Draft:
+    _require(actor, Capability.WRITE_DRAFTS, "Only the comms team can write drafts.")
+    if not title.strip():
+        raise ValidationFailed("Give the draft a title.", fields={"title": ["A title is required."]})
+    _validate(content)
+    campaign_row = Campaign.objects.get_or_create(name=campaign.strip())[0] if campaign.strip() else None
+    draft = Draft.objects.create(title=title.strip(), campaign=campaign_row, created_by=actor)
+    version = _new_version(draft=draft, actor=actor, content=content, number=1)
+    draft.working_version = version
+    draft.save(update_fields=["working_version"])
+    audit_record(actor=actor, action=AuditAction.DRAFT_CREATED, target=draft, new=_content_snapshot(version))
+    return draft
+
+
+@transaction.atomic
+def draft_edit(*, actor: User, draft_id: int, content: DraftContent, title: str | None = None) -> Draft:
+    """Save changes as a new version. An approved or published version is never
+    changed: the new version goes back to *draft* and needs approval again, while
+    the published one stays visible to employees until the new one is published."""
+    _require(actor, Capability.WRITE_DRAFTS, "Only the comms team can edit drafts.")
+    draft = _lock(draft_id)
+    if draft.state in (State.IN_REVIEW, State.RETIRED):
+        raise Conflict(
+            "A draft in review cannot be edited; ask for changes first."
+            if draft.state == State.IN_REVIEW
+            else "A retired draft cannot be edited.",
+            code=f"draft_{draft.state}",
+        )
+    previous = draft.working_version
+    if content.image is None and content.keep_image_from is None:
+        content.keep_image_from = previous
+    _validate(content)
+    version = _new_version(draft=draft, actor=actor, content=content, number=previous.number + 1)
+    draft.working_version = version
+    if title is not None and title.strip():
+        draft.title = title.strip()
+    old_state = draft.state
+    draft.state = State.DRAFT if old_state in (State.APPROVED, State.PUBLISHED) else old_state
+    draft.save(update_fields=["working_version", "title", "state", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.DRAFT_EDITED,
+        target=draft,
+        old={**_content_snapshot(previous), "state": old_state},
+        new={**_content_snapshot(version), "state": draft.state},
+    )
+    return draft
+
+
+def _transition(
+    *, draft: Draft, actor: User, to: str, action: AuditAction, decision: str, comment: str
+) -> Draft:
+    old_state = draft.state
+    draft.state = to
+    draft.save(update_fields=["state", "updated_at"])
+    ReviewDecision.objects.create(version=draft.working_version, reviewer=actor, decision=decision, comment=comment)
+    audit_record(
+        actor=actor,
+        action=action,
+        target=draft,
+        old={"state": old_state},
+        new={"state": to, "version": draft.working_version.number, "comment": comment},
+    )
+    return draft
+
+
+@transaction.atomic
+def draft_submit(*, actor: User, draft_id: int, comment: str = "") -> Draft:
+    _require(actor, Capability.WRITE_DRAFTS, "Only the comms team can submit drafts.")
+    draft = _lock(draft_id)
+    if draft.state not in (State.DRAFT, State.CHANGES_REQUESTED):
+        raise Conflict(f"Only a draft can be submitted for review; this one is {draft.get_state_display().lower()}.")
+    return _transition(
+        draft=draft, actor=actor, to=State.IN_REVIEW, action=AuditAction.DRAFT_SUBMITTED,
+        decision=ReviewDecision.Decision.SUBMITTED, comment=comment.strip(),
+    )
+
+
+@transaction.atomic
+def draft_request_changes(*, actor: User, draft_id: int, comment: str) -> Draft:
+    _require(actor, Capability.REVIEW_DRAFTS, "Only reviewers can request changes.")
+    if not comment.strip():
+        raise ValidationFailed("Say what should change.", fields={"comment": ["A comment is required."]})
+    draft = _lock(draft_id)
+    if draft.state != State.IN_REVIEW:
+        raise Conflict("Only a draft in review can be sent back for changes.")
+    return _transition(
+        draft=draft, actor=actor, to=State.CHANGES_REQUESTED, action=AuditAction.DRAFT_CHANGES_REQUESTED,
+        decision=ReviewDecision.Decision.CHANGES_REQUESTED, comment=comment.strip(),
+    )
+
+
+def draft_approve(*, actor: User, draft_id: int, comment: str = "") -> Draft:
+    """Approve the version under review. Refused, and the refusal audited, when the
+    approver wrote that version: a second person must always look."""
+    _require(actor, Capability.REVIEW_DRAFTS, "Only reviewers can approve drafts.")
+    with transaction.atomic():
+        draft = _lock(draft_id)
+        if draft.state != State.IN_REVIEW:
+            raise Conflict("Only a draft in review can be approved.")
+        version = draft.working_version
+        if version.created_by_id != actor.pk:
+            version.approved_by, version.approved_at = actor, timezone.now()
+            version.save(update_fields=["approved_by", "approved_at"])
+            return _transition(
+                draft=draft, actor=actor, to=State.APPROVED, action=AuditAction.DRAFT_APPROVED,
+                decision=ReviewDecision.Decision.APPROVED, comment=comment.strip(),
+            )
+    audit_record_standalone(
+        actor=actor, action=AuditAction.DRAFT_APPROVAL_REFUSED, target=draft,
+        new={"version": version.number, "rule": "four_eyes"},
+    )
+    raise NotAllowed(
+        "Four eyes: you wrote this version, so someone else must approve it.", code="four_eyes"
+    )
+
+
+@transaction.atomic
+def draft_publish(*, actor: User, draft_id: int) -> Draft:
+    _require(actor, Capability.WRITE_DRAFTS, "Only the comms team can publish drafts.")
+    draft = _lock(draft_id)
+    if draft.state != State.APPROVED:
+        raise Conflict("Only an approved draft can be published.")
+    old = draft.published_version_id
+    draft.state = State.PUBLISHED
+    draft.published_version = draft.working_version
+    draft.published_at = timezone.now()
+    draft.save(update_fields=["state", "published_version", "published_at", "updated_at"])
+    audit_record(
+        actor=actor, action=AuditAction.DRAFT_PUBLISHED, target=draft,
+        old={"published_version_id": old}, new={"version": draft.working_version.number},
+    )
+    return draft
+
+
+@transaction.atomic
+def draft_retire(*, actor: User, draft_id: int, reason: str = "") -> tuple[Draft, int]:
+    """Withdraw a draft: employees no longer see it and its pending shares are cancelled."""
+    from advocacy.sharing.services import share_cancel_pending_for_draft
+
+    _require(actor, Capability.WRITE_DRAFTS, "Only the comms team can retire drafts.")
+    draft = _lock(draft_id)
+    if draft.state == State.RETIRED:
+        raise Conflict("This draft is already retired.")
+    old_state = draft.state
+    draft.state = State.RETIRED
+    draft.save(update_fields=["state", "updated_at"])
+    cancelled = share_cancel_pending_for_draft(
+        draft=draft, actor=actor, reason=reason.strip() or "The comms team withdrew this post."
+    )
+    audit_record(
+        actor=actor, action=AuditAction.DRAFT_RETIRED, target=draft,
+        old={"state": old_state}, new={"state": State.RETIRED, "cancelled_shares": cancelled, "reason": reason},
+    )
+    return draft, cancelled
+
+
+def content_from_version(version: DraftVersion) -> dict[str, Any]:
+    return asdict(
+        DraftContent(
+            body=version.body, networks=list(version.networks), language=version.language, link=version.link,
+            variants=dict(version.variants), expires_at=version.expires_at, image_alt=version.image_alt,
+        )
+    )

@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from advocacy.drafts.models import NETWORK_CHOICES
+
+
+class ConnectedAccount(models.Model):
+    """A social account Candor may post to, and whose it is.
+
+    *Personal*: the employee owns it; Candor holds a revocable delegated credential,
+    and ``owner`` never changes. *Corporate*: the company owns it; ``owner`` is its
+    named custodian, changed only through a custody transfer. Every change is an
+    ``AccountEvent`` in the ledger; this row is the current state.
+    """
+
+    class Ownership(models.TextChoices):
+        PERSONAL = "personal", _("Personal (the employee's own)")
+        CORPORATE = "corporate", _("Corporate (the company's)")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Connected")
+        NEEDS_RECONNECT = "needs_reconnect", _("Reconnect needed")
+        REVOCATION_PENDING = "revocation_pending", _("Revocation pending")
+        HANDED_BACK = "handed_back", _("Handed back")
+        REVOKED = "revoked", _("Revoked")
+        DISCONNECTED = "disconnected", _("Disconnected")
+
+    USABLE_STATUSES = (Status.ACTIVE,)
+    LIVE_STATUSES = (Status.ACTIVE, Status.NEEDS_RECONNECT, Status.REVOCATION_PENDING)
+
+    network = models.CharField(max_length=20, choices=NETWORK_CHOICES)
+    handle = models.CharField(max_length=255)
+    external_id = models.CharField(max_length=255)
+    service_url = models.CharField(max_length=255, blank=True)
+    display_name = models.CharField(max_length=255, blank=True)
+    ownership = models.CharField(max_length=10, choices=Ownership.choices, default=Ownership.PERSONAL)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="social_accounts")
+    connected_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    connected_at = models.DateTimeField(auto_now_add=True)
+    scopes = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+    status_detail = models.CharField(max_length=500, blank=True)
+    # Fernet ciphertext of a JSON object; see advocacy.ledger.crypto. Never rendered.
+    credentials_encrypted = models.TextField(blank=True, editable=False)
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+    max_characters = models.PositiveIntegerField(null=True, blank=True)
+    revocation_attempts = models.PositiveSmallIntegerField(default=0)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revocation_detail = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["network", "handle"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["network", "service_url", "external_id"],
+                condition=models.Q(status__in=["active", "needs_reconnect", "revocation_pending"]),
+                name="one_live_connection_per_social_account",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_network_display()} {self.handle}"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.status in self.USABLE_STATUSES
+
+
+class AccountEvent(models.Model):
+    """The ownership ledger: append-only events about one account."""
+
+    class Kind(models.TextChoices):
+        CONNECTED = "connected", _("Connected")
+        RECONNECTED = "reconnected", _("Reconnected")
+        SCOPES_CHANGED = "scopes_changed", _("Scopes changed")
+        NEEDS_RECONNECT = "needs_reconnect", _("Credential stopped working")
+        CUSTODY_TRANSFER_STARTED = "custody_transfer_started", _("Custody transfer started")
+        CUSTODY_TRANSFERRED = "custody_transferred", _("Custody transferred")
+        REVOCATION_PENDING = "revocation_pending", _("Revocation pending")
+        REVOKED = "revoked", _("Access revoked")
+        HANDED_BACK = "handed_back", _("Handed back")
+        DISCONNECTED = "disconnected", _("Disconnected")
+        REASSIGN_REFUSED = "reassign_refused", _("Reassignment refused")
+
+    account = models.ForeignKey(ConnectedAccount, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.kind}"
+
+
+class CustodyTransfer(models.Model):
+    """A corporate account's custody moving from one person to another: an admin
+    starts it, the new custodian accepts, then reconnects with their own credential."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting for the new custodian")
+        ACCEPTED = "accepted", _("Accepted")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    account = models.ForeignKey(ConnectedAccount, on_delete=models.PROTECT, related_name="custody_transfers")
+    from_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    to_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.account}: {self.from_user} → {self.to_user} ({self.state})"

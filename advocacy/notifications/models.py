@@ -1,0 +1,39 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Notification(models.Model):
+    class Kind(models.TextChoices):
+        SHARE_FAILED = "share_failed", _("A share failed")
+        SHARE_MISSED = "share_missed", _("A share was missed")
+        SHARE_CANCELLED = "share_cancelled", _("A share was cancelled")
+        SHARE_UNKNOWN = "share_unknown", _("A share needs checking")
+        RECONNECT_NEEDED = "reconnect_needed", _("Reconnect an account")
+        DRAFT_PUBLISHED = "draft_published", _("New post to share")
+        REVIEW_REQUESTED = "review_requested", _("Review requested")
+        REVIEW_DECIDED = "review_decided", _("Review decided")
+        CUSTODY = "custody", _("Account custody")
+        OFFBOARDING = "offboarding", _("Offboarding")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    link = models.CharField(max_length=300, blank=True)
+    # Deduplicates: the same key never notifies twice (no repeated "reconnect" emails).
+    dedupe_key = models.CharField(max_length=120, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "dedupe_key"], condition=~models.Q(dedupe_key=""), name="notification_dedupe"
+            )
+        ]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from advocacy.notifications.models import Notification
+
+
+def notify(
+    *, user: User, kind: str, title: str, body: str = "", link: str = "", dedupe_key: str = "", email: bool = True
+) -> Notification | None:
+    """In-app notification plus an email sent after commit. Returns None when
+    ``dedupe_key`` was already used for this person (nothing is sent twice)."""
+    try:
+        with transaction.atomic():
+            note = Notification.objects.create(
+                user=user, kind=kind, title=title[:200], body=body, link=link, dedupe_key=dedupe_key
+            )
+    except IntegrityError:
+        return None
+    if email and user.email and user.is_active:
+        absolute = f"{settings.CANDOR_SITE_URL}{link}" if link.startswith("/") else link
+        message = f"{body}\n\n{absolute}".strip()
+        transaction.on_commit(
+            lambda: send_mail(f"[Candor] {title}", message, settings.DEFAULT_FROM_EMAIL, [user.email], fail_silently=True)
+        )
+    return note
+
+
+def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:
+    rows = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        rows = rows.filter(pk__in=ids)
+    return rows.update(read_at=timezone.now())

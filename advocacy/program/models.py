@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PolicyVersion(models.Model):
+    """One version of the programme policy people consent to. Immutable once
+    published; publishing a newer one asks every participant to re-consent."""
+
+    number = models.PositiveIntegerField(unique=True)
+    effective_date = models.DateField()
+    # {"en": {"title": ..., "body": ...}, "de": {...}}; English is required.
+    texts = models.JSONField()
+    published_at = models.DateTimeField(auto_now_add=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return f"Policy v{self.number}"
+
+    def text_for(self, language: str) -> dict[str, str]:
+        return self.texts.get(language) or self.texts["en"]
+
+
+class Enrollment(models.Model):
+    """Current participation of one person: a projection of their ConsentEvents,
+    kept so every share check is one indexed lookup."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Participating")
+        LEFT = "left", _("Left the programme")
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="enrollment")
+    status = models.CharField(max_length=10, choices=Status.choices)
+    policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="+")
+    joined_at = models.DateTimeField()
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.status})"
+
+
+class ConsentEvent(models.Model):
+    """The consent ledger: append-only, never edited."""
+
+    class Kind(models.TextChoices):
+        OPTED_IN = "opted_in", _("Opted in")
+        RECONSENTED = "reconsented", _("Re-consented to a new policy")
+        OPTED_OUT = "opted_out", _("Left the programme")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="consent_events")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.kind} v{self.policy_version.number}"
+
+
+class DisclosureTemplate(models.Model):
+    """Per-language disclosure placed first in every post. ``{organisation}`` is filled in."""
+
+    language = models.CharField(max_length=8, unique=True)
+    template = models.CharField(max_length=200)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.language}: {self.template}"
+
+
+class BlockedTerm(models.Model):
+    """A word or phrase that flags a draft for the reviewer (a flag, never a block)."""
+
+    term = models.CharField(max_length=100, unique=True)
+    reason = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return self.term

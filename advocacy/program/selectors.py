@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, Q
+
+from accounts.models import User
+from advocacy.compose import disclosure_template, render_disclosure
+from advocacy.program.models import BlockedTerm, ConsentEvent, DisclosureTemplate, Enrollment, PolicyVersion
+
+
+def policy_current() -> PolicyVersion | None:
+    return PolicyVersion.objects.order_by("-number").first()
+
+
+def enrollment_for(*, user: User) -> Enrollment | None:
+    return Enrollment.objects.select_related("policy_version").filter(user=user).first()
+
+
+@dataclass(frozen=True)
+class ParticipationState:
+    enrolled: bool
+    needs_reconsent: bool
+    enrollment: Enrollment | None
+    current_policy: PolicyVersion | None
+
+    @property
+    def can_share(self) -> bool:
+        return self.enrolled and not self.needs_reconsent
+
+
+def participation_state(*, user: User) -> ParticipationState:
+    enrollment = enrollment_for(user=user)
+    current = policy_current()
+    enrolled = enrollment is not None and enrollment.status == Enrollment.Status.ACTIVE
+    needs = enrolled and current is not None and enrollment.policy_version_id != current.pk
+    return ParticipationState(enrolled=enrolled, needs_reconsent=needs, enrollment=enrollment, current_policy=current)
+
+
+def user_may_share(*, user_id: int) -> bool:
+    """One query: active enrollment under the latest policy."""
+    current = policy_current()
+    return (
+        current is not None
+        and Enrollment.objects.filter(user_id=user_id, status=Enrollment.Status.ACTIVE, policy_version=current).exists()
+    )
+
+
+def consent_history(*, user: User) -> list[ConsentEvent]:
+    return list(ConsentEvent.objects.filter(user=user).select_related("policy_version"))
+
+
+def disclosure_for(*, language: str) -> str:
+    """The disclosure text for a language, with the organisation's name filled in."""
+    primary = (language or "en").split("-")[0].lower()
+    override = DisclosureTemplate.objects.filter(language=primary).values_list("template", flat=True).first()
+    template = override or disclosure_template(language=primary)
+    return render_disclosure(template=template, organisation=settings.CANDOR_ORGANISATION_NAME)
+
+
+def blocked_terms() -> list[str]:
+    return list(BlockedTerm.objects.values_list("term", flat=True))
+
+
+@dataclass(frozen=True)
+class GroupFigure:
+    """Participation of one group. ``shown`` is False when the group is smaller than
+    the minimum, so nobody can single a person out; counts are then withheld."""
+
+    group: str
+    shown: bool
+    members: int | None = None
+    participating: int | None = None
+
+    @property
+    def percent(self) -> int | None:
+        if not self.shown or not self.members:
+            return None
+        return round(100 * (self.participating or 0) / self.members)
+
+
+def participation_by_team() -> list[GroupFigure]:
+    """Participation per team plus the whole organisation. Never names anyone."""
+    minimum = settings.CANDOR_MIN_GROUP_SIZE
+    active = Q(enrollment__status=Enrollment.Status.ACTIVE)
+    rows = (
+        User.objects.filter(is_active=True)
+        .values("team")
+        .annotate(members=Count("id"), participating=Count("id", filter=active))
+        .order_by("team")
+    )
+    figures = []
+    total_members = total_participating = 0
+    for row in rows:
+        total_members += row["members"]
+        total_participating += row["participating"]
+        name = row["team"] or "—"
+        if row["members"] >= minimum:
+            figures.append(GroupFigure(name, True, row["members"], row["participating"]))
+        else:
+            figures.append(GroupFigure(name, False))
+    whole = (
+        GroupFigure("all", True, total_members, total_participating)
+        if total_members >= minimum
+        else GroupFigure("all", False)
+    )
+    return [whole, *figures]

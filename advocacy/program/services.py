@@ -1,0 +1,161 @@
+"""Opt-in, re-consent and leaving. Participation is never a condition of the job:
+joining needs an explicit tick against the current policy; leaving is one call that
+stops everything pending at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.permissions import Capability, user_can
+from advocacy.audit.actions import AuditAction
+from advocacy.audit.services import audit_record
+from advocacy.core.errors import Conflict, NotAllowed, ValidationFailed
+from advocacy.program.models import BlockedTerm, ConsentEvent, DisclosureTemplate, Enrollment, PolicyVersion
+from advocacy.program.selectors import policy_current
+
+SUPPORTED_LANGUAGES = ("en", "de", "id", "it")
+
+
+@transaction.atomic
+def policy_publish(
+    *, actor: User, texts: dict[str, dict[str, str]], effective_date: dt.date | None = None
+) -> PolicyVersion:
+    """Publish a new policy version. Every participant must re-consent before sharing again."""
+    if not user_can(actor, Capability.MANAGE_PROGRAM):
+        raise NotAllowed("Only programme admins can publish a policy.")
+    english = texts.get("en") or {}
+    if not english.get("title", "").strip() or not english.get("body", "").strip():
+        raise ValidationFailed(
+            "A policy needs at least an English title and body.", fields={"texts.en": ["Title and body are required."]}
+        )
+    unknown = sorted(set(texts) - set(SUPPORTED_LANGUAGES))
+    if unknown:
+        raise ValidationFailed(
+            f"Unsupported policy language(s): {', '.join(unknown)}.", fields={"texts": ["Use en, de, id or it."]}
+        )
+    latest = PolicyVersion.objects.select_for_update().order_by("-number").first()
+    version = PolicyVersion.objects.create(
+        number=(latest.number + 1) if latest else 1,
+        effective_date=effective_date or timezone.localdate(),
+        texts={lang: {"title": t["title"].strip(), "body": t["body"].strip()} for lang, t in texts.items()},
+        published_by=actor,
+    )
+    audit_record(
+        actor=actor, action=AuditAction.POLICY_PUBLISHED, target=version, new={"number": version.number}
+    )
+    return version
+
+
+@transaction.atomic
+def enrollment_opt_in(*, user: User, policy_version_id: int, accepted: bool) -> Enrollment:
+    """Join (or re-consent to) the programme under the current policy.
+
+    ``accepted`` is the person's own unticked-by-default checkbox: False is refused.
+    """
+    if not user_can(user, Capability.PARTICIPATE):
+        raise NotAllowed("This account cannot take part in the programme.")
+    if not accepted:
+        raise ValidationFailed(
+            "Tick the box to confirm you have read the policy and want to take part.",
+            fields={"accept": ["Consent must be given explicitly."]},
+        )
+    current = policy_current()
+    if current is None:
+        raise Conflict("There is no programme policy yet, so nobody can join.")
+    if policy_version_id != current.pk:
+        raise Conflict(
+            f"The policy has changed (now version {current.number}). Read the current version and try again.",
+            code="policy_outdated",
+        )
+    enrollment = Enrollment.objects.select_for_update().filter(user=user).first()
+    now = timezone.now()
+    if enrollment is None or enrollment.status == Enrollment.Status.LEFT:
+        kind, action = ConsentEvent.Kind.OPTED_IN, AuditAction.CONSENT_OPTED_IN
+        if enrollment is None:
+            enrollment = Enrollment(user=user)
+        enrollment.joined_at, enrollment.left_at = now, None
+    elif enrollment.policy_version_id == current.pk:
+        raise Conflict("You are already taking part under the current policy.", code="already_enrolled")
+    else:
+        kind, action = ConsentEvent.Kind.RECONSENTED, AuditAction.CONSENT_RECONSENTED
+    enrollment.status = Enrollment.Status.ACTIVE
+    enrollment.policy_version = current
+    enrollment.save()
+    ConsentEvent.objects.create(user=user, kind=kind, policy_version=current)
+    audit_record(actor=user, action=action, target=enrollment, subject=user, new={"policy_version": current.number})
+    return enrollment
+
+
+@dataclass(frozen=True)
+class LeaveResult:
+    enrollment: Enrollment
+    cancelled_shares: int
+
+
+@transaction.atomic
+def enrollment_leave(*, user: User, actor: User | None = None, reason: str = "") -> LeaveResult:
+    """Leave the programme, effective now: every scheduled share is cancelled in this
+    same transaction. ``actor`` is the person themself, or an admin offboarding them."""
+    from advocacy.sharing.services import share_cancel_pending_for_user
+
+    actor = actor or user
+    enrollment = Enrollment.objects.select_for_update().filter(user=user).first()
+    if enrollment is None or enrollment.status == Enrollment.Status.LEFT:
+        raise Conflict("You are not taking part in the programme.", code="not_enrolled")
+    cancelled = share_cancel_pending_for_user(
+        user=user, actor=actor, reason=reason or "You left the programme."
+    )
+    enrollment.status = Enrollment.Status.LEFT
+    enrollment.left_at = timezone.now()
+    enrollment.save(update_fields=["status", "left_at"])
+    ConsentEvent.objects.create(user=user, kind=ConsentEvent.Kind.OPTED_OUT, policy_version=enrollment.policy_version)
+    audit_record(
+        actor=actor,
+        action=AuditAction.CONSENT_OPTED_OUT,
+        target=enrollment,
+        subject=user,
+        new={"cancelled_shares": cancelled},
+    )
+    return LeaveResult(enrollment=enrollment, cancelled_shares=cancelled)
+
+
+@transaction.atomic
+def disclosure_template_set(*, actor: User, language: str, template: str) -> DisclosureTemplate:
+    from advocacy.compose import render_disclosure
+
+    if not user_can(actor, Capability.MANAGE_PROGRAM):
+        raise NotAllowed("Only programme admins can change disclosures.")
+    if language not in SUPPORTED_LANGUAGES:
+        raise ValidationFailed(f"Unsupported language {language!r}.", fields={"language": ["Use en, de, id or it."]})
+    try:
+        render_disclosure(template=template, organisation="Example Org")
+    except ValueError as exc:
+        raise ValidationFailed(str(exc), fields={"template": [str(exc)]}) from None
+    existing = DisclosureTemplate.objects.filter(language=language).first()
+    row, _ = DisclosureTemplate.objects.update_or_create(language=language, defaults={"template": template})
+    audit_record(
+        actor=actor,
+        action=AuditAction.SETTINGS_CHANGED,
+        target=row,
+        old={"disclosure": existing.template if existing else None},
+        new={"disclosure": template},
+    )
+    return row
+
+
+@transaction.atomic
+def blocked_terms_set(*, actor: User, terms: list[str]) -> list[str]:
+    if not user_can(actor, Capability.MANAGE_PROGRAM):
+        raise NotAllowed("Only programme admins can change blocked terms.")
+    cleaned = sorted({t.strip() for t in terms if t.strip()})
+    old = sorted(BlockedTerm.objects.values_list("term", flat=True))
+    BlockedTerm.objects.exclude(term__in=cleaned).delete()
+    for term in cleaned:
+        BlockedTerm.objects.get_or_create(term=term)
+    audit_record(actor=actor, action=AuditAction.SETTINGS_CHANGED, old={"blocked_terms": old}, new={"blocked_terms": cleaned})
+    return cleaned

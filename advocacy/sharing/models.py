@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from advocacy.drafts.models import NETWORK_CHOICES
+
+
+def new_idempotency_key() -> str:
+    return uuid.uuid4().hex
+
+
+class Share(models.Model):
+    """One post an employee asked Candor to make on one of their accounts.
+
+    The database is the source of truth: the dispatcher claims due rows, a send
+    task moves them on. ``idempotency_key`` is stable for the share's whole life and
+    is what lets a retry be reconciled with the network instead of posting twice.
+    """
+
+    class State(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+        MISSED = "missed", _("Missed")
+        UNKNOWN = "unknown", _("Needs checking")
+
+    PENDING_STATES = (State.SCHEDULED,)
+    EDITABLE_STATES = (State.SCHEDULED,)
+    FINAL_STATES = (State.SENT, State.FAILED, State.CANCELLED, State.MISSED)
+
+    employee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="shares")
+    draft = models.ForeignKey("drafts.Draft", on_delete=models.PROTECT, related_name="shares")
+    draft_version = models.ForeignKey("drafts.DraftVersion", on_delete=models.PROTECT, related_name="shares")
+    account = models.ForeignKey("ledger.ConnectedAccount", on_delete=models.PROTECT, related_name="shares")
+    network = models.CharField(max_length=20, choices=NETWORK_CHOICES)
+    text = models.TextField(help_text="Final text, disclosure first, exactly as it will be posted.")
+    disclosure = models.CharField(max_length=200, help_text="The disclosure the text must start with.")
+    language = models.CharField(max_length=8, default="en")
+    scheduled_at = models.DateTimeField(db_index=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.SCHEDULED)
+    idempotency_key = models.CharField(max_length=64, unique=True, default=new_idempotency_key, editable=False)
+    next_attempt_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    # While a worker is talking to the network it holds this lease; a duplicate
+    # delivery of the same task finds it held and does nothing.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    external_id = models.CharField(max_length=255, blank=True)
+    external_url = models.URLField(max_length=500, blank=True)
+    last_error_code = models.CharField(max_length=40, blank=True)
+    last_error = models.CharField(max_length=1000, blank=True)
+    cancelled_reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-scheduled_at", "-id"]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="share_due_idx"),
+            models.Index(fields=["employee", "-scheduled_at"], name="share_employee_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"share {self.pk} ({self.state})"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in self.EDITABLE_STATES
