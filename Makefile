@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint pin migrate demo install install-dev pds clean help
+.PHONY: run test lint pin migrate demo install install-dev pds clean help bench
 
 help:
 	@echo "make run    install, migrate, load demo data, start web + worker + beat on http://$(HOST):$(PORT)"
@@ -29,6 +29,12 @@ $(VENV)/.installed-dev: requirements/dev.txt | $(VENV)/bin/activate
 	$(PIP) install --quiet -r requirements/dev.txt
 	@touch $@ $(VENV)/.installed-base
 
+# The real Bluesky server the tests post to (Node; compiled once, ~2 min).
+pds/node_modules/.installed: pds/package-lock.json
+	@command -v npm >/dev/null || { echo "Node.js and npm are required for the Bluesky tests (apt-get install nodejs npm)." >&2; exit 1; }
+	npm_config_nodedir=/usr npm ci --prefix pds --no-audit --no-fund --loglevel=error
+	@touch $@
+
 install: $(VENV)/.installed-base
 install-dev: $(VENV)/.installed-dev
 
@@ -44,7 +50,7 @@ run: demo
 	@echo ""
 	CANDOR_HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
 
-test: install-dev
+test: install-dev pds/node_modules/.installed
 	@set +e; $(VENV)/bin/pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure, not a pass." >&2; exit 1; fi; \
 	exit $$rc

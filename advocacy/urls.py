@@ -4,15 +4,17 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from advocacy.core import views as core_views
+from advocacy.portal import employee as portal_employee
 
 api_patterns = [
     path("auth/", include("accounts.api_urls")),
 ]
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", portal_employee.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("diagnostics/", core_views.diagnostics, name="diagnostics"),
+    path("", include("advocacy.portal.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

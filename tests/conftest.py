@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role, User
 from tests.factories import UserFactory
+from tests.support.pds import running_pds
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "var" / "test-artifacts"
 
@@ -51,6 +52,24 @@ def api_as(api: APIClient):
         return api
 
     return login
+
+
+@pytest.fixture
+def real_broker(settings):
+    """Send tasks to the configured broker instead of running them in-process, for
+    tests that start a real worker (``tests/support/worker.py``)."""
+    from advocacy.celery import app
+
+    app.conf.task_always_eager = False
+    yield app
+    app.conf.task_always_eager = True
+
+
+@pytest.fixture(scope="session")
+def bluesky_pds(tmp_path_factory: pytest.TempPathFactory):
+    """One real Bluesky PDS (Node, loopback only) shared by the whole test session."""
+    with running_pds(workdir=tmp_path_factory.mktemp("bluesky-pds")) as server:
+        yield server
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ def test_demo_seed_is_idempotent_and_prints_logins(capsys):
     second = capsys.readouterr().out
 
     assert User.objects.count() == len(DEMO_PEOPLE)
-    assert "created this run: 4 people" in first
-    assert "created this run: 0 people" in second
+    assert "created this run: 4 people, 1 policies, 1 posts" in first
+    assert "created this run: 0 people, 0 policies, 0 posts" in second
     for person in DEMO_PEOPLE:
         assert person.email in second
 

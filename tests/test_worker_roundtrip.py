@@ -7,15 +7,6 @@ from advocacy.core.models import TaskProbe
 from tests.support.worker import running_worker, wait_for
 
 
-@pytest.fixture
-def real_broker(settings):
-    from advocacy.celery import app
-
-    app.conf.task_always_eager = False
-    yield app
-    app.conf.task_always_eager = True
-
-
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_a_task_enqueued_from_the_web_is_run_by_a_worker_process(

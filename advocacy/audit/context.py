@@ -24,7 +24,7 @@ class AuditContext:
     task_id: str = ""
 
 
-_current: contextvars.ContextVar[AuditContext] = contextvars.ContextVar(  # noqa: B039 - frozen
+_current: contextvars.ContextVar[AuditContext] = contextvars.ContextVar(
     "audit_context", default=AuditContext()
 )
 

@@ -24,8 +24,10 @@ SQLITE_UP = [
     """CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_auditevent
        BEGIN SELECT RAISE(ABORT, 'audit_auditevent is append-only: DELETE refused'); END;""",
 ]
-SQLITE_DOWN = ["DROP TRIGGER IF EXISTS audit_event_no_update;", "DROP TRIGGER IF EXISTS audit_event_no_delete;"]
-
+SQLITE_DOWN = [
+    "DROP TRIGGER IF EXISTS audit_event_no_update;",
+    "DROP TRIGGER IF EXISTS audit_event_no_delete;",
+]
 
 
 def install(apps: Any, schema_editor: Any) -> None:

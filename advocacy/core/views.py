@@ -19,11 +19,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body, status=status)
 
 
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html")
-
-
 def _require_diagnostics(request: HttpRequest) -> None:
     if not user_can(request.user, Capability.RUN_DIAGNOSTICS):
         raise PermissionDenied

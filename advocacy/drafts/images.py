@@ -21,7 +21,9 @@ def _refuse(message: str) -> ValidationFailed:
 
 def image_clean(*, upload: UploadedFile) -> SimpleUploadedFile:
     if upload.size and upload.size > MAX_IMAGE_BYTES:
-        raise _refuse(f"The image is {upload.size // 1024} KB; the limit is {MAX_IMAGE_BYTES // 1024 // 1024} MB.")
+        raise _refuse(
+            f"The image is {upload.size // 1024} KB; the limit is {MAX_IMAGE_BYTES // 1024 // 1024} MB."
+        )
     data = upload.read(MAX_IMAGE_BYTES + 1)
     if len(data) > MAX_IMAGE_BYTES:
         raise _refuse(f"The image is larger than {MAX_IMAGE_BYTES // 1024 // 1024} MB.")

@@ -37,7 +37,9 @@ def review_queue(*, user: User) -> QuerySet[Draft]:
 def draft_get_for_comms(*, user: User, draft_id: int) -> Draft:
     _comms(user)
     draft = (
-        Draft.objects.select_related("working_version__created_by", "published_version", "created_by", "campaign")
+        Draft.objects.select_related(
+            "working_version__created_by", "published_version", "created_by", "campaign"
+        )
         .filter(pk=draft_id)
         .first()
     )
@@ -49,7 +51,9 @@ def draft_get_for_comms(*, user: User, draft_id: int) -> Draft:
 def draft_history(*, draft: Draft) -> tuple[list[DraftVersion], list[ReviewDecision]]:
     versions = list(draft.versions.select_related("created_by", "approved_by").order_by("-number"))
     decisions = list(
-        ReviewDecision.objects.filter(version__draft=draft).select_related("reviewer", "version").order_by("-created_at")
+        ReviewDecision.objects.filter(version__draft=draft)
+        .select_related("reviewer", "version")
+        .order_by("-created_at")
     )
     return versions, decisions
 

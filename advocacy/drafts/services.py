@@ -61,19 +61,24 @@ def _validate(content: DraftContent) -> None:
     if content.image is not None and not content.image_alt.strip():
         errors["image_alt"] = ["Describe the image for people who cannot see it (alt text)."]
     if errors:
-        raise ValidationFailed("The draft is not valid: " + " ".join(m for ms in errors.values() for m in ms), fields=errors)
+        raise ValidationFailed(
+            "The draft is not valid: " + " ".join(m for ms in errors.values() for m in ms), fields=errors
+        )
     disclosure = disclosure_for(language=content.language)
     for network in networks:
         body = content.variants.get(network) or content.body
         check = check_post(
-            network=network, text=final_text(disclosure=disclosure, body=body, link=content.link), disclosure=disclosure
+            network=network,
+            text=final_text(disclosure=disclosure, body=body, link=content.link),
+            disclosure=disclosure,
         )
         if not check.ok:
             key = f"variants.{network}" if network in content.variants else "body"
             errors.setdefault(key, []).extend(check.problems)
     if errors:
         raise ValidationFailed(
-            "The post does not fit every chosen network: " + " ".join(m for ms in errors.values() for m in ms),
+            "The post does not fit every chosen network: "
+            + " ".join(m for ms in errors.values() for m in ms),
             fields=errors,
         )
 
@@ -97,7 +102,8 @@ def _new_version(*, draft: Draft, actor: User, content: DraftContent, number: in
         version.image = content.keep_image_from.image.name
     all_text = "\n".join([version.body, *version.variants.values()])
     version.tone_flags = [
-        {"kind": flag.kind, "reason": flag.reason} for flag in tone_flags(text=all_text, blocked_terms=blocked_terms())
+        {"kind": flag.kind, "reason": flag.reason}
+        for flag in tone_flags(text=all_text, blocked_terms=blocked_terms())
     ]
     version.save()
     return version
@@ -184,7 +190,9 @@ def _transition(
     old_state = draft.state
     draft.state = to
     draft.save(update_fields=["state", "updated_at"])
-    ReviewDecision.objects.create(version=draft.working_version, reviewer=actor, decision=decision, comment=comment)
+    ReviewDecision.objects.create(
+        version=draft.working_version, reviewer=actor, decision=decision, comment=comment
+    )
     audit_record(
         actor=actor,
         action=action,
@@ -200,10 +208,16 @@ def draft_submit(*, actor: User, draft_id: int, comment: str = "") -> Draft:
     _require(actor, Capability.WRITE_DRAFTS, "Only the comms team can submit drafts.")
     draft = _lock(draft_id)
     if draft.state not in (State.DRAFT, State.CHANGES_REQUESTED):
-        raise Conflict(f"Only a draft can be submitted for review; this one is {draft.get_state_display().lower()}.")
+        raise Conflict(
+            f"Only a draft can be submitted for review; this one is {draft.get_state_display().lower()}."
+        )
     return _transition(
-        draft=draft, actor=actor, to=State.IN_REVIEW, action=AuditAction.DRAFT_SUBMITTED,
-        decision=ReviewDecision.Decision.SUBMITTED, comment=comment.strip(),
+        draft=draft,
+        actor=actor,
+        to=State.IN_REVIEW,
+        action=AuditAction.DRAFT_SUBMITTED,
+        decision=ReviewDecision.Decision.SUBMITTED,
+        comment=comment.strip(),
     )
 
 
@@ -216,8 +230,12 @@ def draft_request_changes(*, actor: User, draft_id: int, comment: str) -> Draft:
     if draft.state != State.IN_REVIEW:
         raise Conflict("Only a draft in review can be sent back for changes.")
     return _transition(
-        draft=draft, actor=actor, to=State.CHANGES_REQUESTED, action=AuditAction.DRAFT_CHANGES_REQUESTED,
-        decision=ReviewDecision.Decision.CHANGES_REQUESTED, comment=comment.strip(),
+        draft=draft,
+        actor=actor,
+        to=State.CHANGES_REQUESTED,
+        action=AuditAction.DRAFT_CHANGES_REQUESTED,
+        decision=ReviewDecision.Decision.CHANGES_REQUESTED,
+        comment=comment.strip(),
     )
 
 
@@ -234,16 +252,20 @@ def draft_approve(*, actor: User, draft_id: int, comment: str = "") -> Draft:
             version.approved_by, version.approved_at = actor, timezone.now()
             version.save(update_fields=["approved_by", "approved_at"])
             return _transition(
-                draft=draft, actor=actor, to=State.APPROVED, action=AuditAction.DRAFT_APPROVED,
-                decision=ReviewDecision.Decision.APPROVED, comment=comment.strip(),
+                draft=draft,
+                actor=actor,
+                to=State.APPROVED,
+                action=AuditAction.DRAFT_APPROVED,
+                decision=ReviewDecision.Decision.APPROVED,
+                comment=comment.strip(),
             )
     audit_record_standalone(
-        actor=actor, action=AuditAction.DRAFT_APPROVAL_REFUSED, target=draft,
+        actor=actor,
+        action=AuditAction.DRAFT_APPROVAL_REFUSED,
+        target=draft,
         new={"version": version.number, "rule": "four_eyes"},
     )
-    raise NotAllowed(
-        "Four eyes: you wrote this version, so someone else must approve it.", code="four_eyes"
-    )
+    raise NotAllowed("Four eyes: you wrote this version, so someone else must approve it.", code="four_eyes")
 
 
 @transaction.atomic
@@ -258,8 +280,11 @@ def draft_publish(*, actor: User, draft_id: int) -> Draft:
     draft.published_at = timezone.now()
     draft.save(update_fields=["state", "published_version", "published_at", "updated_at"])
     audit_record(
-        actor=actor, action=AuditAction.DRAFT_PUBLISHED, target=draft,
-        old={"published_version_id": old}, new={"version": draft.working_version.number},
+        actor=actor,
+        action=AuditAction.DRAFT_PUBLISHED,
+        target=draft,
+        old={"published_version_id": old},
+        new={"version": draft.working_version.number},
     )
     return draft
 
@@ -280,8 +305,11 @@ def draft_retire(*, actor: User, draft_id: int, reason: str = "") -> tuple[Draft
         draft=draft, actor=actor, reason=reason.strip() or "The comms team withdrew this post."
     )
     audit_record(
-        actor=actor, action=AuditAction.DRAFT_RETIRED, target=draft,
-        old={"state": old_state}, new={"state": State.RETIRED, "cancelled_shares": cancelled, "reason": reason},
+        actor=actor,
+        action=AuditAction.DRAFT_RETIRED,
+        target=draft,
+        old={"state": old_state},
+        new={"state": State.RETIRED, "cancelled_shares": cancelled, "reason": reason},
     )
     return draft, cancelled
 
@@ -289,7 +317,12 @@ def draft_retire(*, actor: User, draft_id: int, reason: str = "") -> tuple[Draft
 def content_from_version(version: DraftVersion) -> dict[str, Any]:
     return asdict(
         DraftContent(
-            body=version.body, networks=list(version.networks), language=version.language, link=version.link,
-            variants=dict(version.variants), expires_at=version.expires_at, image_alt=version.image_alt,
+            body=version.body,
+            networks=list(version.networks),
+            language=version.language,
+            link=version.link,
+            variants=dict(version.variants),
+            expires_at=version.expires_at,
+            image_alt=version.image_alt,
         )
     )

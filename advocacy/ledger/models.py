@@ -37,7 +37,9 @@ class ConnectedAccount(models.Model):
     service_url = models.CharField(max_length=255, blank=True)
     display_name = models.CharField(max_length=255, blank=True)
     ownership = models.CharField(max_length=10, choices=Ownership.choices, default=Ownership.PERSONAL)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="social_accounts")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="social_accounts"
+    )
     connected_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     connected_at = models.DateTimeField(auto_now_add=True)
     scopes = models.JSONField(default=list, blank=True)

@@ -23,7 +23,9 @@ from advocacy.networks.base import ConnectedAccount as NetworkIdentity
 Status = ConnectedAccount.Status
 
 
-def _event(account: ConnectedAccount, kind: str, actor: User | None, detail: dict[str, Any] | None = None) -> None:
+def _event(
+    account: ConnectedAccount, kind: str, actor: User | None, detail: dict[str, Any] | None = None
+) -> None:
     AccountEvent.objects.create(account=account, kind=kind, actor=actor, detail=detail or {})
 
 
@@ -44,25 +46,48 @@ def account_connect(
         raise NotAllowed("Only admins connect corporate accounts; they name a custodian.")
     existing = (
         ConnectedAccount.objects.select_for_update()
-        .filter(network=network, service_url=identity.service_url, external_id=identity.external_id,
-                status__in=ConnectedAccount.LIVE_STATUSES)
+        .filter(
+            network=network,
+            service_url=identity.service_url,
+            external_id=identity.external_id,
+            status__in=ConnectedAccount.LIVE_STATUSES,
+        )
         .first()
     )
     if existing is not None and existing.owner_id != actor.pk:
-        raise Conflict("This social account is already connected by someone else in Candor.", code="account_taken")
+        raise Conflict(
+            "This social account is already connected by someone else in Candor.", code="account_taken"
+        )
     if existing is not None:
         return _reconnect(account=existing, actor=actor, identity=identity)
     account = ConnectedAccount.objects.create(
-        network=network, handle=identity.handle, external_id=identity.external_id,
-        service_url=identity.service_url, display_name=identity.display_name, ownership=ownership,
-        owner=actor, connected_by=actor, scopes=list(identity.scopes),
-        credentials_encrypted=crypto.encrypt(identity.credentials), max_characters=identity.max_characters,
+        network=network,
+        handle=identity.handle,
+        external_id=identity.external_id,
+        service_url=identity.service_url,
+        display_name=identity.display_name,
+        ownership=ownership,
+        owner=actor,
+        connected_by=actor,
+        scopes=list(identity.scopes),
+        credentials_encrypted=crypto.encrypt(identity.credentials),
+        max_characters=identity.max_characters,
         token_expires_at=_expiry(identity.credentials),
     )
-    _event(account, AccountEvent.Kind.CONNECTED, actor, {"scopes": list(identity.scopes), "ownership": ownership})
+    _event(
+        account, AccountEvent.Kind.CONNECTED, actor, {"scopes": list(identity.scopes), "ownership": ownership}
+    )
     audit_record(
-        actor=actor, action=AuditAction.ACCOUNT_CONNECTED, target=account, subject=actor,
-        new={"network": network, "handle": identity.handle, "ownership": ownership, "scopes": list(identity.scopes)},
+        actor=actor,
+        action=AuditAction.ACCOUNT_CONNECTED,
+        target=account,
+        subject=actor,
+        new={
+            "network": network,
+            "handle": identity.handle,
+            "ownership": ownership,
+            "scopes": list(identity.scopes),
+        },
     )
     return account
 
@@ -97,8 +122,12 @@ def _reconnect(*, account: ConnectedAccount, actor: User, identity: NetworkIdent
     if sorted(old_scopes) != sorted(account.scopes):
         _event(account, AccountEvent.Kind.SCOPES_CHANGED, actor, {"old": old_scopes, "new": account.scopes})
         audit_record(
-            actor=actor, action=AuditAction.ACCOUNT_SCOPES_CHANGED, target=account, subject=account.owner,
-            old={"scopes": old_scopes}, new={"scopes": account.scopes},
+            actor=actor,
+            action=AuditAction.ACCOUNT_SCOPES_CHANGED,
+            target=account,
+            subject=account.owner,
+            old={"scopes": old_scopes},
+            new={"scopes": account.scopes},
         )
     return account
 
@@ -126,7 +155,10 @@ def account_mark_needs_reconnect(*, account_id: int, reason: str) -> bool:
     account.save(update_fields=["status", "status_detail"])
     _event(account, AccountEvent.Kind.NEEDS_RECONNECT, None, {"reason": reason})
     audit_record(
-        actor=None, action=AuditAction.ACCOUNT_NEEDS_RECONNECT, target=account, subject=account.owner,
+        actor=None,
+        action=AuditAction.ACCOUNT_NEEDS_RECONNECT,
+        target=account,
+        subject=account.owner,
         new={"reason": reason},
     )
     return True
@@ -143,12 +175,17 @@ def account_disconnect(*, actor: User, account_id: int) -> ConnectedAccount:
         raise NotAllowed("You can only disconnect your own accounts.")
     if account.status not in ConnectedAccount.LIVE_STATUSES:
         raise Conflict("This account is no longer connected.")
-    cancelled = share_cancel_pending_for_account(account=account, actor=actor, reason="The account was disconnected.")
+    cancelled = share_cancel_pending_for_account(
+        account=account, actor=actor, reason="The account was disconnected."
+    )
     account.status, account.credentials_encrypted = Status.DISCONNECTED, ""
     account.save(update_fields=["status", "credentials_encrypted"])
     _event(account, AccountEvent.Kind.DISCONNECTED, actor, {"cancelled_shares": cancelled})
     audit_record(
-        actor=actor, action=AuditAction.ACCOUNT_DISCONNECTED, target=account, subject=actor,
+        actor=actor,
+        action=AuditAction.ACCOUNT_DISCONNECTED,
+        target=account,
+        subject=actor,
         new={"cancelled_shares": cancelled},
     )
     return account
@@ -163,7 +200,10 @@ def account_reassign(*, actor: User, account_id: int, new_owner: User) -> None:
     with transaction.atomic():
         _event(account, AccountEvent.Kind.REASSIGN_REFUSED, actor, {"attempted_owner": new_owner.pk})
         audit_record(
-            actor=actor, action=AuditAction.ACCOUNT_REASSIGN_REFUSED, target=account, subject=account.owner,
+            actor=actor,
+            action=AuditAction.ACCOUNT_REASSIGN_REFUSED,
+            target=account,
+            subject=account.owner,
             new={"attempted_owner": new_owner.pk},
         )
     if account.ownership == ConnectedAccount.Ownership.PERSONAL:
@@ -171,5 +211,6 @@ def account_reassign(*, actor: User, account_id: int, new_owner: User) -> None:
             "A personal account belongs to its owner and can never be given to someone else or renamed by Candor.",
             code="personal_account_reassign",
         )
-    raise NotAllowed("Corporate accounts change hands only through a custody transfer.", code="use_custody_transfer")
-
+    raise NotAllowed(
+        "Corporate accounts change hands only through a custody transfer.", code="use_custody_transfer"
+    )

@@ -132,11 +132,15 @@ class NetworkClient(Protocol):
 
     def publish(self, session: AccountSession, request: PublishRequest) -> PublishResult: ...
 
-    def find_existing(self, session: AccountSession, idempotency_key: str) -> PublishResult | None:
+    def find_existing(
+        self, session: AccountSession, idempotency_key: str, *, text: str | None = None
+    ) -> PublishResult | None:
         """Reconcile: return the post made for this key if the network has it.
 
-        Raise ``OutcomeUnknown`` when the network offers no way to tell; the engine
-        then marks the share *unknown* and asks a human instead of re-posting.
+        Networks without a lookup by key (Mastodon after its ~1 h key window,
+        LinkedIn, X) match recent posts against ``text``. Raise ``OutcomeUnknown``
+        when the network offers no way to tell; the engine then marks the share
+        *unknown* and asks a human instead of re-posting.
         """
         ...
 

@@ -35,7 +35,9 @@ def participation_state(*, user: User) -> ParticipationState:
     current = policy_current()
     enrolled = enrollment is not None and enrollment.status == Enrollment.Status.ACTIVE
     needs = enrolled and current is not None and enrollment.policy_version_id != current.pk
-    return ParticipationState(enrolled=enrolled, needs_reconsent=needs, enrollment=enrollment, current_policy=current)
+    return ParticipationState(
+        enrolled=enrolled, needs_reconsent=needs, enrollment=enrollment, current_policy=current
+    )
 
 
 def user_may_share(*, user_id: int) -> bool:
@@ -43,7 +45,9 @@ def user_may_share(*, user_id: int) -> bool:
     current = policy_current()
     return (
         current is not None
-        and Enrollment.objects.filter(user_id=user_id, status=Enrollment.Status.ACTIVE, policy_version=current).exists()
+        and Enrollment.objects.filter(
+            user_id=user_id, status=Enrollment.Status.ACTIVE, policy_version=current
+        ).exists()
     )
 
 
@@ -84,19 +88,23 @@ def participation_by_team() -> list[GroupFigure]:
     """Participation per team plus the whole organisation. Never names anyone."""
     minimum = settings.CANDOR_MIN_GROUP_SIZE
     active = Q(enrollment__status=Enrollment.Status.ACTIVE)
-    rows = (
+    rows = list(
         User.objects.filter(is_active=True)
         .values("team")
         .annotate(members=Count("id"), participating=Count("id", filter=active))
         .order_by("team")
     )
+    total_members = sum(row["members"] for row in rows)
+    total_participating = sum(row["participating"] for row in rows)
+    shown = [row for row in rows if row["members"] >= minimum]
+    # The whole minus the shown teams is the hidden teams together: if that is a group
+    # below the minimum, hide the smallest shown team too, so no one can be worked out.
+    if shown and 0 < total_members - sum(row["members"] for row in shown) < minimum:
+        shown.remove(min(shown, key=lambda row: row["members"]))
     figures = []
-    total_members = total_participating = 0
     for row in rows:
-        total_members += row["members"]
-        total_participating += row["participating"]
         name = row["team"] or "—"
-        if row["members"] >= minimum:
+        if row in shown:
             figures.append(GroupFigure(name, True, row["members"], row["participating"]))
         else:
             figures.append(GroupFigure(name, False))

@@ -31,12 +31,14 @@ def policy_publish(
     english = texts.get("en") or {}
     if not english.get("title", "").strip() or not english.get("body", "").strip():
         raise ValidationFailed(
-            "A policy needs at least an English title and body.", fields={"texts.en": ["Title and body are required."]}
+            "A policy needs at least an English title and body.",
+            fields={"texts.en": ["Title and body are required."]},
         )
     unknown = sorted(set(texts) - set(SUPPORTED_LANGUAGES))
     if unknown:
         raise ValidationFailed(
-            f"Unsupported policy language(s): {', '.join(unknown)}.", fields={"texts": ["Use en, de, id or it."]}
+            f"Unsupported policy language(s): {', '.join(unknown)}.",
+            fields={"texts": ["Use en, de, id or it."]},
         )
     latest = PolicyVersion.objects.select_for_update().order_by("-number").first()
     version = PolicyVersion.objects.create(
@@ -87,7 +89,9 @@ def enrollment_opt_in(*, user: User, policy_version_id: int, accepted: bool) -> 
     enrollment.policy_version = current
     enrollment.save()
     ConsentEvent.objects.create(user=user, kind=kind, policy_version=current)
-    audit_record(actor=user, action=action, target=enrollment, subject=user, new={"policy_version": current.number})
+    audit_record(
+        actor=user, action=action, target=enrollment, subject=user, new={"policy_version": current.number}
+    )
     return enrollment
 
 
@@ -113,7 +117,9 @@ def enrollment_leave(*, user: User, actor: User | None = None, reason: str = "")
     enrollment.status = Enrollment.Status.LEFT
     enrollment.left_at = timezone.now()
     enrollment.save(update_fields=["status", "left_at"])
-    ConsentEvent.objects.create(user=user, kind=ConsentEvent.Kind.OPTED_OUT, policy_version=enrollment.policy_version)
+    ConsentEvent.objects.create(
+        user=user, kind=ConsentEvent.Kind.OPTED_OUT, policy_version=enrollment.policy_version
+    )
     audit_record(
         actor=actor,
         action=AuditAction.CONSENT_OPTED_OUT,
@@ -131,7 +137,9 @@ def disclosure_template_set(*, actor: User, language: str, template: str) -> Dis
     if not user_can(actor, Capability.MANAGE_PROGRAM):
         raise NotAllowed("Only programme admins can change disclosures.")
     if language not in SUPPORTED_LANGUAGES:
-        raise ValidationFailed(f"Unsupported language {language!r}.", fields={"language": ["Use en, de, id or it."]})
+        raise ValidationFailed(
+            f"Unsupported language {language!r}.", fields={"language": ["Use en, de, id or it."]}
+        )
     try:
         render_disclosure(template=template, organisation="Example Org")
     except ValueError as exc:
@@ -157,5 +165,10 @@ def blocked_terms_set(*, actor: User, terms: list[str]) -> list[str]:
     BlockedTerm.objects.exclude(term__in=cleaned).delete()
     for term in cleaned:
         BlockedTerm.objects.get_or_create(term=term)
-    audit_record(actor=actor, action=AuditAction.SETTINGS_CHANGED, old={"blocked_terms": old}, new={"blocked_terms": cleaned})
+    audit_record(
+        actor=actor,
+        action=AuditAction.SETTINGS_CHANGED,
+        old={"blocked_terms": old},
+        new={"blocked_terms": cleaned},
+    )
     return cleaned

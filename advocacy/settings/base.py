@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from advocacy.settings.environment import env
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "advocacy.ledger",
     "advocacy.sharing",
     "advocacy.notifications",
+    "advocacy.portal",
 ]
 
 MIDDLEWARE = [
@@ -70,6 +72,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "advocacy.audit.context.AuditContextMiddleware",
+    "accounts.middleware.UserTimezoneMiddleware",
 ]
 
 ROOT_URLCONF = "advocacy.urls"
@@ -200,6 +203,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "state", "status" or "kind"; name each choice set.
+    "ENUM_NAME_OVERRIDES": {
+        "DraftStateEnum": "advocacy.drafts.models.Draft.State",
+        "ShareStateEnum": "advocacy.sharing.models.Share.State",
+        "CustodyTransferStateEnum": "advocacy.ledger.models.CustodyTransfer.State",
+        "AccountStatusEnum": "advocacy.ledger.models.ConnectedAccount.Status",
+        "EnrollmentStatusEnum": "advocacy.program.models.Enrollment.Status",
+        "ConsentKindEnum": "advocacy.program.models.ConsentEvent.Kind",
+        "AccountEventKindEnum": "advocacy.ledger.models.AccountEvent.Kind",
+        "NotificationKindEnum": "advocacy.notifications.models.Notification.Kind",
+        "ReviewDecisionEnum": "advocacy.drafts.models.ReviewDecision.Decision",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------
@@ -227,6 +242,15 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SOFT_TIME_LIMIT = env.positive_int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
 CELERY_TASK_TIME_LIMIT = env.positive_int("CELERY_TASK_TIME_LIMIT", default=90)
+# How long a worker holds a share while it talks to the network. A share left in
+# *sending* longer than this is re-enqueued (and reconciled first), so it must
+# outlast the task's hard time limit or a slow send could be taken over.
+CANDOR_SEND_LEASE_SECONDS = env.positive_int("CANDOR_SEND_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30)
+if CANDOR_SEND_LEASE_SECONDS <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        f"CANDOR_SEND_LEASE_SECONDS={CANDOR_SEND_LEASE_SECONDS} must be longer than "
+        f"CELERY_TASK_TIME_LIMIT={CELERY_TASK_TIME_LIMIT}."
+    )
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
@@ -235,7 +259,11 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "core.heartbeat", "schedule": 30.0, "options": {"expires": 25}},
-    "dispatch-due-shares": {"task": "sharing.dispatch_due_shares", "schedule": 10.0, "options": {"expires": 9}},
+    "dispatch-due-shares": {
+        "task": "sharing.dispatch_due_shares",
+        "schedule": 10.0,
+        "options": {"expires": 9},
+    },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 

@@ -28,7 +28,11 @@ from advocacy.audit.services import audit_record
 from advocacy.drafts.content import check_post
 from advocacy.drafts.models import Draft
 from advocacy.ledger.models import ConnectedAccount
-from advocacy.ledger.services import account_credentials, account_credentials_update, account_mark_needs_reconnect
+from advocacy.ledger.services import (
+    account_credentials,
+    account_credentials_update,
+    account_mark_needs_reconnect,
+)
 from advocacy.networks import base as net
 from advocacy.networks.registry import get_client
 from advocacy.notifications.models import Notification
@@ -39,7 +43,7 @@ from advocacy.sharing.models import Share
 
 logger = logging.getLogger(__name__)
 State = Share.State
-LEASE = dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 30)
+LEASE = dt.timedelta(seconds=settings.CANDOR_SEND_LEASE_SECONDS)
 OUTCOME_UNKNOWN = "outcome_unknown"
 DISPATCH_BATCH = 500
 
@@ -73,9 +77,15 @@ def dispatch_due(*, now: dt.datetime | None = None, limit: int = DISPATCH_BATCH)
             state=State.SENDING, claimed_at=now, updated_at=now
         )
         if claimed != len(ids):
-            ids = list(Share.objects.filter(pk__in=ids, state=State.SENDING, claimed_at=now).values_list("pk", flat=True))
+            ids = list(
+                Share.objects.filter(pk__in=ids, state=State.SENDING, claimed_at=now).values_list(
+                    "pk", flat=True
+                )
+            )
         for share_id in ids:
-            transaction.on_commit(lambda share_id=share_id: send_share.apply_async(args=[share_id], queue="posting"))
+            transaction.on_commit(
+                lambda share_id=share_id: send_share.apply_async(args=[share_id], queue="posting")
+            )
     return ids
 
 
@@ -86,7 +96,9 @@ def recover_stale(*, now: dt.datetime | None = None) -> list[int]:
 
     now = now or timezone.now()
     stale_before = now - LEASE
-    candidates = Share.objects.filter(state=State.SENDING, claimed_at__lt=stale_before).exclude(lease_until__gt=now)
+    candidates = Share.objects.filter(state=State.SENDING, claimed_at__lt=stale_before).exclude(
+        lease_until__gt=now
+    )
     ids = []
     for share in candidates.only("pk", "claimed_at", "lease_until")[:DISPATCH_BATCH]:
         # Only one recoverer wins each row: the claim time moves on.
@@ -113,17 +125,28 @@ def share_missed_sweep(*, now: dt.datetime) -> int:
     for share in late:
         with transaction.atomic():
             if not Share.objects.filter(pk=share.pk, state=State.SCHEDULED).update(
-                state=State.MISSED, last_error_code="missed",
+                state=State.MISSED,
+                last_error_code="missed",
                 last_error=f"Not sent: it was more than {settings.CANDOR_MAX_LATENESS_MINUTES} minutes late.",
                 updated_at=now,
             ):
                 continue
-            audit_record(actor=None, action=AuditAction.SHARE_MISSED, target=share, subject=share.employee,
-                         old={"state": State.SCHEDULED}, new={"state": State.MISSED})
-            _tell(share, Notification.Kind.SHARE_MISSED, "Your post was not sent: it was too late",
-                  f"“{share.draft.title}” was due at {share.scheduled_at:%Y-%m-%d %H:%M} UTC but could not be sent "
-                  f"within {settings.CANDOR_MAX_LATENESS_MINUTES} minutes, so Candor did not post it late. "
-                  "You can schedule it again.")
+            audit_record(
+                actor=None,
+                action=AuditAction.SHARE_MISSED,
+                target=share,
+                subject=share.employee,
+                old={"state": State.SCHEDULED},
+                new={"state": State.MISSED},
+            )
+            _tell(
+                share,
+                Notification.Kind.SHARE_MISSED,
+                "Your post was not sent: it was too late",
+                f"“{share.draft.title}” was due at {share.scheduled_at:%Y-%m-%d %H:%M} UTC but could not be sent "
+                f"within {settings.CANDOR_MAX_LATENESS_MINUTES} minutes, so Candor did not post it late. "
+                "You can schedule it again.",
+            )
             count += 1
     return count
 
@@ -139,12 +162,19 @@ class SendOutcome:
 
 
 def _tell(share: Share, kind: str, title: str, body: str) -> None:
-    notify(user=share.employee, kind=kind, title=title, body=body, link=f"/shares/{share.pk}/",
-           dedupe_key=f"{kind}:{share.pk}")
+    notify(
+        user=share.employee,
+        kind=kind,
+        title=title,
+        body=body,
+        link=f"/shares/{share.pk}/",
+        dedupe_key=f"{kind}:{share.pk}",
+    )
 
 
-def _finish(share: Share, *, to: str, action: AuditAction, fields: dict[str, object],
-            audit_new: dict[str, object]) -> bool:
+def _finish(
+    share: Share, *, to: str, action: AuditAction, fields: dict[str, object], audit_new: dict[str, object]
+) -> bool:
     """Move a share out of *sending* (conditional), with its audit event."""
     now = timezone.now()
     with transaction.atomic():
@@ -152,8 +182,14 @@ def _finish(share: Share, *, to: str, action: AuditAction, fields: dict[str, obj
             state=to, lease_until=None, updated_at=now, **fields
         )
         if moved:
-            audit_record(actor=None, action=action, target=share, subject=share.employee,
-                         old={"state": State.SENDING}, new={"state": to, **audit_new})
+            audit_record(
+                actor=None,
+                action=action,
+                target=share,
+                subject=share.employee,
+                old={"state": State.SENDING},
+                new={"state": to, **audit_new},
+            )
             for name, value in fields.items():
                 setattr(share, name, value)
             share.state = to
@@ -163,7 +199,9 @@ def _finish(share: Share, *, to: str, action: AuditAction, fields: dict[str, obj
 def _precheck(share: Share, now: dt.datetime) -> str | None:
     """Everything that must still hold right before sending; the reason if not."""
     if not user_may_share(user_id=share.employee_id):
-        return "You are no longer taking part in the programme (or the policy changed and needs your consent)."
+        return (
+            "You are no longer taking part in the programme (or the policy changed and needs your consent)."
+        )
     if share.account.status != ConnectedAccount.Status.ACTIVE:
         return f"The account {share.account} is {share.account.get_status_display().lower()}."
     if share.draft.state == Draft.State.RETIRED:
@@ -171,8 +209,12 @@ def _precheck(share: Share, now: dt.datetime) -> str | None:
     expires = share.draft_version.expires_at
     if expires is not None and now >= expires:
         return "This post has expired."
-    check = check_post(network=share.network, text=share.text, disclosure=share.disclosure,
-                       max_characters=share.account.max_characters)
+    check = check_post(
+        network=share.network,
+        text=share.text,
+        disclosure=share.disclosure,
+        max_characters=share.account.max_characters,
+    )
     if not check.ok:
         return "The text no longer passes the rules: " + " ".join(check.problems)
     return None
@@ -189,8 +231,13 @@ def _over_budget(share: Share, now: dt.datetime) -> dt.datetime | None:
 
 def _session(share: Share) -> net.AccountSession:
     account = share.account
-    return net.AccountSession(network=account.network, handle=account.handle, external_id=account.external_id,
-                              service_url=account.service_url, credentials=account_credentials(account=account))
+    return net.AccountSession(
+        network=account.network,
+        handle=account.handle,
+        external_id=account.external_id,
+        service_url=account.service_url,
+        credentials=account_credentials(account=account),
+    )
 
 
 def _request(share: Share) -> net.PublishRequest:
@@ -199,16 +246,26 @@ def _request(share: Share) -> net.PublishRequest:
     if version.image:
         with version.image.open("rb") as handle:
             content = handle.read()
-        mime = "image/jpeg" if version.image.name.endswith(".jpg") else f"image/{version.image.name.rsplit('.', 1)[-1]}"
+        mime = (
+            "image/jpeg"
+            if version.image.name.endswith(".jpg")
+            else f"image/{version.image.name.rsplit('.', 1)[-1]}"
+        )
         image = net.MediaAttachment(content=content, mime_type=mime, alt_text=version.image_alt)
-    return net.PublishRequest(text=share.text, idempotency_key=share.idempotency_key,
-                              link=version.link or None, image=image, language=share.language)
+    return net.PublishRequest(
+        text=share.text,
+        idempotency_key=share.idempotency_key,
+        link=version.link or None,
+        image=image,
+        language=share.language,
+    )
 
 
 def _take_lease(share_id: int, now: dt.datetime) -> bool:
     return bool(
-        Share.objects.filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now), pk=share_id, state=State.SENDING)
-        .update(lease_until=now + LEASE, attempts=F("attempts") + 1)
+        Share.objects.filter(
+            Q(lease_until__isnull=True) | Q(lease_until__lt=now), pk=share_id, state=State.SENDING
+        ).update(lease_until=now + LEASE, attempts=F("attempts") + 1)
     )
 
 
@@ -217,50 +274,67 @@ def share_send(*, share_id: int) -> SendOutcome:
     now = timezone.now()
     if not _take_lease(share_id, now):
         state = Share.objects.filter(pk=share_id).values_list("state", flat=True).first()
-        return SendOutcome(share_id, state or "gone", "not claimable (done, cancelled, or another worker has it)")
+        return SendOutcome(
+            share_id, state or "gone", "not claimable (done, cancelled, or another worker has it)"
+        )
     share = Share.objects.select_related("employee", "account", "draft", "draft_version").get(pk=share_id)
 
     reason = _precheck(share, now)
     if reason is not None:
-        _finish(share, to=State.CANCELLED, action=AuditAction.SHARE_CANCELLED,
-                fields={"cancelled_reason": reason[:300]}, audit_new={"reason": reason})
+        _finish(
+            share,
+            to=State.CANCELLED,
+            action=AuditAction.SHARE_CANCELLED,
+            fields={"cancelled_reason": reason[:300]},
+            audit_new={"reason": reason},
+        )
         _tell(share, Notification.Kind.SHARE_CANCELLED, "Your post was not sent", reason)
         return SendOutcome(share_id, State.CANCELLED, reason)
     if share.scheduled_at < _late_cutoff(now):
         return _missed(share)
     resume_at = _over_budget(share, now)
     if resume_at is not None:
-        return _retry(share, delay=(resume_at - now).total_seconds(), code="account_budget",
-                      message="Pausing to stay within this account's posting limit.", count_attempt=False)
+        return _retry(
+            share,
+            delay=(resume_at - now).total_seconds(),
+            code="account_budget",
+            message="Pausing to stay within this account's posting limit.",
+            count_attempt=False,
+        )
 
     client = get_client(share.network)
     session = _session(share)
     try:
         if share.last_error_code == OUTCOME_UNKNOWN:
-            found = client.find_existing(session, share.idempotency_key)
+            try:
+                found = client.find_existing(session, share.idempotency_key, text=share.text)
+            except net.OutcomeUnknown as exc:
+                return _unknown(share, exc)
             if found is not None:
                 return _sent(share, found, session, reconciled=True)
         result = client.publish(session, _request(share))
     except net.AuthError as exc:
         return _auth_failed(share, exc)
     except net.OutcomeUnknown as exc:
-        if share.last_error_code == OUTCOME_UNKNOWN and not _network_can_reconcile(client, share):
-            return _unknown(share, exc)
-        return _retry(share, delay=backoff_seconds(attempt=share.attempts, retry_after=exc.retry_after),
-                      code=OUTCOME_UNKNOWN, message=exc.message)
+        return _retry(
+            share,
+            delay=backoff_seconds(attempt=share.attempts, retry_after=exc.retry_after),
+            code=OUTCOME_UNKNOWN,
+            message=exc.message,
+        )
     except net.TransientError as exc:
         code = "rate_limited" if isinstance(exc, net.RateLimited) else "transient"
-        return _retry(share, delay=backoff_seconds(attempt=share.attempts, retry_after=exc.retry_after),
-                      code=code, message=exc.message)
+        return _retry(
+            share,
+            delay=backoff_seconds(attempt=share.attempts, retry_after=exc.retry_after),
+            code=code,
+            message=exc.message,
+        )
     except net.PermanentError as exc:
         return _failed(share, code="refused", message=exc.message)
     finally:
         _save_refreshed_credentials(share, session)
     return _sent(share, result, session, reconciled=False)
-
-
-def _network_can_reconcile(client: net.NetworkClient, share: Share) -> bool:
-    return share.network in {"bluesky", "mastodon"}
 
 
 def _save_refreshed_credentials(share: Share, session: net.AccountSession) -> None:
@@ -269,13 +343,29 @@ def _save_refreshed_credentials(share: Share, session: net.AccountSession) -> No
         session.credentials_changed = False
 
 
-def _sent(share: Share, result: net.PublishResult, session: net.AccountSession, *, reconciled: bool) -> SendOutcome:
+def _sent(
+    share: Share, result: net.PublishResult, session: net.AccountSession, *, reconciled: bool
+) -> SendOutcome:
     now = timezone.now()
-    _finish(share, to=State.SENT, action=AuditAction.SHARE_RECONCILED if reconciled else AuditAction.SHARE_SENT,
-            fields={"sent_at": now, "external_id": result.external_id[:255], "external_url": result.url[:500],
-                    "last_error_code": "", "last_error": ""},
-            audit_new={"external_id": result.external_id, "url": result.url, "attempts": share.attempts,
-                       "tool": "candor", "reconciled": reconciled})
+    _finish(
+        share,
+        to=State.SENT,
+        action=AuditAction.SHARE_RECONCILED if reconciled else AuditAction.SHARE_SENT,
+        fields={
+            "sent_at": now,
+            "external_id": result.external_id[:255],
+            "external_url": result.url[:500],
+            "last_error_code": "",
+            "last_error": "",
+        },
+        audit_new={
+            "external_id": result.external_id,
+            "url": result.url,
+            "attempts": share.attempts,
+            "tool": "candor",
+            "reconciled": reconciled,
+        },
+    )
     return SendOutcome(share.pk, State.SENT, result.url)
 
 
@@ -285,42 +375,77 @@ def _retry(share: Share, *, delay: float, code: str, message: str, count_attempt
             return _unknown(share, net.OutcomeUnknown(message))
         return _failed(share, code=code, message=f"Gave up after {share.attempts} attempts: {message}")
     next_at = timezone.now() + dt.timedelta(seconds=delay)
-    fields: dict[str, object] = {"next_attempt_at": next_at, "last_error_code": code, "last_error": message[:1000]}
+    fields: dict[str, object] = {
+        "next_attempt_at": next_at,
+        "last_error_code": code,
+        "last_error": message[:1000],
+    }
     if not count_attempt:
         fields["attempts"] = max(0, share.attempts - 1)
-    _finish(share, to=State.SCHEDULED, action=AuditAction.SHARE_RETRY_SCHEDULED, fields=fields,
-            audit_new={"code": code, "message": message, "next_attempt_at": next_at.isoformat()})
+    _finish(
+        share,
+        to=State.SCHEDULED,
+        action=AuditAction.SHARE_RETRY_SCHEDULED,
+        fields=fields,
+        audit_new={"code": code, "message": message, "next_attempt_at": next_at.isoformat()},
+    )
     return SendOutcome(share.pk, State.SCHEDULED, message)
 
 
 def _failed(share: Share, *, code: str, message: str) -> SendOutcome:
-    _finish(share, to=State.FAILED, action=AuditAction.SHARE_FAILED,
-            fields={"last_error_code": code, "last_error": message[:1000]}, audit_new={"code": code, "message": message})
-    _tell(share, Notification.Kind.SHARE_FAILED, f"Your post to {share.account} failed",
-          f"{share.account.get_network_display()} said: {message}\n\nOpen the share to edit it and try again.")
+    _finish(
+        share,
+        to=State.FAILED,
+        action=AuditAction.SHARE_FAILED,
+        fields={"last_error_code": code, "last_error": message[:1000]},
+        audit_new={"code": code, "message": message},
+    )
+    _tell(
+        share,
+        Notification.Kind.SHARE_FAILED,
+        f"Your post to {share.account} failed",
+        f"{share.account.get_network_display()} said: {message}\n\nOpen the share to edit it and try again.",
+    )
     return SendOutcome(share.pk, State.FAILED, message)
 
 
 def _auth_failed(share: Share, exc: net.AuthError) -> SendOutcome:
     account_mark_needs_reconnect(account_id=share.account_id, reason=exc.message)
-    notify(user=share.account.owner, kind=Notification.Kind.RECONNECT_NEEDED,
-           title=f"Reconnect {share.account}", body=f"{exc.message} Reconnect it to keep sharing.",
-           link="/accounts/social/", dedupe_key=f"reconnect:{share.account_id}:{share.account.connected_at:%s}")
+    notify(
+        user=share.account.owner,
+        kind=Notification.Kind.RECONNECT_NEEDED,
+        title=f"Reconnect {share.account}",
+        body=f"{exc.message} Reconnect it to keep sharing.",
+        link="/accounts/social/",
+        dedupe_key=f"reconnect:{share.account_id}:{share.account.connected_at:%s}",
+    )
     return _failed(share, code="auth", message=f"{exc.message} Reconnect the account, then schedule again.")
 
 
 def _unknown(share: Share, exc: net.NetworkError) -> SendOutcome:
-    message = (f"Candor cannot tell whether this post reached {share.account.get_network_display()} "
-               f"({exc.message}). Check your profile; it was not re-posted to avoid a duplicate.")
-    _finish(share, to=State.UNKNOWN, action=AuditAction.SHARE_UNKNOWN,
-            fields={"last_error_code": OUTCOME_UNKNOWN, "last_error": message[:1000]}, audit_new={"message": message})
+    message = (
+        f"Candor cannot tell whether this post reached {share.account.get_network_display()} "
+        f"({exc.message}). Check your profile; it was not re-posted to avoid a duplicate."
+    )
+    _finish(
+        share,
+        to=State.UNKNOWN,
+        action=AuditAction.SHARE_UNKNOWN,
+        fields={"last_error_code": OUTCOME_UNKNOWN, "last_error": message[:1000]},
+        audit_new={"message": message},
+    )
     _tell(share, Notification.Kind.SHARE_UNKNOWN, "Please check one of your posts", message)
     return SendOutcome(share.pk, State.UNKNOWN, message)
 
 
 def _missed(share: Share) -> SendOutcome:
     message = f"Not sent: it was more than {settings.CANDOR_MAX_LATENESS_MINUTES} minutes late."
-    _finish(share, to=State.MISSED, action=AuditAction.SHARE_MISSED,
-            fields={"last_error_code": "missed", "last_error": message}, audit_new={})
+    _finish(
+        share,
+        to=State.MISSED,
+        action=AuditAction.SHARE_MISSED,
+        fields={"last_error_code": "missed", "last_error": message},
+        audit_new={},
+    )
     _tell(share, Notification.Kind.SHARE_MISSED, "Your post was not sent: it was too late", message)
     return SendOutcome(share.pk, State.MISSED, message)

@@ -1,14 +1,18 @@
 from __future__ import annotations
 
-from django.http import Http404
 from django.db.models import QuerySet
+from django.http import Http404
 
 from accounts.models import User
 from advocacy.sharing.models import Share
 
 
 def shares_for_employee(*, user: User) -> QuerySet[Share]:
-    return Share.objects.filter(employee=user).select_related("draft", "account").order_by("-scheduled_at", "-id")
+    return (
+        Share.objects.filter(employee=user)
+        .select_related("draft", "account")
+        .order_by("-scheduled_at", "-id")
+    )
 
 
 def share_get_for_user(*, user: User, share_id: int) -> Share:

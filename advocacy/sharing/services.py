@@ -31,9 +31,13 @@ PAST_TOLERANCE = dt.timedelta(minutes=2)
 
 
 def _check_text(*, text: str, network: str, disclosure: str, account: ConnectedAccount) -> None:
-    check = check_post(network=network, text=text, disclosure=disclosure, max_characters=account.max_characters)
+    check = check_post(
+        network=network, text=text, disclosure=disclosure, max_characters=account.max_characters
+    )
     if not check.ok:
-        raise ValidationFailed(" ".join(check.problems), fields={"text": list(check.problems)}, code="text_rejected")
+        raise ValidationFailed(
+            " ".join(check.problems), fields={"text": list(check.problems)}, code="text_rejected"
+        )
 
 
 def _check_time(*, when: dt.datetime, draft: Draft) -> None:
@@ -41,11 +45,15 @@ def _check_time(*, when: dt.datetime, draft: Draft) -> None:
         raise ValidationFailed("The time needs a time zone.", fields={"scheduled_at": ["Give a time zone."]})
     now = timezone.now()
     if when < now - PAST_TOLERANCE:
-        raise ValidationFailed("That time has passed; pick a time in the future or 'now'.",
-                               fields={"scheduled_at": ["The time is in the past."]})
+        raise ValidationFailed(
+            "That time has passed; pick a time in the future or 'now'.",
+            fields={"scheduled_at": ["The time is in the past."]},
+        )
     if when > now + MAX_SCHEDULE_AHEAD:
-        raise ValidationFailed("Shares can be scheduled at most 90 days ahead.",
-                               fields={"scheduled_at": ["Too far in the future."]})
+        raise ValidationFailed(
+            "Shares can be scheduled at most 90 days ahead.",
+            fields={"scheduled_at": ["Too far in the future."]},
+        )
     expires = draft.published_version.expires_at
     if expires is not None and when >= expires:
         raise ValidationFailed(
@@ -77,31 +85,53 @@ def share_create(
     if not state.enrolled:
         raise Conflict("Join the programme before sharing.", code="not_enrolled")
     if state.needs_reconsent:
-        raise Conflict("The programme policy changed; read it and confirm before sharing again.",
-                       code="policy_outdated")
+        raise Conflict(
+            "The programme policy changed; read it and confirm before sharing again.", code="policy_outdated"
+        )
     draft = published_draft_get(user=employee, draft_id=draft_id)
     account = ConnectedAccount.objects.filter(pk=account_id, owner=employee).first()
     if account is None:
-        raise ValidationFailed("Choose one of your own connected accounts.",
-                               fields={"account": ["Not one of your accounts."]})
+        raise ValidationFailed(
+            "Choose one of your own connected accounts.", fields={"account": ["Not one of your accounts."]}
+        )
     if not account.is_usable:
-        raise Conflict(f"{account} is not usable ({account.get_status_display().lower()}). Reconnect it first.",
-                       code="account_unusable")
+        raise Conflict(
+            f"{account} is not usable ({account.get_status_display().lower()}). Reconnect it first.",
+            code="account_unusable",
+        )
     version = draft.published_version
     if account.network not in version.networks:
-        raise ValidationFailed(f"This post is not meant for {account.get_network_display()}.",
-                               fields={"account": ["Network not offered for this post."]})
+        raise ValidationFailed(
+            f"This post is not meant for {account.get_network_display()}.",
+            fields={"account": ["Network not offered for this post."]},
+        )
     disclosure = disclosure_for(language=version.language)
     _check_text(text=text, network=account.network, disclosure=disclosure, account=account)
     when = scheduled_at or timezone.now()
     _check_time(when=when, draft=draft)
     share = Share.objects.create(
-        employee=employee, draft=draft, draft_version=version, account=account, network=account.network,
-        text=text, disclosure=disclosure, language=version.language, scheduled_at=when, next_attempt_at=when,
+        employee=employee,
+        draft=draft,
+        draft_version=version,
+        account=account,
+        network=account.network,
+        text=text,
+        disclosure=disclosure,
+        language=version.language,
+        scheduled_at=when,
+        next_attempt_at=when,
     )
     audit_record(
-        actor=employee, action=AuditAction.SHARE_SCHEDULED, target=share, subject=employee,
-        new={"draft": draft.pk, "version": version.number, "account": account.pk, "scheduled_at": when.isoformat()},
+        actor=employee,
+        action=AuditAction.SHARE_SCHEDULED,
+        target=share,
+        subject=employee,
+        new={
+            "draft": draft.pk,
+            "version": version.number,
+            "account": account.pk,
+            "scheduled_at": when.isoformat(),
+        },
     )
     if when <= timezone.now() + dt.timedelta(seconds=30):
         _kick_dispatcher()
@@ -109,9 +139,11 @@ def share_create(
 
 
 def _owned_share(*, employee: User, share_id: int) -> Share:
-    share = Share.objects.select_related("draft__published_version", "account").filter(
-        pk=share_id, employee=employee
-    ).first()
+    share = (
+        Share.objects.select_related("draft__published_version", "account")
+        .filter(pk=share_id, employee=employee)
+        .first()
+    )
     if share is None:
         raise ValidationFailed("No such share.", code="not_found")
     return share
@@ -133,9 +165,14 @@ def share_edit(
         text=new_text, scheduled_at=new_time, next_attempt_at=new_time, updated_at=timezone.now()
     )
     if not updated:
-        raise Conflict("Sending has already started, so this share can no longer be changed.", code="share_locked")
+        raise Conflict(
+            "Sending has already started, so this share can no longer be changed.", code="share_locked"
+        )
     audit_record(
-        actor=employee, action=AuditAction.SHARE_EDITED, target=share, subject=employee,
+        actor=employee,
+        action=AuditAction.SHARE_EDITED,
+        target=share,
+        subject=employee,
         old={"text": share.text, "scheduled_at": share.scheduled_at.isoformat()},
         new={"text": new_text, "scheduled_at": new_time.isoformat()},
     )
@@ -147,7 +184,9 @@ def share_edit(
 def share_cancel(*, employee: User, share_id: int) -> Share:
     share = _owned_share(employee=employee, share_id=share_id)
     if not _cancel_rows(ids=[share.pk], actor=employee, reason="You cancelled it."):
-        raise Conflict("Sending has already started, so this share can no longer be cancelled.", code="share_locked")
+        raise Conflict(
+            "Sending has already started, so this share can no longer be cancelled.", code="share_locked"
+        )
     share.refresh_from_db()
     return share
 
@@ -157,7 +196,9 @@ def _cancel_rows(*, ids: Sequence[int], actor: User | None, reason: str) -> int:
     if not ids:
         return 0
     pending = list(
-        Share.objects.select_for_update().filter(pk__in=ids, state=Share.State.SCHEDULED).select_related("employee")
+        Share.objects.select_for_update()
+        .filter(pk__in=ids, state=Share.State.SCHEDULED)
+        .select_related("employee")
     )
     if not pending:
         return 0
@@ -166,8 +207,12 @@ def _cancel_rows(*, ids: Sequence[int], actor: User | None, reason: str) -> int:
     )
     for share in pending:
         audit_record(
-            actor=actor, action=AuditAction.SHARE_CANCELLED, target=share, subject=share.employee,
-            old={"state": Share.State.SCHEDULED}, new={"state": Share.State.CANCELLED, "reason": reason},
+            actor=actor,
+            action=AuditAction.SHARE_CANCELLED,
+            target=share,
+            subject=share.employee,
+            old={"state": Share.State.SCHEDULED},
+            new={"state": Share.State.CANCELLED, "reason": reason},
         )
     return len(pending)
 
@@ -183,5 +228,7 @@ def share_cancel_pending_for_draft(*, draft: Draft, actor: User | None, reason: 
 
 
 def share_cancel_pending_for_account(*, account: ConnectedAccount, actor: User | None, reason: str) -> int:
-    ids = list(Share.objects.filter(account=account, state=Share.State.SCHEDULED).values_list("pk", flat=True))
+    ids = list(
+        Share.objects.filter(account=account, state=Share.State.SCHEDULED).values_list("pk", flat=True)
+    )
     return _cancel_rows(ids=ids, actor=actor, reason=reason)

@@ -1,0 +1,54 @@
+"""Rich-text facets for Bluesky posts: links, @mentions and #hashtags.
+
+Bluesky shows a link, mention or tag as clickable only when the post carries a
+facet for it, and facets address the text by UTF-8 **byte** offsets, not by
+characters. Detection reuses the atproto SDK's port of the official
+``@atproto/api`` rules, so what we mark up matches what the Bluesky app would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from atproto_client import models
+from atproto_client.utils.facet_detection import detect_facets, detect_mentions
+
+Facet = dict[str, Any]
+HandleResolver = Callable[[str], str | None]
+
+
+def build_facets(text: str, resolve_handle: HandleResolver | None = None) -> list[Facet]:
+    """Return lexicon-ready facet dicts for ``text``, sorted by byte offset.
+
+    ``resolve_handle`` maps a handle (without ``@``) to a DID, or ``None`` when it
+    does not resolve. A mention needs a DID, so without a resolver, or for a handle
+    that does not resolve, the mention stays plain text.
+    """
+    facets = [_to_dict(facet) for facet in detect_facets(text)]
+    if resolve_handle is not None:
+        dids: dict[str, str | None] = {}
+        for mention in detect_mentions(text):
+            handle = mention.handle.lower()
+            if handle not in dids:
+                dids[handle] = resolve_handle(handle)
+            did = dids[handle]
+            if did:
+                feature = {"$type": "app.bsky.richtext.facet#mention", "did": did}
+                facets.append(_facet(mention.byte_start, mention.byte_end, feature))
+    return sorted(facets, key=lambda facet: facet["index"]["byteStart"])
+
+
+def _to_dict(facet: models.AppBskyRichtextFacet.Main) -> Facet:
+    features = [
+        {"$type": "app.bsky.richtext.facet#link", "uri": feature.uri}
+        if isinstance(feature, models.AppBskyRichtextFacet.Link)
+        else {"$type": "app.bsky.richtext.facet#tag", "tag": feature.tag}
+        for feature in facet.features
+    ]
+    index = {"byteStart": facet.index.byte_start, "byteEnd": facet.index.byte_end}
+    return {"index": index, "features": features}
+
+
+def _facet(byte_start: int, byte_end: int, feature: dict[str, Any]) -> Facet:
+    return {"index": {"byteStart": byte_start, "byteEnd": byte_end}, "features": [feature]}

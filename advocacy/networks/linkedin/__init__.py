@@ -1,0 +1,7 @@
+"""LinkedIn plug-in. ``client`` satisfies ``advocacy.networks.base.NetworkClient``."""
+
+from advocacy.networks.linkedin.client import LinkedInClient
+
+client = LinkedInClient()
+
+__all__ = ["LinkedInClient", "client"]

@@ -1,0 +1,188 @@
+"""Comms portal: write drafts, review them (four eyes), publish and retire."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.permissions import Capability, user_can
+from advocacy.core.errors import ApplicationError
+from advocacy.drafts import services
+from advocacy.drafts.models import Draft
+from advocacy.drafts.selectors import (
+    draft_get_for_comms,
+    draft_history,
+    drafts_for_comms,
+    review_queue,
+    version_diff,
+)
+from advocacy.portal.forms import CommentForm, DraftForm
+from advocacy.portal.helpers import aware_in_user_zone, form_errors_from, requires
+
+comms_member = requires(Capability.WRITE_DRAFTS)
+
+
+@comms_member
+def drafts(request: HttpRequest) -> HttpResponse:
+    state = request.GET.get("state") or None
+    if state not in {None, *Draft.State.values}:
+        state = None
+    return render(
+        request,
+        "comms/drafts.html",
+        {
+            "drafts": drafts_for_comms(user=request.user, state=state)[:200],
+            "state": state,
+            "states": Draft.State.choices,
+        },
+    )
+
+
+@requires(Capability.REVIEW_DRAFTS)
+def review_queue_view(request: HttpRequest) -> HttpResponse:
+    return render(request, "comms/review_queue.html", {"drafts": review_queue(user=request.user)[:200]})
+
+
+def _content(request: HttpRequest, form: DraftForm) -> services.DraftContent:
+    data = form.cleaned_data
+    expires = data.get("expires_at")
+    return services.DraftContent(
+        body=data["body"],
+        networks=list(data["networks"]),
+        language=data["language"],
+        link=data.get("link") or "",
+        variants={"x": data["variant_x"]} if data.get("variant_x") and "x" in data["networks"] else {},
+        expires_at=aware_in_user_zone(user=request.user, value=expires) if expires else None,
+        image=request.FILES.get("image"),
+        image_alt=data.get("image_alt") or "",
+    )
+
+
+@comms_member
+@require_http_methods(["GET", "POST"])
+def draft_new(request: HttpRequest) -> HttpResponse:
+    form = DraftForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"language": "en", "networks": ["bluesky", "mastodon", "linkedin", "x"]},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            draft = services.draft_create(
+                actor=request.user,
+                title=form.cleaned_data["title"],
+                content=_content(request, form),
+                campaign=form.cleaned_data["campaign"],
+            )
+        except ApplicationError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, _("Draft saved. Submit it for review when it is ready."))
+            return redirect("portal:draft", draft_id=draft.pk)
+    return render(request, "comms/draft_form.html", {"form": form, "draft": None})
+
+
+@comms_member
+@require_http_methods(["GET", "POST"])
+def draft_edit_view(request: HttpRequest, draft_id: int) -> HttpResponse:
+    draft = draft_get_for_comms(user=request.user, draft_id=draft_id)
+    version = draft.working_version
+    initial = {
+        "title": draft.title,
+        "campaign": draft.campaign.name if draft.campaign else "",
+        "body": version.body,
+        "link": version.link,
+        "language": version.language,
+        "networks": version.networks,
+        "variant_x": version.variants.get("x", ""),
+        "expires_at": version.expires_at,
+        "image_alt": version.image_alt,
+    }
+    form = DraftForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.draft_edit(
+                actor=request.user,
+                draft_id=draft.pk,
+                content=_content(request, form),
+                title=form.cleaned_data["title"],
+            )
+        except ApplicationError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, _("Saved as a new version."))
+            return redirect("portal:draft", draft_id=draft.pk)
+    return render(request, "comms/draft_form.html", {"form": form, "draft": draft})
+
+
+@comms_member
+def draft_detail(request: HttpRequest, draft_id: int) -> HttpResponse:
+    draft = draft_get_for_comms(user=request.user, draft_id=draft_id)
+    versions, decisions = draft_history(draft=draft)
+    version = draft.working_version
+    return render(
+        request,
+        "comms/draft_detail.html",
+        {
+            "draft": draft,
+            "version": version,
+            "versions": versions,
+            "decisions": decisions,
+            "comment_form": CommentForm(),
+            "can_review": user_can(request.user, Capability.REVIEW_DRAFTS),
+            "wrote_this_version": version.created_by_id == request.user.pk,
+        },
+    )
+
+
+@comms_member
+def draft_diff(request: HttpRequest, draft_id: int) -> HttpResponse:
+    draft = draft_get_for_comms(user=request.user, draft_id=draft_id)
+    versions = {v.number: v for v in draft.versions.all()}
+    try:
+        new = versions[int(request.GET.get("to", max(versions)))]
+        old = versions[int(request.GET.get("from", max(new.number - 1, 1)))]
+    except (KeyError, ValueError):
+        raise Http404("No such version.") from None
+    return render(request, "comms/draft_diff.html", {"draft": draft, "diff": version_diff(old=old, new=new)})
+
+
+ACTIONS = {
+    "submit": (services.draft_submit, _("Submitted for review.")),
+    "request-changes": (services.draft_request_changes, _("Sent back to the author with your comments.")),
+    "approve": (services.draft_approve, _("Approved. It can now be published.")),
+    "publish": (services.draft_publish, _("Published: participants can now share it.")),
+    "retire": (
+        services.draft_retire,
+        _("Retired: employees no longer see it and its pending posts were cancelled."),
+    ),
+}
+
+
+@comms_member
+@require_POST
+def draft_action(request: HttpRequest, draft_id: int, action: str) -> HttpResponse:
+    if action not in ACTIONS:
+        raise Http404
+    draft = draft_get_for_comms(user=request.user, draft_id=draft_id)
+    service, done = ACTIONS[action]
+    form = CommentForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    kwargs = {"actor": request.user, "draft_id": draft.pk}
+    if action in {"submit", "request-changes", "approve"}:
+        kwargs["comment"] = comment
+    elif action == "retire":
+        kwargs["reason"] = comment
+    try:
+        service(**kwargs)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    except PermissionDenied:
+        messages.error(request, _("Your role does not allow this."))
+    else:
+        messages.success(request, done)
+    return redirect("portal:draft", draft_id=draft.pk)

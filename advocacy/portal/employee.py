@@ -1,0 +1,287 @@
+"""Employee portal: join or leave, the feed, sharing with a live preview, my shares,
+my accounts, my data. Views validate input, call a service, and render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.permissions import Capability
+from advocacy.core.errors import ApplicationError
+from advocacy.drafts.content import check_post, final_text
+from advocacy.drafts.selectors import feed_for_employee, published_draft_get
+from advocacy.ledger.connect import account_connect_bluesky
+from advocacy.ledger.models import ConnectedAccount
+from advocacy.ledger.services import account_disconnect
+from advocacy.networks.registry import NETWORKS
+from advocacy.notifications.models import Notification
+from advocacy.notifications.services import notifications_mark_read
+from advocacy.portal.exports import my_data_export
+from advocacy.portal.forms import BlueskyConnectForm, OptInForm, ShareEditForm, ShareForm
+from advocacy.portal.helpers import aware_in_user_zone, form_errors_from, requires, user_zone
+from advocacy.program.selectors import consent_history, disclosure_for, participation_state
+from advocacy.program.services import enrollment_leave, enrollment_opt_in
+from advocacy.sharing.models import Share
+from advocacy.sharing.selectors import share_get_for_user, shares_for_employee
+from advocacy.sharing.services import share_cancel, share_create, share_edit
+
+participant = requires(Capability.PARTICIPATE)
+
+
+@participant
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    context = {
+        "participation": participation_state(user=user),
+        "feed": feed_for_employee(user=user)[:3],
+        "recent_shares": shares_for_employee(user=user)[:5],
+        "notifications": Notification.objects.filter(user=user, read_at__isnull=True)[:5],
+    }
+    return render(request, "portal/home.html", context)
+
+
+@participant
+@require_http_methods(["GET", "POST"])
+def programme(request: HttpRequest) -> HttpResponse:
+    state = participation_state(user=request.user)
+    policy = state.current_policy
+    form = OptInForm(request.POST or None, initial={"policy_version": policy.pk if policy else None})
+    if request.method == "POST" and form.is_valid():
+        try:
+            enrollment_opt_in(
+                user=request.user,
+                policy_version_id=form.cleaned_data["policy_version"],
+                accepted=form.cleaned_data["accept"],
+            )
+        except ApplicationError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(
+                request, _("Welcome to the programme. You can leave at any time from this page.")
+            )
+            return redirect("portal:feed")
+    text = policy.text_for(request.LANGUAGE_CODE) if policy else None
+    return render(
+        request, "portal/programme.html", {"state": state, "policy": policy, "text": text, "form": form}
+    )
+
+
+@participant
+@require_http_methods(["GET", "POST"])
+def leave(request: HttpRequest) -> HttpResponse:
+    state = participation_state(user=request.user)
+    if not state.enrolled:
+        messages.info(request, _("You are not taking part in the programme."))
+        return redirect("portal:programme")
+    if request.method == "POST":
+        result = enrollment_leave(user=request.user)
+        messages.success(
+            request,
+            _("You have left the programme. %(n)s scheduled post(s) were cancelled.")
+            % {"n": result.cancelled_shares},
+        )
+        return redirect("portal:programme")
+    pending = Share.objects.filter(employee=request.user, state=Share.State.SCHEDULED).count()
+    return render(request, "portal/leave.html", {"pending": pending})
+
+
+@participant
+def feed(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "portal/feed.html",
+        {
+            "drafts": feed_for_employee(user=request.user)[:50],
+            "participation": participation_state(user=request.user),
+        },
+    )
+
+
+def _own_accounts(user: object, networks: list[str]) -> list[ConnectedAccount]:
+    return list(
+        ConnectedAccount.objects.filter(
+            owner=user, status=ConnectedAccount.Status.ACTIVE, network__in=networks
+        )
+    )
+
+
+@participant
+@require_http_methods(["GET", "POST"])
+def share_compose(request: HttpRequest, draft_id: int) -> HttpResponse:
+    draft = published_draft_get(user=request.user, draft_id=draft_id)
+    version = draft.published_version
+    disclosure = disclosure_for(language=version.language)
+    accounts = _own_accounts(request.user, version.networks)
+    choices = [(str(a.pk), f"{a.get_network_display()} · {a.handle}") for a in accounts]
+    initial_text = final_text(disclosure=disclosure, body=version.body, link=version.link)
+    form = ShareForm(request.POST or None, account_choices=choices, initial={"text": initial_text})
+    if request.method == "POST" and form.is_valid():
+        when = form.cleaned_data["scheduled_at"] if form.cleaned_data["when"] == "later" else None
+        scheduled_at = aware_in_user_zone(user=request.user, value=when) if when else None
+        created = 0
+        try:
+            for account_id in form.cleaned_data["accounts"]:
+                share_create(
+                    employee=request.user,
+                    draft_id=draft.pk,
+                    account_id=int(account_id),
+                    text=form.cleaned_data["text"],
+                    scheduled_at=scheduled_at,
+                )
+                created += 1
+        except ApplicationError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, _("%(n)s post(s) scheduled.") % {"n": created})
+            return redirect("portal:shares")
+    return render(
+        request,
+        "portal/share_compose.html",
+        {
+            "draft": draft,
+            "version": version,
+            "form": form,
+            "accounts": accounts,
+            "disclosure": disclosure,
+            "networks": sorted({a.network for a in accounts}) or version.networks,
+            "participation": participation_state(user=request.user),
+            "zone": user_zone(request.user),
+        },
+    )
+
+
+@participant
+@require_POST
+def preview(request: HttpRequest) -> HttpResponse:
+    """Live preview (htmx): the exact final text per network, with counter and problems."""
+    text = request.POST.get("text", "")[:20000]
+    language = request.POST.get("language", "en")
+    networks = [n for n in request.POST.getlist("network") if n in {"bluesky", "mastodon", "linkedin", "x"}]
+    disclosure = disclosure_for(language=language)
+    checks = [
+        (NETWORKS[n], check_post(network=n, text=text, disclosure=disclosure))
+        for n in networks or ["bluesky"]
+    ]
+    body = text[len(disclosure) :] if text.startswith(disclosure) else None
+    return render(
+        request,
+        "portal/_preview.html",
+        {"checks": checks, "disclosure": disclosure, "body": body, "text": text},
+    )
+
+
+@participant
+def shares(request: HttpRequest) -> HttpResponse:
+    rows = shares_for_employee(user=request.user)[:200]
+    return render(request, "portal/shares.html", {"shares": rows, "zone": user_zone(request.user)})
+
+
+@participant
+@require_http_methods(["GET", "POST"])
+def share_detail(request: HttpRequest, share_id: int) -> HttpResponse:
+    share = share_get_for_user(user=request.user, share_id=share_id)
+    zone = user_zone(request.user)
+    form = ShareEditForm(
+        request.POST or None,
+        initial={
+            "text": share.text,
+            "scheduled_at": share.scheduled_at.astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            share_edit(
+                employee=request.user,
+                share_id=share.pk,
+                text=form.cleaned_data["text"],
+                scheduled_at=aware_in_user_zone(user=request.user, value=form.cleaned_data["scheduled_at"]),
+            )
+        except ApplicationError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, _("Your changes are saved."))
+            return redirect("portal:share", share_id=share.pk)
+    return render(request, "portal/share_detail.html", {"share": share, "form": form, "zone": zone})
+
+
+@participant
+@require_POST
+def share_cancel_view(request: HttpRequest, share_id: int) -> HttpResponse:
+    share = share_get_for_user(user=request.user, share_id=share_id)
+    try:
+        share_cancel(employee=request.user, share_id=share.pk)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The post was cancelled; nothing will be sent."))
+    return redirect("portal:share", share_id=share.pk)
+
+
+@participant
+@require_http_methods(["GET", "POST"])
+def connections(request: HttpRequest) -> HttpResponse:
+    form = BlueskyConnectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account = account_connect_bluesky(actor=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, _("Connected %(account)s.") % {"account": account})
+            return redirect("portal:connections")
+    accounts = ConnectedAccount.objects.filter(owner=request.user).order_by("status", "network", "handle")
+    return render(request, "portal/connections.html", {"accounts": accounts, "form": form})
+
+
+@participant
+@require_POST
+def connection_disconnect(request: HttpRequest, account_id: int) -> HttpResponse:
+    try:
+        account = account_disconnect(actor=request.user, account_id=account_id)
+    except ApplicationError as exc:
+        if exc.status == 403:
+            raise Http404 from None
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Disconnected %(account)s and deleted Candor's copy of its credential.") % {"account": account},
+        )
+    return redirect("portal:connections")
+
+
+@participant
+def my_data(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "portal/my_data.html",
+        {
+            "history": consent_history(user=request.user),
+            "accounts": ConnectedAccount.objects.filter(owner=request.user),
+            "sent": shares_for_employee(user=request.user).filter(state=Share.State.SENT)[:200],
+            "participation": participation_state(user=request.user),
+        },
+    )
+
+
+@participant
+def my_data_download(request: HttpRequest) -> HttpResponse:
+    payload = my_data_export(user=request.user)
+    response = JsonResponse(payload, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    stamp = timezone.now().strftime("%Y%m%d")
+    response["Content-Disposition"] = f'attachment; filename="candor-my-data-{stamp}.json"'
+    return response
+
+
+@participant
+@require_http_methods(["GET", "POST"])
+def notifications(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        notifications_mark_read(user=request.user)
+        return redirect("portal:notifications")
+    rows = Notification.objects.filter(user=request.user)[:100]
+    return render(request, "portal/notifications.html", {"notifications": rows})

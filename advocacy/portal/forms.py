@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from advocacy.drafts.models import NETWORK_CHOICES
+
+LANGUAGE_CHOICES = [("en", "English"), ("de", "Deutsch"), ("id", "Bahasa Indonesia"), ("it", "Italiano")]
+
+
+class OptInForm(forms.Form):
+    policy_version = forms.IntegerField(widget=forms.HiddenInput)
+    accept = forms.BooleanField(
+        required=False,
+        label=_("I have read the policy and I want to take part. I know I can leave at any time."),
+    )
+
+
+class DraftForm(forms.Form):
+    title = forms.CharField(label=_("Internal title"), max_length=140)
+    campaign = forms.CharField(label=_("Campaign (optional)"), max_length=120, required=False)
+    body = forms.CharField(label=_("Post text"), widget=forms.Textarea(attrs={"rows": 6}), max_length=5000)
+    link = forms.URLField(label=_("Link (optional)"), required=False, max_length=500, assume_scheme="https")
+    language = forms.ChoiceField(label=_("Language"), choices=LANGUAGE_CHOICES)
+    networks = forms.MultipleChoiceField(
+        label=_("Networks"), choices=NETWORK_CHOICES, widget=forms.CheckboxSelectMultiple
+    )
+    variant_x = forms.CharField(
+        label=_("Shorter text for X (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+    )
+    expires_at = forms.DateTimeField(
+        label=_("Expires (optional)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    image = forms.FileField(label=_("Image (optional)"), required=False)
+    image_alt = forms.CharField(label=_("Image description (alt text)"), required=False, max_length=1000)
+
+
+class CommentForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    )
+
+
+class ShareForm(forms.Form):
+    text = forms.CharField(label=_("Your post"), widget=forms.Textarea(attrs={"rows": 7}), max_length=10000)
+    accounts = forms.MultipleChoiceField(label=_("Post to"), widget=forms.CheckboxSelectMultiple)
+    when = forms.ChoiceField(
+        label=_("When"),
+        choices=[("now", _("Now")), ("later", _("Later"))],
+        widget=forms.RadioSelect,
+        initial="now",
+    )
+    scheduled_at = forms.DateTimeField(
+        label=_("Date and time (your time zone)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+
+    def __init__(self, *args: object, account_choices: list[tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["accounts"].choices = account_choices
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean()
+        if data.get("when") == "later" and not data.get("scheduled_at"):
+            self.add_error("scheduled_at", _("Pick a date and time, or choose “Now”."))
+        return data
+
+
+class ShareEditForm(forms.Form):
+    text = forms.CharField(label=_("Your post"), widget=forms.Textarea(attrs={"rows": 7}), max_length=10000)
+    scheduled_at = forms.DateTimeField(
+        label=_("Date and time (your time zone)"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+
+
+class BlueskyConnectForm(forms.Form):
+    handle = forms.CharField(label=_("Handle"), max_length=253, help_text=_("e.g. alice.bsky.social"))
+    app_password = forms.CharField(
+        label=_("App password"),
+        widget=forms.PasswordInput,
+        max_length=64,
+        help_text=_("Create one under Settings → App passwords. Never use your main password."),
+    )
+    service_url = forms.URLField(
+        label=_("Server"), initial="https://bsky.social", assume_scheme="https", max_length=255
+    )

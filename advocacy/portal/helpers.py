@@ -1,0 +1,58 @@
+"""Small glue shared by the portal's HTML views."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from accounts.permissions import Capability, user_can
+from advocacy.core.errors import ApplicationError
+
+
+def requires(capability: Capability) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @login_required
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not user_can(request.user, capability):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def form_errors_from(form: forms.Form, exc: ApplicationError) -> None:
+    """Put a service's error on the form fields it names (or on the form itself)."""
+    placed = False
+    for name, messages in exc.fields.items():
+        field = name.split(".")[0]
+        for message in messages:
+            form.add_error(field if field in form.fields else None, message)
+            placed = True
+    if not placed:
+        form.add_error(None, exc.message)
+
+
+def user_zone(user: Any) -> ZoneInfo:
+    try:
+        return ZoneInfo(user.time_zone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def aware_in_user_zone(*, user: Any, value: dt.datetime) -> dt.datetime:
+    """A time typed into a form means the person's own time zone; stored in UTC."""
+    if timezone.is_naive(value):
+        value = value.replace(tzinfo=user_zone(user))
+    return value.astimezone(dt.UTC)

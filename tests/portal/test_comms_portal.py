@@ -1,0 +1,140 @@
+"""The comms portal: write, review with four eyes, publish, retire."""
+
+import pytest
+
+from advocacy.audit.models import AuditEvent
+from advocacy.drafts.models import Draft
+from tests.portal.conftest import publish_draft
+
+pytestmark = pytest.mark.django_db
+
+DRAFT = {
+    "title": "Launch",
+    "body": "Our new robot ships today.",
+    "language": "en",
+    "networks": ["bluesky", "x"],
+}
+
+
+def test_the_full_review_cycle_in_the_portal(client, author, reviewer, enrolled):
+    client.force_login(author)
+    client.post("/comms/drafts/new/", DRAFT)
+    draft = Draft.objects.get()
+    client.post(f"/comms/drafts/{draft.pk}/submit/")
+
+    client.force_login(reviewer)
+    client.post(f"/comms/drafts/{draft.pk}/request-changes/", {"comment": "Add the price, please."})
+    client.force_login(author)
+    client.post(f"/comms/drafts/{draft.pk}/edit/", {**DRAFT, "body": "Our new robot ships today at €999."})
+    client.post(f"/comms/drafts/{draft.pk}/submit/")
+    client.force_login(reviewer)
+    client.post(f"/comms/drafts/{draft.pk}/approve/", {"comment": "Good."})
+    client.force_login(author)
+    client.post(f"/comms/drafts/{draft.pk}/publish/")
+
+    draft.refresh_from_db()
+    assert draft.state == "published"
+    assert draft.published_version.number == 2
+    diff = client.get(f"/comms/drafts/{draft.pk}/diff/?from=1&to=2")
+    assert "€999" in diff.content.decode()
+    client.force_login(enrolled)
+    assert "€999" in client.get("/feed/").content.decode()
+
+
+def test_the_author_of_a_version_cannot_approve_it(client, reviewer):
+    client.force_login(reviewer)
+    client.post("/comms/drafts/new/", DRAFT)
+    draft = Draft.objects.get()
+    client.post(f"/comms/drafts/{draft.pk}/submit/")
+
+    page = client.get(f"/comms/drafts/{draft.pk}/").content.decode()
+    response = client.post(f"/comms/drafts/{draft.pk}/approve/", follow=True)
+
+    assert "someone else must approve it" in page
+    assert "Four eyes" in response.content.decode()
+    assert Draft.objects.get().state == "in_review"
+    assert AuditEvent.objects.filter(action="draft.approval_refused", actor=reviewer).exists()
+
+
+def test_an_over_long_draft_is_refused_with_count_and_limit(client, author):
+    client.force_login(author)
+    response = client.post("/comms/drafts/new/", {**DRAFT, "body": "x" * 290})
+
+    html = response.content.decode()
+    assert "Too long for X" in html and "280" in html
+    assert not Draft.objects.exists()
+
+
+def test_mentions_are_flagged_for_the_reviewer_not_blocked(client, author, reviewer):
+    client.force_login(author)
+    client.post("/comms/drafts/new/", {**DRAFT, "body": "Thanks @senator for nothing."})
+    draft = Draft.objects.get()
+    client.post(f"/comms/drafts/{draft.pk}/submit/")
+    client.force_login(reviewer)
+
+    queue = client.get("/comms/review/").content.decode()
+    detail = client.get(f"/comms/drafts/{draft.pk}/").content.decode()
+
+    assert "mention" in queue
+    assert "@senator" in detail
+
+
+def test_employees_cannot_open_the_comms_portal(client, employee):
+    client.force_login(employee)
+    assert client.get("/comms/").status_code == 403
+    assert client.get("/comms/drafts/new/").status_code == 403
+    assert client.get("/comms/review/").status_code == 403
+
+
+@pytest.mark.parametrize("rows", [2, 20])
+def test_review_queue_uses_a_fixed_number_of_queries(
+    client, author, reviewer, rows, django_assert_max_num_queries
+):
+    from advocacy.drafts import services
+
+    for index in range(rows):
+        draft = services.draft_create(
+            actor=author, title=f"D{index}", content=services.DraftContent(body="Hello", networks=["x"])
+        )
+        services.draft_submit(actor=author, draft_id=draft.pk)
+    client.force_login(reviewer)
+
+    with django_assert_max_num_queries(8):
+        assert client.get("/comms/review/").status_code == 200
+    with django_assert_max_num_queries(8):
+        assert client.get("/comms/").status_code == 200
+
+
+def test_participation_page_hides_small_groups(client, admin_user, author, reviewer):
+    from tests.factories import UserFactory
+
+    for _ in range(5):
+        UserFactory(team="Warehouse")
+    UserFactory(team="Legal")
+    client.force_login(admin_user)
+
+    html = client.get("/programme/participation/").content.decode()
+
+    assert "Warehouse" in html and "too few to show" in html
+    assert "Legal" in html
+    # Named people never appear on the page.
+    assert author.email not in html and author.display_name not in html
+
+
+def test_retiring_cancels_pending_shares(client, author, reviewer, account, later):
+    from advocacy.sharing.services import share_create
+
+    draft = publish_draft(author, reviewer)
+    share = share_create(
+        employee=account.owner,
+        draft_id=draft.pk,
+        account_id=account.pk,
+        text="#employee · I work at Acme Robotics.\n\nRobots sort parcels faster.",
+        scheduled_at=later,
+    )
+    client.force_login(author)
+    client.post(f"/comms/drafts/{draft.pk}/retire/", {"comment": "Facts changed."})
+
+    share.refresh_from_db()
+    assert share.state == "cancelled"
+    assert "Facts changed." in share.cancelled_reason

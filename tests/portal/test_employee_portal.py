@@ -1,0 +1,194 @@
+"""The employee portal, as a person uses it: join, share, change their mind, leave."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils.formats import date_format
+
+from advocacy.program.models import ConsentEvent, Enrollment
+from advocacy.sharing.models import Share
+from tests.portal.conftest import connect, publish_draft
+
+pytestmark = pytest.mark.django_db
+
+
+def test_joining_needs_the_box_ticked(client, employee, policy):
+    client.force_login(employee)
+
+    refused = client.post("/programme/", {"policy_version": policy.pk})
+    joined = client.post("/programme/", {"policy_version": policy.pk, "accept": "on"})
+
+    assert "Consent must be given explicitly." in refused.content.decode()
+    assert joined.status_code == 302
+    assert Enrollment.objects.get(user=employee).status == "active"
+    assert list(ConsentEvent.objects.filter(user=employee).values_list("kind", flat=True)) == ["opted_in"]
+
+
+def test_the_opt_in_checkbox_starts_unticked(client, employee, policy):
+    client.force_login(employee)
+    html = client.get("/programme/").content.decode()
+    assert 'name="accept"' in html
+    assert "checked" not in html.split('name="accept"')[1].split(">")[0]
+
+
+def test_sharing_schedules_in_my_time_zone(client, account, published, later):
+    client.force_login(account.owner)
+    page = client.get(f"/feed/{published.pk}/share/").content.decode()
+    assert "#employee · I work at Acme Robotics." in page
+    text = "#employee · I work at Acme Robotics.\n\nRobots sort parcels faster. I am proud of my team!"
+    local = later.astimezone(ZoneInfo("Europe/Berlin")).replace(tzinfo=None)
+
+    response = client.post(
+        f"/feed/{published.pk}/share/",
+        {
+            "text": text,
+            "accounts": [str(account.pk)],
+            "when": "later",
+            "scheduled_at": local.strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+
+    assert response.status_code == 302
+    share = Share.objects.get()
+    assert share.scheduled_at == later
+    assert share.text == text
+    listing = client.get("/shares/").content.decode()
+    assert date_format(local, "SHORT_DATETIME_FORMAT") in listing
+    assert "Scheduled" in listing
+
+
+@pytest.mark.parametrize(
+    ("text", "rule_words"),
+    [
+        ("Robots sort parcels faster.", "disclosure"),
+        ("Robots sort parcels faster. #employee · I work at Acme Robotics.", "must come first"),
+        ("#emp\u200bloyee · I work at Acme Robotics.\n\nRobots!", "hidden characters"),
+    ],
+)
+def test_removing_or_hiding_the_disclosure_is_refused(client, account, published, text, rule_words):
+    client.force_login(account.owner)
+
+    response = client.post(
+        f"/feed/{published.pk}/share/", {"text": text, "accounts": [str(account.pk)], "when": "now"}
+    )
+
+    assert response.status_code == 200
+    assert rule_words in response.content.decode()
+    assert not Share.objects.exists()
+
+
+def test_live_preview_shows_counter_and_problems(client, enrolled):
+    client.force_login(enrolled)
+    ok = client.post("/preview/", {"text": "#employee · I work at Acme Robotics.\n\nHi", "network": ["x"]})
+    long = client.post(
+        "/preview/",
+        {"text": "#employee · I work at Acme Robotics.\n\n" + "a" * 300, "network": ["x"], "language": "en"},
+    )
+
+    assert "40 / 280" in ok.content.decode()
+    assert "Ready to post" in ok.content.decode()
+    assert "Too long for X" in long.content.decode()
+
+
+def test_a_scheduled_share_can_be_cancelled_but_not_once_sending(client, account, published, later):
+    from advocacy.sharing.services import share_create
+
+    client.force_login(account.owner)
+    text = "#employee · I work at Acme Robotics.\n\nRobots!"
+    first = share_create(
+        employee=account.owner, draft_id=published.pk, account_id=account.pk, text=text, scheduled_at=later
+    )
+    second = share_create(
+        employee=account.owner, draft_id=published.pk, account_id=account.pk, text=text, scheduled_at=later
+    )
+    Share.objects.filter(pk=second.pk).update(state=Share.State.SENDING)
+
+    client.post(f"/shares/{first.pk}/cancel/")
+    response = client.post(f"/shares/{second.pk}/cancel/", follow=True)
+
+    assert Share.objects.get(pk=first.pk).state == "cancelled"
+    assert Share.objects.get(pk=second.pk).state == "sending"
+    assert "Sending has already started" in response.content.decode()
+
+
+def test_leaving_cancels_pending_shares_and_says_how_many(client, account, published, later):
+    from advocacy.sharing.services import share_create
+
+    text = "#employee · I work at Acme Robotics.\n\nRobots!"
+    for _ in range(3):
+        share_create(
+            employee=account.owner,
+            draft_id=published.pk,
+            account_id=account.pk,
+            text=text,
+            scheduled_at=later,
+        )
+    client.force_login(account.owner)
+
+    confirm = client.get("/programme/leave/").content.decode()
+    done = client.post("/programme/leave/", follow=True).content.decode()
+
+    assert "Your 3 scheduled posts will be cancelled" in confirm
+    assert "3 scheduled post(s) were cancelled" in done
+    assert set(Share.objects.values_list("state", flat=True)) == {"cancelled"}
+
+
+def test_someone_elses_share_is_not_found(client, account, published, other_employee, later):
+    from advocacy.sharing.services import share_create
+
+    share = share_create(
+        employee=account.owner,
+        draft_id=published.pk,
+        account_id=account.pk,
+        text="#employee · I work at Acme Robotics.\n\nRobots!",
+        scheduled_at=later,
+    )
+    client.force_login(other_employee)
+
+    assert client.get(f"/shares/{share.pk}/").status_code == 404
+    assert client.post(f"/shares/{share.pk}/cancel/").status_code == 404
+    assert Share.objects.get().state == "scheduled"
+
+
+def test_my_data_export_never_contains_credentials(client, account):
+    client.force_login(account.owner)
+    response = client.get("/my-data/export.json")
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "emma.test" in body
+    assert "planted-secret-app-password" not in body
+    assert "credentials" not in body
+
+
+@pytest.mark.parametrize("rows", [2, 20])
+def test_feed_and_my_shares_pages_use_a_fixed_number_of_queries(
+    client, account, author, reviewer, later, rows, django_assert_max_num_queries
+):
+    from advocacy.sharing.services import share_create
+
+    for index in range(rows):
+        draft = publish_draft(author, reviewer, title=f"Post {index}")
+        share_create(
+            employee=account.owner,
+            draft_id=draft.pk,
+            account_id=account.pk,
+            text="#employee · I work at Acme Robotics.\n\nRobots sort parcels faster.",
+            scheduled_at=later + dt.timedelta(minutes=index),
+        )
+    client.force_login(account.owner)
+
+    with django_assert_max_num_queries(12):
+        assert client.get("/feed/").status_code == 200
+    with django_assert_max_num_queries(10):
+        assert client.get("/shares/").status_code == 200
+    with django_assert_max_num_queries(14):
+        assert client.get("/").status_code == 200
+
+
+def test_a_second_account_of_mine_is_offered_when_composing(client, account, published):
+    connect(account.owner, handle="emma2.test")
+    client.force_login(account.owner)
+    page = client.get(f"/feed/{published.pk}/share/").content.decode()
+    assert "emma.test" in page and "emma2.test" in page
