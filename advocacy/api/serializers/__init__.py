@@ -1,0 +1,1 @@
+"""Input and output shapes of the JSON API, one module per area."""
