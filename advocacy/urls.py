@@ -8,6 +8,7 @@ from advocacy.portal import employee as portal_employee
 
 api_patterns = [
     path("auth/", include("accounts.api_urls")),
+    path("", include("advocacy.api.urls")),
 ]
 
 urlpatterns = [
