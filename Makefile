@@ -8,13 +8,16 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint pin migrate demo install install-dev pds clean help bench
+.PHONY: run test lint security pin migrate demo install install-dev pds clean help bench
 
 help:
 	@echo "make run    install, migrate, load demo data, start web + worker + beat on http://$(HOST):$(PORT)"
 	@echo "make test   install dev requirements and run the whole test suite"
+	@echo "make pds    run a local Bluesky server on 127.0.0.1:2583 (PDS_PORT) with demo account leo.test"
 	@echo "make lint   ruff"
+	@echo "make security  bandit, and pip-audit when its database is reachable"
 	@echo "make pin    re-pin requirements/*.txt from requirements/*.in"
+	@echo "make bench  benchmarks on PostgreSQL + Redis at 127.0.0.1 (QUICK=1: 10x smaller); see README"
 
 $(VENV)/bin/activate:
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is required (python3.11 not found)." >&2; exit 1; }
@@ -35,6 +38,15 @@ pds/node_modules/.installed: pds/package-lock.json
 	npm_config_nodedir=/usr npm ci --prefix pds --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# axe-core for the accessibility checks in the browser tests.
+e2e/node_modules/.installed: e2e/package-lock.json
+	npm ci --prefix e2e --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# A local Bluesky server for the demo; prints what to paste into "Connect Bluesky".
+pds: pds/node_modules/.installed
+	bin/pds-demo
+
 install: $(VENV)/.installed-base
 install-dev: $(VENV)/.installed-dev
 
@@ -50,7 +62,11 @@ run: demo
 	@echo ""
 	CANDOR_HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
 
-test: install-dev pds/node_modules/.installed
+test: install-dev pds/node_modules/.installed e2e/node_modules/.installed
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$CI" = "true" ]; then echo "CI needs Chromium for the browser tests: apt-get install chromium" >&2; exit 1; fi; \
+	  echo ""; echo "NOTE: /usr/bin/chromium not found, so the browser tests are skipped."; \
+	  echo "      Install it with: sudo apt-get install chromium   (Playwright never downloads a browser here)"; echo ""; fi
 	@set +e; $(VENV)/bin/pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure, not a pass." >&2; exit 1; fi; \
 	exit $$rc
@@ -59,10 +75,52 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# bandit (medium severity and confidence and above), then pip-audit on the pinned
+# requirements when PyPI's vulnerability data answers for our pinned Django (some
+# mirrors answer for projects but not versions, and pip-audit then checks nothing).
+# An unreachable database is reported and skipped, never a failure; a known
+# vulnerability is a failure.
+PIP_AUDIT_SKIPPED := echo "pip-audit skipped: vulnerability database unreachable"
+security: install-dev
+	$(VENV)/bin/bandit -q -c pyproject.toml -r advocacy accounts --severity-level medium --confidence-level medium
+	@django=$$(sed -n 's/^django==//Ip' requirements/base.txt); \
+	if ! timeout 15 $(PY) -c "import json, sys, urllib.request; json.load(urllib.request.urlopen(f'https://pypi.org/pypi/django/{sys.argv[1]}/json', timeout=8))['vulnerabilities']" "$$django" >/dev/null 2>&1; then \
+	  $(PIP_AUDIT_SKIPPED); exit 0; fi; \
+	out=$$(mktemp); \
+	timeout 600 $(VENV)/bin/pip-audit --progress-spinner off --no-deps --disable-pip \
+	  -r requirements/dev.txt -r requirements/prod.txt >$$out 2>&1; rc=$$?; cat $$out; \
+	if [ $$rc -ne 0 ] && { [ $$rc -eq 124 ] || grep -qiE "ConnectionError|Max retries|NameResolution|timed out|Temporary failure" $$out; }; then \
+	  $(PIP_AUDIT_SKIPPED); rc=0; fi; \
+	rm -f $$out; exit $$rc
+
 pin: install-dev
 	$(VENV)/bin/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links --allow-unsafe -o requirements/base.txt requirements/base.in
 	$(VENV)/bin/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links --allow-unsafe -o requirements/dev.txt requirements/dev.in
 	$(VENV)/bin/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links --allow-unsafe -o requirements/prod.txt requirements/prod.in
 
+# Re-extract the UI strings into locale/{de,id,it}/LC_MESSAGES/django.po and compile the
+# .mo files (both are committed, so running Candor needs no gettext). Needs GNU gettext;
+# translate new or changed entries in the .po files, then run this again.
+.PHONY: messages
+messages: install
+	@command -v msgfmt >/dev/null || { echo "make messages needs GNU gettext: sudo apt-get install gettext" >&2; exit 1; }
+	$(PY) manage.py makemessages -l de -l id -l it --no-obsolete --ignore=.venv --ignore=node_modules --ignore=pds --ignore=e2e --ignore=var
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules --ignore=pds --ignore=e2e --ignore=var
+
 clean:
 	rm -rf var/test var/broker
+
+# Benchmarks on the production stack: PostgreSQL and Redis on 127.0.0.1 (the same
+# servers CI uses), gunicorn, Celery prefork workers, the local Bluesky PDS, wrk.
+# Writes bench/results/latest.{md,json} (QUICK=1: latest-quick.*, 10x smaller data).
+$(VENV)/.installed-prod: requirements/prod.txt | $(VENV)/bin/activate
+	$(PIP) install --quiet -r requirements/prod.txt
+	@touch $@
+
+bench: install-dev $(VENV)/.installed-prod pds/node_modules/.installed
+	@command -v wrk >/dev/null || { \
+	  if [ "$$(id -u)" != 0 ]; then echo "The portal benchmark needs wrk: sudo apt-get install wrk" >&2; exit 1; fi; \
+	  echo "Installing wrk (apt-get) for the portal benchmark"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1 || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }; }
+	$(PY) bench/run.py $(if $(QUICK),--quick) $(BENCH_ARGS)

@@ -1,9 +1,17 @@
 from __future__ import annotations
 
+from typing import Any
+
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.models import SocialApp, SocialLogin
+from allauth.socialaccount.providers.base import AuthError, AuthProcess, Provider
 from django.conf import settings
+from django.contrib import messages
 from django.forms import ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 
@@ -22,3 +30,133 @@ class CandorAccountAdapter(DefaultAccountAdapter):
                 _("Use your work email address (%(domains)s).") % {"domains": ", ".join(domains)}
             )
         return email
+
+
+# The social networks staff connect to post from, by allauth provider id, mapped to
+# Candor's network keys. They are never a way to sign in to Candor: only a signed-in
+# person may connect one, and only to record it in the ownership ledger.
+NETWORK_PROVIDERS: dict[str, str] = {"linkedin": "linkedin", "twitter_oauth2": "x"}
+
+
+def network_provider_id(network: str) -> str:
+    """The allauth provider id for a Candor network key ("x" -> "twitter_oauth2")."""
+    return next(provider for provider, key in NETWORK_PROVIDERS.items() if key == network)
+
+
+def _network_name(network: str) -> str:
+    from advocacy.networks.registry import NETWORKS
+
+    return NETWORKS.get(network, network)
+
+
+def _back_to_connections(request: HttpRequest, level: int, message: str) -> HttpResponse:
+    messages.add_message(request, level, message)
+    return redirect("portal:connections")
+
+
+class CandorSocialAccountAdapter(DefaultSocialAccountAdapter):
+    """Enterprise SSO (OpenID Connect, SAML) behaves as allauth intends. LinkedIn and X
+    are different: they only *connect* a posting account for someone already signed
+    in. The token they bring is captured in memory here and handed to the ledger,
+    which stores it encrypted; allauth never saves it (``SOCIALACCOUNT_STORE_TOKENS``
+    is off) and no allauth ``SocialAccount`` row is created for them either, so the
+    ledger stays the one record of who connected what."""
+
+    def get_provider(self, request: HttpRequest, provider: str, client_id: str | None = None) -> Provider:
+        network = NETWORK_PROVIDERS.get(provider)
+        if network is None or request is None:
+            return super().get_provider(request, provider, client_id=client_id)
+        # Reached from allauth's login and callback views: refuse before anyone is sent
+        # to the network (allauth's views turn ImmediateHttpResponse into the response).
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            raise ImmediateHttpResponse(self._refuse_login(request, network))
+        try:
+            return super().get_provider(request, provider, client_id=client_id)
+        except SocialApp.DoesNotExist:
+            raise ImmediateHttpResponse(
+                _back_to_connections(
+                    request,
+                    messages.ERROR,
+                    _("%(network)s is not set up in Candor yet. An administrator must configure it first.")
+                    % {"network": _network_name(network)},
+                )
+            ) from None
+
+    def _refuse_login(self, request: HttpRequest, network: str) -> HttpResponse:
+        name = _network_name(network)
+        messages.error(
+            request,
+            _(
+                "%(network)s is not a way to sign in to Candor. Sign in with your work account first; "
+                "then you can connect your %(network)s account under My accounts."
+            )
+            % {"network": name},
+        )
+        user = getattr(request, "user", None)
+        return redirect("portal:connections" if user is not None and user.is_authenticated else settings.LOGIN_URL)
+
+    def is_open_for_signup(self, request: HttpRequest, sociallogin: SocialLogin) -> bool:
+        if sociallogin.account.provider in NETWORK_PROVIDERS:
+            return False
+        return super().is_open_for_signup(request, sociallogin)
+
+    def pre_social_login(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
+        network = NETWORK_PROVIDERS.get(sociallogin.account.provider)
+        if network is None:
+            return super().pre_social_login(request, sociallogin)
+        if not request.user.is_authenticated or sociallogin.state.get("process") != AuthProcess.CONNECT:
+            # A sign-in (or "redirect") attempt through a posting network: never honoured,
+            # and never allowed to switch who is signed in.
+            raise ImmediateHttpResponse(self._refuse_login(request, network))
+        raise ImmediateHttpResponse(self._record_connection(request, sociallogin, network))
+
+    def _record_connection(self, request: HttpRequest, sociallogin: SocialLogin, network: str) -> HttpResponse:
+        from advocacy.core.errors import ApplicationError
+        from advocacy.ledger.connect import account_connect_oauth
+
+        token = sociallogin.token
+        if token is None or not token.token:
+            return _back_to_connections(
+                request,
+                messages.ERROR,
+                _("%(network)s did not hand Candor any access. Please try again.")
+                % {"network": _network_name(network)},
+            )
+        try:
+            account = account_connect_oauth(
+                actor=request.user,
+                network=network,
+                access_token=token.token,
+                refresh_token=token.token_secret or "",
+                expires_at=token.expires_at,
+                # Both networks grant all of the requested scopes or nothing.
+                scopes=sociallogin.provider.get_scope(),
+            )
+        except ApplicationError as exc:
+            return _back_to_connections(request, messages.ERROR, exc.message)
+        finally:
+            sociallogin.token = None  # nothing downstream may keep it
+        return _back_to_connections(request, messages.SUCCESS, _("Connected %(account)s.") % {"account": account})
+
+    def on_authentication_error(
+        self,
+        request: HttpRequest,
+        provider: Provider,
+        error: str | None = None,
+        exception: Exception | None = None,
+        extra_context: dict[str, Any] | None = None,
+    ) -> None:
+        network = NETWORK_PROVIDERS.get(provider.sub_id)
+        if network is None:
+            return super().on_authentication_error(
+                request, provider, error=error, exception=exception, extra_context=extra_context
+            )
+        name = _network_name(network)
+        if error == AuthError.CANCELLED:
+            message = _("You did not allow Candor to post to %(network)s, so nothing was connected.")
+        elif (extra_context or {}).get("state") is None and exception is None:
+            message = _("This %(network)s sign-in link has expired or was already used. Please connect again.")
+        else:
+            message = _("%(network)s did not complete the connection. Please try again in a moment.")
+        raise ImmediateHttpResponse(_back_to_connections(request, messages.ERROR, message % {"network": name}))

@@ -16,6 +16,8 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("diagnostics/", core_views.diagnostics, name="diagnostics"),
     path("", include("advocacy.portal.urls")),
+    path("", include("advocacy.analytics.urls")),
+    path("", include("advocacy.notifications.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -3,6 +3,7 @@ one per role, as healthchecks does. Tests go through public interfaces."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,19 @@ from rest_framework.test import APIClient
 from accounts.models import Role, User
 from tests.factories import UserFactory
 from tests.support.pds import running_pds
+from tests.support.scenario import account, enrolled, later, policy, published  # noqa: F401 - fixtures
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "var" / "test-artifacts"
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Remove this run's scratch folder (SQLite file, broker queue, media)."""
+    import shutil
+
+    from django.conf import settings
+
+    if "var" in settings.VAR_DIR.parts and settings.VAR_DIR.name == os.environ.get("CANDOR_TEST_RUN_ID"):
+        shutil.rmtree(settings.VAR_DIR, ignore_errors=True)
 
 
 @pytest.fixture

@@ -11,8 +11,13 @@ from typing import Any
 CHAIN_FORMAT = 1
 
 
+# One encoder for every call: json.dumps with options builds a new JSONEncoder each
+# time, a sixth of the cost of hashing an event (bench/: audit verify). Same output.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
 def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return _CANONICAL.encode(value)
 
 
 def payload_digest(payload: dict[str, Any]) -> str:

@@ -24,8 +24,10 @@ class AuditContext:
     task_id: str = ""
 
 
+# AuditContext is frozen, so one shared default instance is safe.
 _current: contextvars.ContextVar[AuditContext] = contextvars.ContextVar(
-    "audit_context", default=AuditContext()
+    "audit_context",
+    default=AuditContext(),  # noqa: B039
 )
 
 

@@ -66,3 +66,12 @@ def audit_record(
 def audit_record_standalone(**kwargs: Any) -> AuditEvent:
     """For events with no other state change (a login, an export)."""
     return audit_record(**kwargs)
+
+
+def audit_export_record(*, actor: User | None, filters: dict[str, Any], fmt: str, rows: int) -> tuple[int, str]:
+    """Record that an export is being made; the export is cut at the head that
+    includes this very event, so the file proves its own existence."""
+    with transaction.atomic():
+        event = audit_record(actor=actor, action=AuditAction.AUDIT_EXPORTED, new={"filters": filters, "format": fmt,
+                                                                                    "rows": rows})
+    return event.sequence, event.hash

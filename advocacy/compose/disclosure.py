@@ -46,20 +46,24 @@ _PLACEHOLDER = "{organisation}"
 class Rule(StrEnum):
     """Stable codes for what went wrong; the values are what callers store and test."""
 
-    MISSING = "missing"
-    NOT_FIRST = "not_first"
-    TRAILING_HASHTAGS = "trailing_hashtags"  # also used for "at the end of the post"
-    HIDDEN_CHARACTERS = "hidden_characters"
-    LOOKALIKE_LETTERS = "lookalike_letters"
-    SPLIT = "split"
-    ALTERED = "altered"
+    MISSING = "missing"  # not found at all, even after normalising
+    NOT_FIRST = "not_first"  # found (whole or in part) after other text
+    # Found only at the end of the post, alone or inside a trailing block of hashtags
+    # (FTC: a disclosure there is likely to be missed).
+    TRAILING_HASHTAGS = "trailing_hashtags"
+    HIDDEN_CHARACTERS = "hidden_characters"  # zero-width or other invisible characters in or around it
+    LOOKALIKE_LETTERS = "lookalike_letters"  # other scripts' letters, full-width or styled forms
+    SPLIT = "split"  # words or tag broken up, or re-spaced, by spaces or line breaks
+    ALTERED = "altered"  # case changed, words or punctuation edited, or run into the next word
+    # Whitespace before it. The threshold is zero: where the "see more" fold falls differs
+    # by network and device, so no amount of leading blank space is known to be safe.
     BURIED = "buried"
 
 
 @dataclass(frozen=True)
 class Violation:
     rule: Rule
-    message: str
+    message: str  # plain English, starting with the rule the text broke
 
 
 def disclosure_template(*, language: str) -> str:
@@ -69,7 +73,7 @@ def disclosure_template(*, language: str) -> str:
 
 
 def render_disclosure(*, template: str, organisation: str) -> str:
-    """Fill in the organisation's name.
+    """Fill in the organisation's name; whitespace is collapsed so the disclosure is one line.
 
     ``str.replace`` rather than ``str.format``: templates are edited by admins, and
     ``format`` would let a template reach into object attributes.
@@ -98,6 +102,7 @@ def compose_text(*, disclosure: str, body: str) -> str:
 
 
 def is_disclosure_intact(*, text: str, disclosure: str) -> bool:
+    """The quick yes/no of ``check_disclosure``, without working out why."""
     _validate(disclosure)
     return _passes(text, disclosure)
 
@@ -156,7 +161,7 @@ def _find_at_start(text: str, disclosure: str) -> _AtStart | None:
     consumed, position, start = "", 0, None
     clusters = grapheme.graphemes(text)
     for cluster in clusters:
-        folded = _skeleton(cluster)
+        folded = "" if cluster.isspace() else _skeleton(cluster)  # spaces: skip the costly fold
         if start is None and folded:
             start = position
         position += len(cluster)
@@ -225,9 +230,7 @@ def _explain_at_start(found: _AtStart, disclosure: str) -> list[Violation]:
     if _compact(found.span, casefold=False) != _compact(disclosure, casefold=False):
         violations.append(_altered("its capital and small letters were changed"))
     elif not found.ends_cleanly:
-        violations.append(
-            _altered("it runs straight into the following text; leave a space or line break after it")
-        )
+        violations.append(_altered("it runs straight into the following text; leave a space or line break after it"))
     if not violations:  # folding was needed, but none of the single steps explain it
         violations.append(
             Violation(
@@ -312,8 +315,7 @@ def _misplaced(collapsed: str, spans: list[tuple[int, int]], what: str) -> Viola
     if not _TRAILING.fullmatch(collapsed[end:]):
         return Violation(
             Rule.NOT_FIRST,
-            f"The disclosure must come first: {what} was found after other text, "
-            "not at the start of the post.",
+            f"The disclosure must come first: {what} was found after other text, not at the start of the post.",
         )
     before = collapsed[:start].split()
     in_hashtags = "#" in collapsed[end:] or (bool(before) and before[-1].startswith("#"))
@@ -350,17 +352,14 @@ def _resemblance(collapsed: str, disclosure: str) -> Violation | None:
         return _altered("its words were changed")
     for shown, phrase in _key_phrases(disclosure):
         if any(start == 0 for start, _ in _occurrences(collapsed, phrase, anywhere=False)):
-            return _altered(
-                f"the post starts with part of it (“{shown}”), but the rest is missing or changed"
-            )
+            return _altered(f"the post starts with part of it (“{shown}”), but the rest is missing or changed")
     return None
 
 
 def _describe(characters: Counter[str], *, kind: str, show: bool) -> str:
     """Count and name characters, e.g. "2 look-alike characters (“е” U+0435 CYRILLIC SMALL LETTER IE)"."""
     names = [
-        (f"“{char}” " if show else "") + f"U+{ord(char):04X} {unicodedata.name(char, 'unnamed')}"
-        for char in characters
+        (f"“{char}” " if show else "") + f"U+{ord(char):04X} {unicodedata.name(char, 'unnamed')}" for char in characters
     ]
     shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
     return f"{_plural(sum(characters.values()), f'{kind} character')} ({shown})"

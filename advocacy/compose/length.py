@@ -13,6 +13,7 @@ import pathlib
 import re
 import sys
 import types
+import unicodedata
 from dataclasses import dataclass
 
 import grapheme
@@ -64,6 +65,13 @@ _MASTODON_MENTION = re.compile(
 )
 _MASTODON_NOT_MENTION_AFTER = re.compile(r"[@＠\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]|://")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# twitter-text tries its URL pattern from every position of an unbroken run of text, so
+# its cost grows with the square of the run's length (2,000 accented letters before
+# "a.b" take over a second). URLs never contain whitespace, so text is measured run by
+# run, and a run longer than this is cut into pieces. That can change the count only
+# for such a freak run, which is far over every limit anyway unless it is one huge URL.
+_LONGEST_RUN = 1000
+_RUN = re.compile(rf"\s+|\S{{1,{_LONGEST_RUN}}}")
 
 
 @dataclass(frozen=True)
@@ -84,9 +92,7 @@ def measure(*, network: str, text: str, max_characters: int | None = None) -> Le
     so passing it for them is a mistake and raises ``ValueError``.
     """
     if network not in NETWORK_LIMITS:
-        raise ValueError(
-            f"Unknown network {network!r}; expected one of: {', '.join(sorted(NETWORK_LIMITS))}."
-        )
+        raise ValueError(f"Unknown network {network!r}; expected one of: {', '.join(sorted(NETWORK_LIMITS))}.")
     if max_characters is not None:
         if network != "mastodon":
             raise ValueError(f"max_characters applies only to Mastodon, not to {_NAMES[network]}.")
@@ -98,7 +104,8 @@ def measure(*, network: str, text: str, max_characters: int | None = None) -> Le
     unit = _UNITS[network]
     if network == "x":
         # twitter-text applies NFC and X's weights: URLs 23, emoji and CJK 2, most else 1.
-        count = twitter_text.parse_tweet(text).weightedLength
+        text = unicodedata.normalize("NFC", text)
+        count = sum(twitter_text.parse_tweet(run).weightedLength for _, run in _runs(text))
     elif network == "bluesky":
         count = grapheme.length(text)
         size = len(text.encode("utf-8"))
@@ -123,13 +130,18 @@ def _report(network: str, count: int, limit: int, unit: str) -> LengthReport:
     return LengthReport(network, count, limit, unit, ok, f"{verdict}: {count:,} of {limit:,} {unit}")
 
 
+def _runs(text: str) -> list[tuple[int, str]]:
+    return [(match.start(), match.group()) for match in _RUN.finditer(text)]
+
+
 def _mastodon_countable(text: str) -> str:
     """Mastodon's ``countable_text``: URLs become 23 characters, mentions lose their domain."""
     if not text.strip():
         return ""
     entities: list[tuple[int, int, str]] = [
-        (*entity["indices"], _MASTODON_URL)
-        for entity in twitter_text.extract_urls_with_indices(text, extract_urls_without_protocol=False)
+        (offset + entity["indices"][0], offset + entity["indices"][1], _MASTODON_URL)
+        for offset, run in _runs(text)
+        for entity in twitter_text.extract_urls_with_indices(run, extract_urls_without_protocol=False)
     ]
     for match in _MASTODON_MENTION.finditer(text):
         if _MASTODON_NOT_MENTION_AFTER.match(text, match.end()):

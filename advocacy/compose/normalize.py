@@ -29,7 +29,8 @@ _EXTRA_INVISIBLE = frozenset(
 
 # Look-alikes that NFKC does not fold: letters from other scripts that render like
 # Latin ones, Latin small capitals, and symbols that stand in for the disclosure's
-# "#" and "·". Upper-case entries matter because they are applied before casefolding.
+# "#" and "·". Applied before NFKC (which turns some into other letters) and again
+# after casefolding; upper-case entries matter because of the first pass.
 # This is deliberately a short list of the common tricks, not all of Unicode's
 # confusables.txt: every entry also folds legitimate text in those scripts.
 _LOOKALIKE_GROUPS = (
@@ -43,9 +44,7 @@ _LOOKALIKE_GROUPS = (
     ("♯•∙⋅・ꞏ‧", "#······"),  # stand-ins for the templates' "#" and "·"
 )
 # maketrans raises if a group's two strings differ in length, so a typo fails at import.
-_LOOKALIKES = str.maketrans(
-    "".join(src for src, _ in _LOOKALIKE_GROUPS), "".join(dst for _, dst in _LOOKALIKE_GROUPS)
-)
+_LOOKALIKES = str.maketrans("".join(src for src, _ in _LOOKALIKE_GROUPS), "".join(dst for _, dst in _LOOKALIKE_GROUPS))
 
 _WHITESPACE_RUN = re.compile(r"\s+")
 

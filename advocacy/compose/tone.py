@@ -69,9 +69,7 @@ def tone_flags(*, text: str, blocked_terms: Iterable[str]) -> list[ToneFlag]:
 def _term_pattern(term: str, *, spaced: bool) -> re.Pattern[str]:
     before = "" if _unspaced(term[0]) else r"(?<!\w)"
     after = "" if _unspaced(term[-1]) or not re.search(r"\w$", term) else r"(?!\w)"
-    body = (
-        _GAP.join(r"\s+" if char == " " else re.escape(char) for char in term) if spaced else re.escape(term)
-    )
+    body = _GAP.join(r"\s+" if char == " " else re.escape(char) for char in term) if spaced else re.escape(term)
     return re.compile(before + body + after)
 
 

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from advocacy.compose import check_disclosure, compose_text, measure
+from django.utils import formats
+from django.utils.translation import get_language, gettext, gettext_lazy
+
+from advocacy.compose import LengthReport, Rule, Violation, check_disclosure, compose_text, measure
 
 
 def body_with_link(*, body: str, link: str) -> str:
@@ -30,16 +33,85 @@ class PostCheck:
     limit: int
     unit: str
     problems: tuple[str, ...]
+    # Stable codes, one per problem: "disclosure_<rule>" (e.g. disclosure_not_first) or "too_long".
+    codes: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
+    @property
+    def unit_label(self) -> str:
+        """What is counted, in the reader's language (``unit`` stays the stable English word)."""
+        return str(UNIT_LABELS.get(self.unit, self.unit))
+
 
 def check_post(*, network: str, text: str, disclosure: str, max_characters: int | None = None) -> PostCheck:
     """Disclosure first and intact, and within the network's length limit."""
-    problems = [violation.message for violation in check_disclosure(text=text, disclosure=disclosure)]
+    violations = check_disclosure(text=text, disclosure=disclosure)
+    problems = [_disclosure_problem(violation, disclosure) for violation in violations]
+    codes = [f"disclosure_{violation.rule}" for violation in violations]
     report = measure(network=network, text=text, max_characters=max_characters)
     if not report.ok:
-        problems.append(report.message)
-    return PostCheck(network, text, report.count, report.limit, report.unit, tuple(problems))
+        problems.append(_length_problem(report))
+        codes.append("too_long")
+    return PostCheck(network, text, report.count, report.limit, report.unit, tuple(problems), tuple(codes))
+
+
+# advocacy.compose is pure Python and explains problems in detailed English. For people
+# reading Candor in another language the same rule is explained in theirs, without the
+# English-only detail (which characters, which words).
+UNIT_LABELS = {
+    "graphemes": gettext_lazy("graphemes"),
+    "characters": gettext_lazy("characters"),
+    "weighted characters": gettext_lazy("weighted characters"),
+    "bytes": gettext_lazy("bytes"),
+}
+_RULE_MESSAGES = {
+    Rule.MISSING: gettext_lazy("The disclosure is missing: the post must start with “%(disclosure)s”"),
+    Rule.NOT_FIRST: gettext_lazy(
+        "The disclosure must come first: it was found after other text, not at the start of the post."
+    ),
+    Rule.TRAILING_HASHTAGS: gettext_lazy(
+        "The disclosure must come first: it was found at the end of the post, where readers miss it."
+    ),
+    Rule.HIDDEN_CHARACTERS: gettext_lazy(
+        "The disclosure must not contain hidden characters: they can break the tag or the words."
+    ),
+    Rule.LOOKALIKE_LETTERS: gettext_lazy(
+        "The disclosure must be written with ordinary letters, not look-alike characters from other scripts "
+        "or styled, full-width or differently encoded forms."
+    ),
+    Rule.SPLIT: gettext_lazy(
+        "The disclosure must not be split up: its tag or words are broken by extra or different spaces or line breaks."
+    ),
+    Rule.ALTERED: gettext_lazy("The disclosure must be used exactly as given: “%(disclosure)s”."),
+    Rule.BURIED: gettext_lazy(
+        "The disclosure must be the very first thing in the post: remove the spaces or line breaks before it, "
+        "which can push it below the “see more” fold."
+    ),
+}
+
+
+def _english() -> bool:
+    return (get_language() or "en").startswith("en")
+
+
+def _disclosure_problem(violation: Violation, disclosure: str) -> str:
+    if _english() or violation.rule not in _RULE_MESSAGES:
+        return violation.message
+    return str(_RULE_MESSAGES[violation.rule]) % {"disclosure": disclosure}
+
+
+def _length_problem(report: LengthReport) -> str:
+    if _english():
+        return report.message
+    return gettext("Too long for %(network)s: %(count)s of %(limit)s %(unit)s") % {
+        "network": _NETWORK_NAMES.get(report.network, report.network),
+        "count": formats.number_format(report.count, force_grouping=True),
+        "limit": formats.number_format(report.limit, force_grouping=True),
+        "unit": UNIT_LABELS.get(report.unit, report.unit),
+    }
+
+
+_NETWORK_NAMES = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon", "linkedin": "LinkedIn"}

@@ -6,7 +6,8 @@ from __future__ import annotations
 import io
 
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
-from PIL import Image, UnidentifiedImageError
+from django.utils.translation import gettext
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from advocacy.core.errors import ValidationFailed
 
@@ -22,23 +23,29 @@ def _refuse(message: str) -> ValidationFailed:
 def image_clean(*, upload: UploadedFile) -> SimpleUploadedFile:
     if upload.size and upload.size > MAX_IMAGE_BYTES:
         raise _refuse(
-            f"The image is {upload.size // 1024} KB; the limit is {MAX_IMAGE_BYTES // 1024 // 1024} MB."
+            gettext("The image is %(size)s KB; the limit is %(limit)s MB.")
+            % {"size": upload.size // 1024, "limit": MAX_IMAGE_BYTES // 1024 // 1024}
         )
     data = upload.read(MAX_IMAGE_BYTES + 1)
     if len(data) > MAX_IMAGE_BYTES:
-        raise _refuse(f"The image is larger than {MAX_IMAGE_BYTES // 1024 // 1024} MB.")
+        raise _refuse(gettext("The image is larger than %(limit)s MB.") % {"limit": MAX_IMAGE_BYTES // 1024 // 1024})
     try:
         with Image.open(io.BytesIO(data)) as probe:
             probe.verify()
         image = Image.open(io.BytesIO(data))
         if image.width * image.height > MAX_PIXELS:
-            raise _refuse("The image has too many pixels (at most 40 megapixels).")
+            raise _refuse(gettext("The image has too many pixels (at most 40 megapixels)."))
         fmt = image.format or ""
         if fmt not in ALLOWED_FORMATS:
-            raise _refuse(f"Images must be JPEG, PNG, WebP or GIF; this is {fmt or 'not an image'}.")
+            raise _refuse(
+                gettext("Images must be JPEG, PNG, WebP or GIF; this is %(format)s.")
+                % {"format": fmt or gettext("not an image")}
+            )
         image.load()
+        # Apply the EXIF orientation before EXIF is dropped, or phone photos end up sideways.
+        image = ImageOps.exif_transpose(image)
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
-        raise _refuse("This file is not an image Candor can read (JPEG, PNG, WebP or GIF).") from None
+        raise _refuse(gettext("This file is not an image Candor can read (JPEG, PNG, WebP or GIF).")) from None
     out = io.BytesIO()
     if fmt == "JPEG":
         image.convert("RGB").save(out, "JPEG", quality=88, optimize=True)

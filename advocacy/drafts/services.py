@@ -11,6 +11,7 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import get_language, gettext, gettext_noop
 
 from accounts.models import User
 from accounts.permissions import Capability, user_can
@@ -21,6 +22,7 @@ from advocacy.core.errors import Conflict, NotAllowed, ValidationFailed
 from advocacy.drafts.content import check_post, final_text
 from advocacy.drafts.images import image_clean
 from advocacy.drafts.models import NETWORK_CHOICES, Campaign, Draft, DraftVersion, ReviewDecision
+from advocacy.notifications.alerts import review_decision_notify
 from advocacy.program.selectors import blocked_terms, disclosure_for
 
 NETWORKS = tuple(key for key, _ in NETWORK_CHOICES)
@@ -44,25 +46,34 @@ class DraftContent:
 def _validate(content: DraftContent) -> None:
     errors: dict[str, list[str]] = {}
     if not content.body.strip():
-        errors["body"] = ["Write the text of the post."]
+        errors["body"] = [gettext("Write the text of the post.")]
     networks = list(dict.fromkeys(content.networks))
     if not networks:
-        errors["networks"] = ["Choose at least one network."]
+        errors["networks"] = [gettext("Choose at least one network.")]
     unknown = [n for n in networks if n not in NETWORKS]
     if unknown:
-        errors["networks"] = [f"Unknown network(s): {', '.join(unknown)}. Use {', '.join(NETWORKS)}."]
+        errors["networks"] = [
+            gettext("Unknown network(s): %(unknown)s. Use %(known)s.")
+            % {"unknown": ", ".join(unknown), "known": ", ".join(NETWORKS)}
+        ]
     extra_variants = sorted(set(content.variants) - set(networks))
     if extra_variants:
-        errors["variants"] = [f"Variants for networks not chosen: {', '.join(extra_variants)}."]
+        errors["variants"] = [
+            gettext("Variants for networks not chosen: %(networks)s.") % {"networks": ", ".join(extra_variants)}
+        ]
     if content.language not in LANGUAGES:
-        errors["language"] = [f"Unsupported language {content.language!r}; use en, de, id or it."]
+        errors["language"] = [
+            gettext("Unsupported language %(language)s; use en, de, id or it.") % {"language": repr(content.language)}
+        ]
     if content.expires_at is not None and content.expires_at <= timezone.now():
-        errors["expires_at"] = ["The expiry must be in the future."]
+        errors["expires_at"] = [gettext("The expiry must be in the future.")]
     if content.image is not None and not content.image_alt.strip():
-        errors["image_alt"] = ["Describe the image for people who cannot see it (alt text)."]
+        errors["image_alt"] = [gettext("Describe the image for people who cannot see it (alt text).")]
     if errors:
         raise ValidationFailed(
-            "The draft is not valid: " + " ".join(m for ms in errors.values() for m in ms), fields=errors
+            gettext("The draft is not valid: %(problems)s")
+            % {"problems": " ".join(m for ms in errors.values() for m in ms)},
+            fields=errors,
         )
     disclosure = disclosure_for(language=content.language)
     for network in networks:
@@ -77,8 +88,8 @@ def _validate(content: DraftContent) -> None:
             errors.setdefault(key, []).extend(check.problems)
     if errors:
         raise ValidationFailed(
-            "The post does not fit every chosen network: "
-            + " ".join(m for ms in errors.values() for m in ms),
+            gettext("The post does not fit every chosen network: %(problems)s")
+            % {"problems": " ".join(m for ms in errors.values() for m in ms)},
             fields=errors,
         )
 
@@ -122,6 +133,11 @@ def _content_snapshot(version: DraftVersion) -> dict[str, Any]:
     }
 
 
+def _label(label: str) -> str:
+    """A state label mid-sentence: lower case in English, as written in other languages."""
+    return label.lower() if (get_language() or "en").startswith("en") else label
+
+
 def _require(actor: User, capability: Capability, message: str) -> None:
     if not user_can(actor, capability):
         raise NotAllowed(message)
@@ -130,15 +146,15 @@ def _require(actor: User, capability: Capability, message: str) -> None:
 def _lock(draft_id: int) -> Draft:
     draft = Draft.objects.select_for_update().select_related("working_version").filter(pk=draft_id).first()
     if draft is None:
-        raise ValidationFailed("No such draft.", code="not_found")
+        raise ValidationFailed(gettext("No such draft."), code="not_found")
     return draft
 
 
 @transaction.atomic
 def draft_create(*, actor: User, title: str, content: DraftContent, campaign: str = "") -> Draft:
-    _require(actor, Capability.WRITE_DRAFTS, "Only the comms team can write drafts.")
+    _require(actor, Capability.WRITE_DRAFTS, gettext("Only the comms team can write drafts."))
     if not title.strip():
-        raise ValidationFailed("Give the draft a title.", fields={"title": ["A title is required."]})
+        raise ValidationFailed(gettext("Give the draft a title."), fields={"title": [gettext("A title is required.")]})
     _validate(content)
     campaign_row = Campaign.objects.get_or_create(name=campaign.strip())[0] if campaign.strip() else None
     draft = Draft.objects.create(title=title.strip(), campaign=campaign_row, created_by=actor)
@@ -154,13 +170,13 @@ def draft_edit(*, actor: User, draft_id: int, content: DraftContent, title: str 
     """Save changes as a new version. An approved or published version is never
     changed: the new version goes back to *draft* and needs approval again, while
     the published one stays visible to employees until the new one is published."""
-    _require(actor, Capability.WRITE_DRAFTS, "Only the comms team can edit drafts.")
+    _require(actor, Capability.WRITE_DRAFTS, gettext("Only the comms team can edit drafts."))
     draft = _lock(draft_id)
     if draft.state in (State.IN_REVIEW, State.RETIRED):
         raise Conflict(
-            "A draft in review cannot be edited; ask for changes first."
+            gettext("A draft in review cannot be edited; ask for changes first.")
             if draft.state == State.IN_REVIEW
-            else "A retired draft cannot be edited.",
+            else gettext("A retired draft cannot be edited."),
             code=f"draft_{draft.state}",
         )
     previous = draft.working_version
@@ -190,9 +206,11 @@ def _transition(
     old_state = draft.state
     draft.state = to
     draft.save(update_fields=["state", "updated_at"])
-    ReviewDecision.objects.create(
+    review = ReviewDecision.objects.create(
         version=draft.working_version, reviewer=actor, decision=decision, comment=comment
     )
+    # Submitted: reviewers hear of it; changes requested / approved: the author does.
+    transaction.on_commit(lambda: review_decision_notify(decision_id=review.pk))
     audit_record(
         actor=actor,
         action=action,
@@ -205,11 +223,12 @@ def _transition(
 
 @transaction.atomic
 def draft_submit(*, actor: User, draft_id: int, comment: str = "") -> Draft:
-    _require(actor, Capability.WRITE_DRAFTS, "Only the comms team can submit drafts.")
+    _require(actor, Capability.WRITE_DRAFTS, gettext("Only the comms team can submit drafts."))
     draft = _lock(draft_id)
     if draft.state not in (State.DRAFT, State.CHANGES_REQUESTED):
         raise Conflict(
-            f"Only a draft can be submitted for review; this one is {draft.get_state_display().lower()}."
+            gettext("Only a draft can be submitted for review; this one is %(state)s.")
+            % {"state": _label(draft.get_state_display())}
         )
     return _transition(
         draft=draft,
@@ -223,12 +242,14 @@ def draft_submit(*, actor: User, draft_id: int, comment: str = "") -> Draft:
 
 @transaction.atomic
 def draft_request_changes(*, actor: User, draft_id: int, comment: str) -> Draft:
-    _require(actor, Capability.REVIEW_DRAFTS, "Only reviewers can request changes.")
+    _require(actor, Capability.REVIEW_DRAFTS, gettext("Only reviewers can request changes."))
     if not comment.strip():
-        raise ValidationFailed("Say what should change.", fields={"comment": ["A comment is required."]})
+        raise ValidationFailed(
+            gettext("Say what should change."), fields={"comment": [gettext("A comment is required.")]}
+        )
     draft = _lock(draft_id)
     if draft.state != State.IN_REVIEW:
-        raise Conflict("Only a draft in review can be sent back for changes.")
+        raise Conflict(gettext("Only a draft in review can be sent back for changes."))
     return _transition(
         draft=draft,
         actor=actor,
@@ -242,11 +263,11 @@ def draft_request_changes(*, actor: User, draft_id: int, comment: str) -> Draft:
 def draft_approve(*, actor: User, draft_id: int, comment: str = "") -> Draft:
     """Approve the version under review. Refused, and the refusal audited, when the
     approver wrote that version: a second person must always look."""
-    _require(actor, Capability.REVIEW_DRAFTS, "Only reviewers can approve drafts.")
+    _require(actor, Capability.REVIEW_DRAFTS, gettext("Only reviewers can approve drafts."))
     with transaction.atomic():
         draft = _lock(draft_id)
         if draft.state != State.IN_REVIEW:
-            raise Conflict("Only a draft in review can be approved.")
+            raise Conflict(gettext("Only a draft in review can be approved."))
         version = draft.working_version
         if version.created_by_id != actor.pk:
             version.approved_by, version.approved_at = actor, timezone.now()
@@ -265,15 +286,15 @@ def draft_approve(*, actor: User, draft_id: int, comment: str = "") -> Draft:
         target=draft,
         new={"version": version.number, "rule": "four_eyes"},
     )
-    raise NotAllowed("Four eyes: you wrote this version, so someone else must approve it.", code="four_eyes")
+    raise NotAllowed(gettext("Four eyes: you wrote this version, so someone else must approve it."), code="four_eyes")
 
 
 @transaction.atomic
 def draft_publish(*, actor: User, draft_id: int) -> Draft:
-    _require(actor, Capability.WRITE_DRAFTS, "Only the comms team can publish drafts.")
+    _require(actor, Capability.WRITE_DRAFTS, gettext("Only the comms team can publish drafts."))
     draft = _lock(draft_id)
     if draft.state != State.APPROVED:
-        raise Conflict("Only an approved draft can be published.")
+        raise Conflict(gettext("Only an approved draft can be published."))
     old = draft.published_version_id
     draft.state = State.PUBLISHED
     draft.published_version = draft.working_version
@@ -294,15 +315,15 @@ def draft_retire(*, actor: User, draft_id: int, reason: str = "") -> tuple[Draft
     """Withdraw a draft: employees no longer see it and its pending shares are cancelled."""
     from advocacy.sharing.services import share_cancel_pending_for_draft
 
-    _require(actor, Capability.WRITE_DRAFTS, "Only the comms team can retire drafts.")
+    _require(actor, Capability.WRITE_DRAFTS, gettext("Only the comms team can retire drafts."))
     draft = _lock(draft_id)
     if draft.state == State.RETIRED:
-        raise Conflict("This draft is already retired.")
+        raise Conflict(gettext("This draft is already retired."))
     old_state = draft.state
     draft.state = State.RETIRED
     draft.save(update_fields=["state", "updated_at"])
     cancelled = share_cancel_pending_for_draft(
-        draft=draft, actor=actor, reason=reason.strip() or "The comms team withdrew this post."
+        draft=draft, actor=actor, reason=reason.strip() or gettext_noop("The comms team withdrew this post.")
     )
     audit_record(
         actor=actor,

@@ -119,3 +119,65 @@ class CustodyTransfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account}: {self.from_user} → {self.to_user} ({self.state})"
+
+
+class Offboarding(models.Model):
+    """One person leaving: everything Candor holds for them is handed back.
+
+    ``successors`` maps corporate account ids to the user id of their new custodian.
+    The hand-back is resumable: it runs until no account is left pending.
+    """
+
+    class State(models.TextChoices):
+        RUNNING = "running", _("Handing back")
+        REVOCATION_PENDING = "revocation_pending", _("Revocation pending")
+        COMPLETED = "completed", _("Completed")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="offboardings")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+",
+        help_text="Empty when started by the system after a deactivation (e.g. SSO deprovisioning).",
+    )
+    reason = models.CharField(max_length=300, blank=True)
+    successors = models.JSONField(default=dict, blank=True)
+    account_ids = models.JSONField(default=list, blank=True)  # accounts in scope, fixed at start
+    state = models.CharField(max_length=20, choices=State.choices, default=State.RUNNING, db_index=True)
+    cancelled_shares = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    receipt = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=~models.Q(state="completed"), name="one_open_offboarding_per_user"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"offboarding of {self.user} ({self.state})"
+
+
+class MastodonApp(models.Model):
+    """Candor's app registration on one Mastodon instance (``POST /api/v1/apps``).
+
+    Mastodon has no central developer portal: every instance gets its own client id
+    and secret, registered on the first connection to it and reused after that. The
+    secret is needed to exchange codes and to revoke tokens, so it is kept encrypted
+    (``advocacy.ledger.crypto``) like any other credential.
+    """
+
+    instance_url = models.CharField(max_length=255, unique=True)  # scheme://host[:port], no path
+    client_id = models.CharField(max_length=255)
+    client_secret_encrypted = models.TextField(editable=False)
+    # The callback the app was registered with; instances refuse any other.
+    redirect_uri = models.CharField(max_length=500)
+    registered_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["instance_url"]
+
+    def __str__(self) -> str:
+        return self.instance_url

@@ -6,10 +6,12 @@ and ``account_reassign`` exists only to refuse, loudly and on the record."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from accounts.models import User
 from accounts.permissions import Capability, user_can
@@ -23,9 +25,7 @@ from advocacy.networks.base import ConnectedAccount as NetworkIdentity
 Status = ConnectedAccount.Status
 
 
-def _event(
-    account: ConnectedAccount, kind: str, actor: User | None, detail: dict[str, Any] | None = None
-) -> None:
+def _event(account: ConnectedAccount, kind: str, actor: User | None, detail: dict[str, Any] | None = None) -> None:
     AccountEvent.objects.create(account=account, kind=kind, actor=actor, detail=detail or {})
 
 
@@ -41,9 +41,9 @@ def account_connect(
     (same network, server and id) by the same person is a reconnect: the credential
     is replaced but a refresh token the network did not reissue is kept."""
     if not user_can(actor, Capability.PARTICIPATE):
-        raise NotAllowed("This account cannot connect social accounts.")
+        raise NotAllowed(gettext("This account cannot connect social accounts."))
     if ownership == ConnectedAccount.Ownership.CORPORATE and not user_can(actor, Capability.MANAGE_PROGRAM):
-        raise NotAllowed("Only admins connect corporate accounts; they name a custodian.")
+        raise NotAllowed(gettext("Only admins connect corporate accounts; they name a custodian."))
     existing = (
         ConnectedAccount.objects.select_for_update()
         .filter(
@@ -54,9 +54,14 @@ def account_connect(
         )
         .first()
     )
+    if existing is not None and existing.status == Status.REVOCATION_PENDING:
+        raise Conflict(
+            gettext("This account is being handed back; it can be connected again once that has finished."),
+            code="account_handing_back",
+        )
     if existing is not None and existing.owner_id != actor.pk:
         raise Conflict(
-            "This social account is already connected by someone else in Candor.", code="account_taken"
+            gettext("This social account is already connected by someone else in Candor."), code="account_taken"
         )
     if existing is not None:
         return _reconnect(account=existing, actor=actor, identity=identity)
@@ -74,9 +79,7 @@ def account_connect(
         max_characters=identity.max_characters,
         token_expires_at=_expiry(identity.credentials),
     )
-    _event(
-        account, AccountEvent.Kind.CONNECTED, actor, {"scopes": list(identity.scopes), "ownership": ownership}
-    )
+    _event(account, AccountEvent.Kind.CONNECTED, actor, {"scopes": list(identity.scopes), "ownership": ownership})
     audit_record(
         actor=actor,
         action=AuditAction.ACCOUNT_CONNECTED,
@@ -84,7 +87,6 @@ def account_connect(
         subject=actor,
         new={
             "network": network,
-            "handle": identity.handle,
             "ownership": ownership,
             "scopes": list(identity.scopes),
         },
@@ -97,7 +99,7 @@ def _expiry(credentials: dict[str, Any]) -> Any:
     if not raw:
         return None
     try:
-        return timezone.datetime.fromtimestamp(float(raw), tz=timezone.UTC)
+        return dt.datetime.fromtimestamp(float(raw), tz=dt.UTC)
     except (TypeError, ValueError):
         return None
 
@@ -172,11 +174,11 @@ def account_disconnect(*, actor: User, account_id: int) -> ConnectedAccount:
 
     account = ConnectedAccount.objects.select_for_update().filter(pk=account_id, owner=actor).first()
     if account is None:
-        raise NotAllowed("You can only disconnect your own accounts.")
+        raise NotAllowed(gettext("You can only disconnect your own accounts."))
     if account.status not in ConnectedAccount.LIVE_STATUSES:
-        raise Conflict("This account is no longer connected.")
+        raise Conflict(gettext("This account is no longer connected."))
     cancelled = share_cancel_pending_for_account(
-        account=account, actor=actor, reason="The account was disconnected."
+        account=account, actor=actor, reason=gettext_noop("The account was disconnected.")
     )
     account.status, account.credentials_encrypted = Status.DISCONNECTED, ""
     account.save(update_fields=["status", "credentials_encrypted"])
@@ -196,7 +198,7 @@ def account_reassign(*, actor: User, account_id: int, new_owner: User) -> None:
     story), and record the attempt. Corporate accounts move only by custody transfer."""
     account = ConnectedAccount.objects.filter(pk=account_id).first()
     if account is None:
-        raise NotAllowed("No such account.")
+        raise NotAllowed(gettext("No such account."))
     with transaction.atomic():
         _event(account, AccountEvent.Kind.REASSIGN_REFUSED, actor, {"attempted_owner": new_owner.pk})
         audit_record(
@@ -208,9 +210,11 @@ def account_reassign(*, actor: User, account_id: int, new_owner: User) -> None:
         )
     if account.ownership == ConnectedAccount.Ownership.PERSONAL:
         raise NotAllowed(
-            "A personal account belongs to its owner and can never be given to someone else or renamed by Candor.",
+            gettext(
+                "A personal account belongs to its owner and can never be given to someone else or renamed by Candor."
+            ),
             code="personal_account_reassign",
         )
     raise NotAllowed(
-        "Corporate accounts change hands only through a custody transfer.", code="use_custody_transfer"
+        gettext("Corporate accounts change hands only through a custody transfer."), code="use_custody_transfer"
     )

@@ -37,3 +37,28 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class NotificationPreference(models.Model):
+    """What a person asked to be told beyond what concerns their own actions. The digest
+    of newly published drafts is opt-in: no row, or ``digest=off``, means none."""
+
+    class Digest(models.TextChoices):
+        OFF = "off", _("Off")
+        DAILY = "daily", _("Daily")
+        WEEKLY = "weekly", _("Weekly")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    digest = models.CharField(max_length=10, choices=Digest.choices, default=Digest.OFF)
+    # End of the window the last digest covered. Claimed with a conditional update, so
+    # two workers (or a re-run) never send the same window twice.
+    last_digest_sent_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["digest", "last_digest_sent_at"], name="notif_pref_digest_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: digest {self.digest}"

@@ -4,13 +4,22 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
-from advocacy.notifications.models import Notification
+from advocacy.core.errors import ValidationFailed
+from advocacy.notifications.models import Notification, NotificationPreference
 
 
 def notify(
-    *, user: User, kind: str, title: str, body: str = "", link: str = "", dedupe_key: str = "", email: bool = True
+    *,
+    user: User,
+    kind: str,
+    title: str,
+    body: str = "",
+    link: str = "",
+    dedupe_key: str = "",
+    email: bool = True,
 ) -> Notification | None:
     """In-app notification plus an email sent after commit. Returns None when
     ``dedupe_key`` was already used for this person (nothing is sent twice)."""
@@ -25,7 +34,9 @@ def notify(
         absolute = f"{settings.CANDOR_SITE_URL}{link}" if link.startswith("/") else link
         message = f"{body}\n\n{absolute}".strip()
         transaction.on_commit(
-            lambda: send_mail(f"[Candor] {title}", message, settings.DEFAULT_FROM_EMAIL, [user.email], fail_silently=True)
+            lambda: send_mail(
+                f"[Candor] {title}", message, settings.DEFAULT_FROM_EMAIL, [user.email], fail_silently=True
+            )
         )
     return note
 
@@ -35,3 +46,15 @@ def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:
     if ids is not None:
         rows = rows.filter(pk__in=ids)
     return rows.update(read_at=timezone.now())
+
+
+def notification_preference_set(*, user: User, digest: str) -> NotificationPreference:
+    """Turn the digest of newly published drafts off, daily or weekly (opt-in)."""
+    if digest not in NotificationPreference.Digest.values:
+        raise ValidationFailed(
+            gettext("Choose off, daily or weekly."),
+            fields={"digest": [gettext("Unknown choice %(choice)s.") % {"choice": repr(digest)}]},
+            code="bad_digest",
+        )
+    preference, _created = NotificationPreference.objects.update_or_create(user=user, defaults={"digest": digest})
+    return preference

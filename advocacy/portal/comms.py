@@ -7,9 +7,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import Capability, user_can
+from accounts.timezones import aware_in_user_zone
 from advocacy.core.errors import ApplicationError
 from advocacy.drafts import services
 from advocacy.drafts.models import Draft
@@ -21,7 +23,7 @@ from advocacy.drafts.selectors import (
     version_diff,
 )
 from advocacy.portal.forms import CommentForm, DraftForm
-from advocacy.portal.helpers import aware_in_user_zone, form_errors_from, requires
+from advocacy.portal.helpers import form_errors_from, requires
 
 comms_member = requires(Capability.WRITE_DRAFTS)
 
@@ -152,13 +154,13 @@ def draft_diff(request: HttpRequest, draft_id: int) -> HttpResponse:
 
 
 ACTIONS = {
-    "submit": (services.draft_submit, _("Submitted for review.")),
-    "request-changes": (services.draft_request_changes, _("Sent back to the author with your comments.")),
-    "approve": (services.draft_approve, _("Approved. It can now be published.")),
-    "publish": (services.draft_publish, _("Published: participants can now share it.")),
+    "submit": (services.draft_submit, gettext_lazy("Submitted for review.")),
+    "request-changes": (services.draft_request_changes, gettext_lazy("Sent back to the author with your comments.")),
+    "approve": (services.draft_approve, gettext_lazy("Approved. It can now be published.")),
+    "publish": (services.draft_publish, gettext_lazy("Published: participants can now share it.")),
     "retire": (
         services.draft_retire,
-        _("Retired: employees no longer see it and its pending posts were cancelled."),
+        gettext_lazy("Retired: employees no longer see it and its pending posts were cancelled."),
     ),
 }
 

@@ -11,7 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import Capability
+from accounts.timezones import aware_in_user_zone, user_zone
+from advocacy.analytics.models import ALL_NETWORKS
+from advocacy.analytics.services import tracked_url
 from advocacy.core.errors import ApplicationError
+from advocacy.core.my_data import my_data_export
 from advocacy.drafts.content import check_post, final_text
 from advocacy.drafts.selectors import feed_for_employee, published_draft_get
 from advocacy.ledger.connect import account_connect_bluesky
@@ -20,9 +24,8 @@ from advocacy.ledger.services import account_disconnect
 from advocacy.networks.registry import NETWORKS
 from advocacy.notifications.models import Notification
 from advocacy.notifications.services import notifications_mark_read
-from advocacy.portal.exports import my_data_export
 from advocacy.portal.forms import BlueskyConnectForm, OptInForm, ShareEditForm, ShareForm
-from advocacy.portal.helpers import aware_in_user_zone, form_errors_from, requires, user_zone
+from advocacy.portal.helpers import form_errors_from, requires
 from advocacy.program.selectors import consent_history, disclosure_for, participation_state
 from advocacy.program.services import enrollment_leave, enrollment_opt_in
 from advocacy.sharing.models import Share
@@ -117,7 +120,10 @@ def share_compose(request: HttpRequest, draft_id: int) -> HttpResponse:
     disclosure = disclosure_for(language=version.language)
     accounts = _own_accounts(request.user, version.networks)
     choices = [(str(a.pk), f"{a.get_network_display()} · {a.handle}") for a in accounts]
-    initial_text = final_text(disclosure=disclosure, body=version.body, link=version.link)
+    # One tracked link for the composer: the same text goes to every network chosen.
+    link = tracked_url(draft=draft, network=ALL_NETWORKS)
+    body = version.body.replace(version.link, link) if link else version.body
+    initial_text = final_text(disclosure=disclosure, body=body, link=link)
     form = ShareForm(request.POST or None, account_choices=choices, initial={"text": initial_text})
     if request.method == "POST" and form.is_valid():
         when = form.cleaned_data["scheduled_at"] if form.cleaned_data["when"] == "later" else None

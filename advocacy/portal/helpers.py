@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 
 from accounts.permissions import Capability, user_can
 from advocacy.core.errors import ApplicationError
@@ -42,17 +39,3 @@ def form_errors_from(form: forms.Form, exc: ApplicationError) -> None:
             placed = True
     if not placed:
         form.add_error(None, exc.message)
-
-
-def user_zone(user: Any) -> ZoneInfo:
-    try:
-        return ZoneInfo(user.time_zone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def aware_in_user_zone(*, user: Any, value: dt.datetime) -> dt.datetime:
-    """A time typed into a form means the person's own time zone; stored in UTC."""
-    if timezone.is_naive(value):
-        value = value.replace(tzinfo=user_zone(user))
-    return value.astimezone(dt.UTC)

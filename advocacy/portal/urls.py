@@ -1,6 +1,6 @@
 from django.urls import path
 
-from advocacy.portal import comms, employee, oversight
+from advocacy.portal import comms, connect_views, employee, oversight
 
 app_name = "portal"
 
@@ -15,10 +15,25 @@ urlpatterns = [
     path("shares/<int:share_id>/cancel/", employee.share_cancel_view, name="share_cancel"),
     path("connections/", employee.connections, name="connections"),
     path("connections/<int:account_id>/disconnect/", employee.connection_disconnect, name="disconnect"),
+    path("connections/<int:account_id>/reconnect/", connect_views.reconnect, name="reconnect"),
+    path("connections/mastodon/", connect_views.mastodon_start, name="connect_mastodon"),
+    # The redirect URI registered on every Mastodon instance: keep it stable.
+    path("connections/mastodon/callback/", connect_views.mastodon_callback, name="connect_mastodon_callback"),
+    path("connections/mastodon/cancel/", connect_views.mastodon_cancel, name="connect_mastodon_cancel"),
+    path("connections/<slug:network>/", connect_views.oauth_start, name="connect_oauth"),
     path("my-data/", employee.my_data, name="my_data"),
     path("my-data/export.json", employee.my_data_download, name="my_data_download"),
     path("notifications/", employee.notifications, name="notifications"),
     path("programme/participation/", oversight.participation, name="participation"),
+    path("people/", oversight.people, name="people"),
+    path("people/<int:user_id>/offboard/", oversight.offboard, name="offboard"),
+    path("offboarding/<int:offboarding_id>/", oversight.offboarding_detail, name="offboarding"),
+    path("offboarding/<int:offboarding_id>/retry/", oversight.offboarding_retry, name="offboarding_retry"),
+    path("offboarding/<int:offboarding_id>/receipt.<str:fmt>", oversight.offboarding_receipt, name="receipt"),
+    path("audit/", oversight.audit_log, name="audit"),
+    path("audit/export/", oversight.audit_export, name="audit_export"),
+    path("audit/jobs/<int:job_id>/", oversight.audit_job, name="audit_job"),
+    path("audit/jobs/<int:job_id>/download/", oversight.audit_job_download, name="audit_job_download"),
     path("comms/", comms.drafts, name="comms_drafts"),
     path("comms/review/", comms.review_queue_view, name="review_queue"),
     path("comms/drafts/new/", comms.draft_new, name="draft_new"),

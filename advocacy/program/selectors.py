@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Subquery
 
 from accounts.models import User
 from advocacy.compose import disclosure_template, render_disclosure
@@ -41,14 +41,12 @@ def participation_state(*, user: User) -> ParticipationState:
 
 
 def user_may_share(*, user_id: int) -> bool:
-    """One query: active enrollment under the latest policy."""
-    current = policy_current()
-    return (
-        current is not None
-        and Enrollment.objects.filter(
-            user_id=user_id, status=Enrollment.Status.ACTIVE, policy_version=current
-        ).exists()
-    )
+    """One query: active enrollment under the latest policy. Runs before every send,
+    so the latest policy is a subquery rather than a second round trip (bench/)."""
+    latest = PolicyVersion.objects.order_by("-number").values("pk")[:1]
+    return Enrollment.objects.filter(
+        user_id=user_id, status=Enrollment.Status.ACTIVE, policy_version=Subquery(latest)
+    ).exists()
 
 
 def consent_history(*, user: User) -> list[ConsentEvent]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from accounts.models import User
 from accounts.permissions import Capability, user_can
@@ -27,18 +28,18 @@ def policy_publish(
 ) -> PolicyVersion:
     """Publish a new policy version. Every participant must re-consent before sharing again."""
     if not user_can(actor, Capability.MANAGE_PROGRAM):
-        raise NotAllowed("Only programme admins can publish a policy.")
+        raise NotAllowed(gettext("Only programme admins can publish a policy."))
     english = texts.get("en") or {}
     if not english.get("title", "").strip() or not english.get("body", "").strip():
         raise ValidationFailed(
-            "A policy needs at least an English title and body.",
-            fields={"texts.en": ["Title and body are required."]},
+            gettext("A policy needs at least an English title and body."),
+            fields={"texts.en": [gettext("Title and body are required.")]},
         )
     unknown = sorted(set(texts) - set(SUPPORTED_LANGUAGES))
     if unknown:
         raise ValidationFailed(
-            f"Unsupported policy language(s): {', '.join(unknown)}.",
-            fields={"texts": ["Use en, de, id or it."]},
+            gettext("Unsupported policy language(s): %(languages)s.") % {"languages": ", ".join(unknown)},
+            fields={"texts": [gettext("Use en, de, id or it.")]},
         )
     latest = PolicyVersion.objects.select_for_update().order_by("-number").first()
     version = PolicyVersion.objects.create(
@@ -60,18 +61,19 @@ def enrollment_opt_in(*, user: User, policy_version_id: int, accepted: bool) -> 
     ``accepted`` is the person's own unticked-by-default checkbox: False is refused.
     """
     if not user_can(user, Capability.PARTICIPATE):
-        raise NotAllowed("This account cannot take part in the programme.")
+        raise NotAllowed(gettext("This account cannot take part in the programme."))
     if not accepted:
         raise ValidationFailed(
-            "Tick the box to confirm you have read the policy and want to take part.",
-            fields={"accept": ["Consent must be given explicitly."]},
+            gettext("Tick the box to confirm you have read the policy and want to take part."),
+            fields={"accept": [gettext("Consent must be given explicitly.")]},
         )
     current = policy_current()
     if current is None:
-        raise Conflict("There is no programme policy yet, so nobody can join.")
+        raise Conflict(gettext("There is no programme policy yet, so nobody can join."))
     if policy_version_id != current.pk:
         raise Conflict(
-            f"The policy has changed (now version {current.number}). Read the current version and try again.",
+            gettext("The policy has changed (now version %(number)s). Read the current version and try again.")
+            % {"number": current.number},
             code="policy_outdated",
         )
     enrollment = Enrollment.objects.select_for_update().filter(user=user).first()
@@ -82,7 +84,7 @@ def enrollment_opt_in(*, user: User, policy_version_id: int, accepted: bool) -> 
             enrollment = Enrollment(user=user)
         enrollment.joined_at, enrollment.left_at = now, None
     elif enrollment.policy_version_id == current.pk:
-        raise Conflict("You are already taking part under the current policy.", code="already_enrolled")
+        raise Conflict(gettext("You are already taking part under the current policy."), code="already_enrolled")
     else:
         kind, action = ConsentEvent.Kind.RECONSENTED, AuditAction.CONSENT_RECONSENTED
     enrollment.status = Enrollment.Status.ACTIVE
@@ -110,9 +112,9 @@ def enrollment_leave(*, user: User, actor: User | None = None, reason: str = "")
     actor = actor or user
     enrollment = Enrollment.objects.select_for_update().filter(user=user).first()
     if enrollment is None or enrollment.status == Enrollment.Status.LEFT:
-        raise Conflict("You are not taking part in the programme.", code="not_enrolled")
+        raise Conflict(gettext("You are not taking part in the programme."), code="not_enrolled")
     cancelled = share_cancel_pending_for_user(
-        user=user, actor=actor, reason=reason or "You left the programme."
+        user=user, actor=actor, reason=reason or gettext_noop("You left the programme.")
     )
     enrollment.status = Enrollment.Status.LEFT
     enrollment.left_at = timezone.now()
@@ -135,10 +137,11 @@ def disclosure_template_set(*, actor: User, language: str, template: str) -> Dis
     from advocacy.compose import render_disclosure
 
     if not user_can(actor, Capability.MANAGE_PROGRAM):
-        raise NotAllowed("Only programme admins can change disclosures.")
+        raise NotAllowed(gettext("Only programme admins can change disclosures."))
     if language not in SUPPORTED_LANGUAGES:
         raise ValidationFailed(
-            f"Unsupported language {language!r}.", fields={"language": ["Use en, de, id or it."]}
+            gettext("Unsupported language %(language)s.") % {"language": repr(language)},
+            fields={"language": [gettext("Use en, de, id or it.")]},
         )
     try:
         render_disclosure(template=template, organisation="Example Org")
@@ -159,7 +162,7 @@ def disclosure_template_set(*, actor: User, language: str, template: str) -> Dis
 @transaction.atomic
 def blocked_terms_set(*, actor: User, terms: list[str]) -> list[str]:
     if not user_can(actor, Capability.MANAGE_PROGRAM):
-        raise NotAllowed("Only programme admins can change blocked terms.")
+        raise NotAllowed(gettext("Only programme admins can change blocked terms."))
     cleaned = sorted({t.strip() for t in terms if t.strip()})
     old = sorted(BlockedTerm.objects.values_list("term", flat=True))
     BlockedTerm.objects.exclude(term__in=cleaned).delete()

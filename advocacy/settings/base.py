@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +28,17 @@ CANDOR_MIN_GROUP_SIZE = env.positive_int("CANDOR_MIN_GROUP_SIZE", default=5)
 CANDOR_CREDENTIALS_KEYS = [k.strip() for k in env.list("CANDOR_CREDENTIALS_KEYS", default=[]) if k.strip()]
 # A share found this long past its time is marked missed instead of posted late.
 CANDOR_MAX_LATENESS_MINUTES = env.positive_int("CANDOR_MAX_LATENESS_MINUTES", default=60)
+# Candor's own app registrations where a network needs them for token refresh and revoke.
+CANDOR_NETWORK_APPS = {
+    "linkedin": {
+        "client_id": env.str("LINKEDIN_CLIENT_ID", default=""),
+        "client_secret": env.str("LINKEDIN_CLIENT_SECRET", default=""),
+    },
+    "x": {"client_id": env.str("X_CLIENT_ID", default=""), "client_secret": env.str("X_CLIENT_SECRET", default="")},
+}
+# Connect to social servers over plain http:// (local test servers). Never in production:
+# it would let anyone connecting an account make Candor talk to unencrypted endpoints.
+CANDOR_ALLOW_PLAIN_HTTP_NETWORKS = env.bool("CANDOR_ALLOW_PLAIN_HTTP_NETWORKS", default=DEBUG)
 CANDOR_SITE_URL = env.str("CANDOR_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
@@ -41,12 +54,15 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "csp",
     "django_celery_beat",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
     "allauth.socialaccount.providers.saml",
+    # X, for connecting posting accounts only (accounts.adapters.CandorSocialAccountAdapter).
+    "allauth.socialaccount.providers.twitter_oauth2",
     "allauth.mfa",
     "accounts",
     "advocacy.core",
@@ -56,6 +72,7 @@ INSTALLED_APPS = [
     "advocacy.ledger",
     "advocacy.sharing",
     "advocacy.notifications",
+    "advocacy.analytics",
     "advocacy.portal",
 ]
 
@@ -67,10 +84,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "advocacy.core.security.ApiDocsCspMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "advocacy.core.security.AdminIdleTimeoutMiddleware",
+    "advocacy.core.security.MfaRequiredMiddleware",
     "advocacy.audit.context.AuditContextMiddleware",
     "accounts.middleware.UserTimezoneMiddleware",
 ]
@@ -147,7 +169,121 @@ SOCIALACCOUNT_PROVIDERS = sso_providers(env)
 SOCIALACCOUNT_ONLY = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.CandorSocialAccountAdapter"
+# Tokens of connected posting accounts live only in the ownership ledger, encrypted;
+# allauth must never write them to its plain-text SocialToken table.
+SOCIALACCOUNT_STORE_TOKENS = False
+
+
+def network_providers(apps: dict[str, dict[str, str]]) -> dict[str, Any]:
+    """allauth provider settings for LinkedIn and X from ``CANDOR_NETWORK_APPS``-shaped
+    values: a network is configured with both its client id and secret, left out with
+    neither, and half of it is an error naming the missing variable.
+
+    Both are posting accounts a signed-in person connects, never sign-in methods:
+    "hidden" keeps them off the sign-in page and the adapter refuses any sign-in."""
+    providers: dict[str, Any] = {}
+    for network, prefix in (("linkedin", "LINKEDIN"), ("x", "X")):
+        app = apps.get(network) or {}
+        if not (app.get("client_id") or app.get("client_secret")):
+            continue
+        missing = [f"{prefix}_CLIENT_{part.upper()}" for part in ("id", "secret") if not app.get(f"client_{part}")]
+        if missing:
+            raise ImproperlyConfigured(f"{missing[0]} is not set, but {prefix} is partly configured.")
+        if network == "linkedin":
+            # LinkedIn is an OpenID Connect provider (allauth's linkedin_oauth2 is deprecated).
+            providers["openid_connect"] = {
+                "APPS": [
+                    {
+                        "provider_id": "linkedin",
+                        "name": "LinkedIn",
+                        "client_id": app["client_id"],
+                        "secret": app["client_secret"],
+                        "settings": {
+                            "server_url": "https://www.linkedin.com/oauth",
+                            "hidden": True,
+                            # Who the member is, and permission to post as them. No email address.
+                            "scope": ["openid", "profile", "w_member_social"],
+                            "token_auth_method": "client_secret_post",
+                            "oauth_pkce_enabled": False,  # LinkedIn offers PKCE to native apps only
+                        },
+                    }
+                ]
+            }
+        else:
+            providers["twitter_oauth2"] = {
+                "APPS": [
+                    {
+                        "client_id": app["client_id"],
+                        "secret": app["client_secret"],
+                        "settings": {
+                            "hidden": True,
+                            # offline.access brings a refresh token: X access tokens last two hours.
+                            "scope": ["tweet.read", "tweet.write", "users.read", "offline.access"],
+                            "oauth_pkce_enabled": True,
+                        },
+                    }
+                ]
+            }
+    return providers
+
+
+# Where each network's Connect button leads (allowed as form targets below).
+_NETWORK_AUTHORIZE_ORIGINS = {"openid_connect": "https://www.linkedin.com", "twitter_oauth2": "https://x.com"}
+_NETWORK_PROVIDERS = network_providers(CANDOR_NETWORK_APPS)
+_SSO_OIDC_APPS = SOCIALACCOUNT_PROVIDERS.get("openid_connect", {}).get("APPS", [])
+if "openid_connect" in _NETWORK_PROVIDERS and any(app.get("provider_id") == "linkedin" for app in _SSO_OIDC_APPS):
+    raise ImproperlyConfigured('OIDC_PROVIDER_ID "linkedin" is reserved for connecting LinkedIn accounts.')
+for _name, _provider in _NETWORK_PROVIDERS.items():
+    # LinkedIn shares the openid_connect provider with enterprise SSO: add an app to it.
+    SOCIALACCOUNT_PROVIDERS.setdefault(_name, {}).setdefault("APPS", []).extend(_provider["APPS"])
+_NETWORK_ORIGINS = [_NETWORK_AUTHORIZE_ORIGINS[name] for name in _NETWORK_PROVIDERS]
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Candor"
+# Reviewers, admins and staff must set up an authenticator app before anything else
+# (advocacy.core.security). Off here for development and tests (the demo accounts
+# have none); production.py turns it on unless CANDOR_REQUIRE_MFA=false.
+CANDOR_REQUIRE_MFA = env.bool("CANDOR_REQUIRE_MFA", default=False)
+
+# --- Sessions, cookies and Content-Security-Policy ---------------------------------
+# A working day; sessions that can reach admin pages also end after
+# CANDOR_ADMIN_IDLE_MINUTES without a request (advocacy.core.security).
+SESSION_COOKIE_AGE = env.positive_int("SESSION_COOKIE_AGE", default=12 * 60 * 60)
+CANDOR_ADMIN_IDLE_MINUTES = env.positive_int("CANDOR_ADMIN_IDLE_MINUTES", default=30)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# No script reads the CSRF cookie: htmx sends the token from <body hx-headers>.
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+# Sign-in with SSO posts a form to Candor that redirects to the identity provider;
+# browsers apply form-action to that redirect, so the provider's origin is allowed.
+_SSO_ORIGINS = sorted(
+    {o for o in (_origin(env.str(v, default="")) for v in ("OIDC_SERVER_URL", "SAML_IDP_SSO_URL")) if o}
+)
+# django-csp 4. No inline scripts or styles and no other origins; the API docs
+# pages alone get a relaxed policy (advocacy.core.security.ApiDocsCspMiddleware).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        # The Connect buttons for LinkedIn and X post to Candor, which redirects there.
+        "form-action": ["'self'", *_SSO_ORIGINS, *_NETWORK_ORIGINS],
+    },
+}
 
 # --- Email ------------------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
@@ -183,7 +319,7 @@ STORAGES = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "advocacy.core.security.MfaTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -252,6 +388,11 @@ if CANDOR_SEND_LEASE_SECONDS <= CELERY_TASK_TIME_LIMIT:
         f"CELERY_TASK_TIME_LIMIT={CELERY_TASK_TIME_LIMIT}."
     )
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fix-up closes the database connection around every task unless
+# this is set, so each task paid for a new PostgreSQL connection (bench/: about a
+# third of the fan-out's cost). Keep it for up to this many tasks; advocacy.celery
+# still drops one that broke or outlived DATABASE_CONN_MAX_AGE, as Django does per request.
+CELERY_DB_REUSE_MAX = 1000
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -264,14 +405,53 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 10.0,
         "options": {"expires": 9},
     },
+    "notifications-send-digests": {
+        "task": "notifications.send_digests",
+        "schedule": 3600.0,
+        "options": {"expires": 3000},
+    },
+    "notifications-warn-expiring-tokens": {
+        "task": "notifications.warn_expiring_tokens",
+        "schedule": 86400.0,
+        "options": {"expires": 3600},
+    },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "redact_credentials": {"()": "advocacy.core.logging.RedactingFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        # Django's own handlers, redefined here so that they too carry the filter.
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+        "mail_admins": {
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+            "class": "django.utils.log.AdminEmailHandler",
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }
+# Credentials never reach a log line: every handler redacts (advocacy.core.logging).
+# A settings module that adds a handler later must add the filter to it as well
+# (tests/security/test_logging_redaction.py checks every configured handler).
+for _handler in LOGGING["handlers"].values():
+    _handler["filters"] = ["redact_credentials", *_handler.get("filters", [])]

@@ -6,3 +6,7 @@ from advocacy.settings.environment import env
 DEBUG = env.bool("DEBUG", default=True)
 # Only ever used on a developer's machine; production.py refuses to start without its own.
 SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-production")
+# The demo accounts (make run) have no authenticator app; production requires one.
+CANDOR_REQUIRE_MFA = env.bool("CANDOR_REQUIRE_MFA", default=False)
+
+CANDOR_ALLOW_PLAIN_HTTP_NETWORKS = env.bool("CANDOR_ALLOW_PLAIN_HTTP_NETWORKS", default=True)

@@ -29,3 +29,9 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+CSRF_COOKIE_HTTPONLY = True
+# Reviewers, admins and staff must use an authenticator app (advocacy.core.security).
+CANDOR_REQUIRE_MFA = env.bool("CANDOR_REQUIRE_MFA", default=True)
+
+if CANDOR_ALLOW_PLAIN_HTTP_NETWORKS:  # noqa: F405
+    raise ImproperlyConfigured("CANDOR_ALLOW_PLAIN_HTTP_NETWORKS must be false in production settings.")

@@ -4,10 +4,14 @@ PostgreSQL + Redis), otherwise a SQLite file and the filesystem broker under var
 import os
 from pathlib import Path
 
-os.environ.setdefault("CANDOR_VAR_DIR", str(Path(__file__).resolve().parents[2] / "var" / "test"))
+# Each test run gets its own folder (SQLite file, filesystem broker, media), so two
+# runs on one machine never share a database or steal each other's tasks. Worker
+# processes a test starts inherit these variables and so join the same run.
+_RUN_ID = os.environ.setdefault("CANDOR_TEST_RUN_ID", str(os.getpid()))
+os.environ.setdefault("CANDOR_VAR_DIR", str(Path(__file__).resolve().parents[2] / "var" / "test" / _RUN_ID))
 
-from advocacy.settings.base import *  # noqa: F403
-from advocacy.settings.base import DATABASES, VAR_DIR
+from advocacy.settings.base import *  # noqa: E402, F403
+from advocacy.settings.base import DATABASES, VAR_DIR  # noqa: E402
 
 DEBUG = False
 SECRET_KEY = "test-only-key-not-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
@@ -26,3 +30,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 CELERY_TASK_ALWAYS_EAGER = True
 ACCOUNT_RATE_LIMITS = False
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}  # noqa: F405
+
+# The test suite talks to local servers (Bluesky PDS, mastodon-mock) over http.
+CANDOR_ALLOW_PLAIN_HTTP_NETWORKS = True

@@ -29,10 +29,10 @@ from advocacy.drafts.content import check_post
 from advocacy.drafts.models import Draft
 from advocacy.ledger.models import ConnectedAccount
 from advocacy.ledger.services import (
-    account_credentials,
     account_credentials_update,
     account_mark_needs_reconnect,
 )
+from advocacy.ledger.sessions import session_for
 from advocacy.networks import base as net
 from advocacy.networks.registry import get_client
 from advocacy.notifications.models import Notification
@@ -63,30 +63,36 @@ def dispatch_due(*, now: dt.datetime | None = None, limit: int = DISPATCH_BATCH)
     now = now or timezone.now()
     share_missed_sweep(now=now)
     with transaction.atomic():
+        # In-doubt shares are dispatched however late they are: they reconcile first.
         due = Share.objects.filter(
-            state=State.SCHEDULED, next_attempt_at__lte=now, scheduled_at__gte=_late_cutoff(now)
+            Q(scheduled_at__gte=_late_cutoff(now)) | Q(last_error_code=OUTCOME_UNKNOWN),
+            state=State.SCHEDULED,
+            next_attempt_at__lte=now,
         ).order_by("next_attempt_at", "pk")
         if connection.vendor == "postgresql":
             due = due.select_for_update(skip_locked=True)
-        ids = list(due.values_list("pk", flat=True)[:limit])
-        if not ids:
-            return []
-        # The conditional UPDATE is the claim on every database: a row another
-        # dispatcher already took is no longer 'scheduled' and is not counted.
-        claimed = Share.objects.filter(pk__in=ids, state=State.SCHEDULED).update(
-            state=State.SENDING, claimed_at=now, updated_at=now
-        )
-        if claimed != len(ids):
-            ids = list(
-                Share.objects.filter(pk__in=ids, state=State.SENDING, claimed_at=now).values_list(
-                    "pk", flat=True
-                )
-            )
+        ids = _claim(list(due.values_list("pk", flat=True)[:limit]), now)
         for share_id in ids:
-            transaction.on_commit(
-                lambda share_id=share_id: send_share.apply_async(args=[share_id], queue="posting")
-            )
+            transaction.on_commit(lambda share_id=share_id: send_share.apply_async(args=[share_id], queue="posting"))
     return ids
+
+
+def _claim(ids: list[int], now: dt.datetime) -> list[int]:
+    """scheduled → sending for those of ``ids`` still scheduled; returns exactly the
+    rows this caller claimed (UPDATE … RETURNING, so a concurrent dispatcher's rows
+    are never counted as ours)."""
+    if not ids:
+        return []
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    placeholders = ", ".join(["%s"] * len(ids))
+    sql = (
+        f"UPDATE {connection.ops.quote_name(Share._meta.db_table)} "  # noqa: S608  # nosec B608
+        "SET state = %s, claimed_at = %s, updated_at = %s "
+        f"WHERE id IN ({placeholders}) AND state = %s RETURNING id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [State.SENDING, stamp, stamp, *ids, State.SCHEDULED])
+        return sorted(row[0] for row in cursor.fetchall())
 
 
 def recover_stale(*, now: dt.datetime | None = None) -> list[int]:
@@ -96,14 +102,14 @@ def recover_stale(*, now: dt.datetime | None = None) -> list[int]:
 
     now = now or timezone.now()
     stale_before = now - LEASE
-    candidates = Share.objects.filter(state=State.SENDING, claimed_at__lt=stale_before).exclude(
-        lease_until__gt=now
-    )
+    candidates = Share.objects.filter(state=State.SENDING, claimed_at__lt=stale_before).exclude(lease_until__gt=now)
     ids = []
-    for share in candidates.only("pk", "claimed_at", "lease_until")[:DISPATCH_BATCH]:
+    for share in candidates.only("pk", "claimed_at", "lease_until", "last_error_code")[:DISPATCH_BATCH]:
+        # A held lease means a worker was mid-send; a retry already in doubt stays in doubt.
+        in_doubt = share.lease_until is not None or share.last_error_code == OUTCOME_UNKNOWN
         # Only one recoverer wins each row: the claim time moves on.
         if Share.objects.filter(pk=share.pk, state=State.SENDING, claimed_at=share.claimed_at).update(
-            claimed_at=now, last_error_code=OUTCOME_UNKNOWN if share.lease_until else "", updated_at=now
+            claimed_at=now, last_error_code=OUTCOME_UNKNOWN if in_doubt else "", updated_at=now
         ):
             ids.append(share.pk)
     for share_id in ids:
@@ -115,20 +121,26 @@ def recover_stale(*, now: dt.datetime | None = None) -> list[int]:
 
 def share_missed_sweep(*, now: dt.datetime) -> int:
     """Shares found long past their time are marked *missed* and the employee told,
-    instead of going out hours late after an outage."""
+    instead of going out hours late after an outage. In-doubt shares are left to
+    the send task, which reconciles first: they may already be live."""
     late = list(
         Share.objects.filter(state=State.SCHEDULED, scheduled_at__lt=_late_cutoff(now))
+        .exclude(last_error_code=OUTCOME_UNKNOWN)
         .select_related("employee", "draft")
         .order_by("pk")[:DISPATCH_BATCH]
     )
     count = 0
     for share in late:
         with transaction.atomic():
-            if not Share.objects.filter(pk=share.pk, state=State.SCHEDULED).update(
-                state=State.MISSED,
-                last_error_code="missed",
-                last_error=f"Not sent: it was more than {settings.CANDOR_MAX_LATENESS_MINUTES} minutes late.",
-                updated_at=now,
+            if (
+                not Share.objects.filter(pk=share.pk, state=State.SCHEDULED)
+                .exclude(last_error_code=OUTCOME_UNKNOWN)
+                .update(
+                    state=State.MISSED,
+                    last_error_code="missed",
+                    last_error=f"Not sent: it was more than {settings.CANDOR_MAX_LATENESS_MINUTES} minutes late.",
+                    updated_at=now,
+                )
             ):
                 continue
             audit_record(
@@ -199,9 +211,7 @@ def _finish(
 def _precheck(share: Share, now: dt.datetime) -> str | None:
     """Everything that must still hold right before sending; the reason if not."""
     if not user_may_share(user_id=share.employee_id):
-        return (
-            "You are no longer taking part in the programme (or the policy changed and needs your consent)."
-        )
+        return "You are no longer taking part in the programme (or the policy changed and needs your consent)."
     if share.account.status != ConnectedAccount.Status.ACTIVE:
         return f"The account {share.account} is {share.account.get_status_display().lower()}."
     if share.draft.state == Draft.State.RETIRED:
@@ -222,7 +232,7 @@ def _precheck(share: Share, now: dt.datetime) -> str | None:
 
 def _over_budget(share: Share, now: dt.datetime) -> dt.datetime | None:
     posts, window = ACCOUNT_POST_BUDGET[share.network]
-    recent = Share.objects.filter(account_id=share.account_id, state=State.SENT, sent_at__gte=now - window)
+    recent = Share.objects.filter(account_id=share.account_id, state=State.SENT, sent_at__gt=now - window)
     if recent.count() < posts:
         return None
     oldest = recent.order_by("sent_at").values_list("sent_at", flat=True).first()
@@ -230,14 +240,7 @@ def _over_budget(share: Share, now: dt.datetime) -> dt.datetime | None:
 
 
 def _session(share: Share) -> net.AccountSession:
-    account = share.account
-    return net.AccountSession(
-        network=account.network,
-        handle=account.handle,
-        external_id=account.external_id,
-        service_url=account.service_url,
-        credentials=account_credentials(account=account),
-    )
+    return session_for(share.account)
 
 
 def _request(share: Share) -> net.PublishRequest:
@@ -246,11 +249,7 @@ def _request(share: Share) -> net.PublishRequest:
     if version.image:
         with version.image.open("rb") as handle:
             content = handle.read()
-        mime = (
-            "image/jpeg"
-            if version.image.name.endswith(".jpg")
-            else f"image/{version.image.name.rsplit('.', 1)[-1]}"
-        )
+        mime = "image/jpeg" if version.image.name.endswith(".jpg") else f"image/{version.image.name.rsplit('.', 1)[-1]}"
         image = net.MediaAttachment(content=content, mime_type=mime, alt_text=version.image_alt)
     return net.PublishRequest(
         text=share.text,
@@ -262,10 +261,15 @@ def _request(share: Share) -> net.PublishRequest:
 
 
 def _take_lease(share_id: int, now: dt.datetime) -> bool:
+    sending = Share.objects.filter(pk=share_id, state=State.SENDING)
+    if sending.filter(lease_until__isnull=True).update(lease_until=now + LEASE, attempts=F("attempts") + 1):
+        return True
+    # An expired lease: the worker that held it died mid-send (a redelivered task can
+    # get here before recover_stale does), so the post may be out. Reconcile first.
     return bool(
-        Share.objects.filter(
-            Q(lease_until__isnull=True) | Q(lease_until__lt=now), pk=share_id, state=State.SENDING
-        ).update(lease_until=now + LEASE, attempts=F("attempts") + 1)
+        sending.filter(lease_until__lt=now).update(
+            lease_until=now + LEASE, attempts=F("attempts") + 1, last_error_code=OUTCOME_UNKNOWN
+        )
     )
 
 
@@ -274,44 +278,29 @@ def share_send(*, share_id: int) -> SendOutcome:
     now = timezone.now()
     if not _take_lease(share_id, now):
         state = Share.objects.filter(pk=share_id).values_list("state", flat=True).first()
-        return SendOutcome(
-            share_id, state or "gone", "not claimable (done, cancelled, or another worker has it)"
-        )
+        return SendOutcome(share_id, state or "gone", "not claimable (done, cancelled, or another worker has it)")
     share = Share.objects.select_related("employee", "account", "draft", "draft_version").get(pk=share_id)
-
-    reason = _precheck(share, now)
-    if reason is not None:
-        _finish(
-            share,
-            to=State.CANCELLED,
-            action=AuditAction.SHARE_CANCELLED,
-            fields={"cancelled_reason": reason[:300]},
-            audit_new={"reason": reason},
-        )
-        _tell(share, Notification.Kind.SHARE_CANCELLED, "Your post was not sent", reason)
-        return SendOutcome(share_id, State.CANCELLED, reason)
-    if share.scheduled_at < _late_cutoff(now):
-        return _missed(share)
-    resume_at = _over_budget(share, now)
-    if resume_at is not None:
-        return _retry(
-            share,
-            delay=(resume_at - now).total_seconds(),
-            code="account_budget",
-            message="Pausing to stay within this account's posting limit.",
-            count_attempt=False,
-        )
+    if share.attempts > MAX_ATTEMPTS:
+        # Every earlier attempt died mid-send (a crash or a kill, recovered each time):
+        # stop instead of re-enqueueing forever, and ask the employee to check.
+        return _unknown(share, net.OutcomeUnknown(f"{share.attempts - 1} attempts did not finish"))
 
     client = get_client(share.network)
     session = _session(share)
     try:
         if share.last_error_code == OUTCOME_UNKNOWN:
+            # An earlier attempt may have landed: find out before anything else, even
+            # before cancelling or marking it late, so the status never says "not
+            # sent" about a post that is live.
             try:
                 found = client.find_existing(session, share.idempotency_key, text=share.text)
-            except net.OutcomeUnknown as exc:
+            except (net.OutcomeUnknown, net.PermanentError) as exc:
                 return _unknown(share, exc)
             if found is not None:
                 return _sent(share, found, session, reconciled=True)
+        stopped = _stop_before_publish(share, now)
+        if stopped is not None:
+            return stopped
         result = client.publish(session, _request(share))
     except net.AuthError as exc:
         return _auth_failed(share, exc)
@@ -324,6 +313,8 @@ def share_send(*, share_id: int) -> SendOutcome:
         )
     except net.TransientError as exc:
         code = "rate_limited" if isinstance(exc, net.RateLimited) else "transient"
+        if share.last_error_code == OUTCOME_UNKNOWN:
+            code = OUTCOME_UNKNOWN  # the lookup failed, so the next attempt must reconcile again
         return _retry(
             share,
             delay=backoff_seconds(attempt=share.attempts, retry_after=exc.retry_after),
@@ -337,15 +328,41 @@ def share_send(*, share_id: int) -> SendOutcome:
     return _sent(share, result, session, reconciled=False)
 
 
+def _stop_before_publish(share: Share, now: dt.datetime) -> SendOutcome | None:
+    """Re-check everything right before posting: consent, account, draft, text,
+    lateness and the account's budget. An outcome means: do not post now."""
+    reason = _precheck(share, now)
+    if reason is not None:
+        _finish(
+            share,
+            to=State.CANCELLED,
+            action=AuditAction.SHARE_CANCELLED,
+            fields={"cancelled_reason": reason[:300]},
+            audit_new={"reason": reason},
+        )
+        _tell(share, Notification.Kind.SHARE_CANCELLED, "Your post was not sent", reason)
+        return SendOutcome(share.pk, State.CANCELLED, reason)
+    if share.scheduled_at < _late_cutoff(now):
+        return _missed(share)
+    resume_at = _over_budget(share, now)
+    if resume_at is not None:
+        return _retry(
+            share,
+            delay=(resume_at - now).total_seconds(),
+            code="account_budget",
+            message="Pausing to stay within this account's posting limit.",
+            count_attempt=False,
+        )
+    return None
+
+
 def _save_refreshed_credentials(share: Share, session: net.AccountSession) -> None:
     if session.credentials_changed:
         account_credentials_update(account_id=share.account_id, credentials=session.credentials)
         session.credentials_changed = False
 
 
-def _sent(
-    share: Share, result: net.PublishResult, session: net.AccountSession, *, reconciled: bool
-) -> SendOutcome:
+def _sent(share: Share, result: net.PublishResult, session: net.AccountSession, *, reconciled: bool) -> SendOutcome:
     now = timezone.now()
     _finish(
         share,
@@ -410,15 +427,16 @@ def _failed(share: Share, *, code: str, message: str) -> SendOutcome:
 
 
 def _auth_failed(share: Share, exc: net.AuthError) -> SendOutcome:
-    account_mark_needs_reconnect(account_id=share.account_id, reason=exc.message)
-    notify(
-        user=share.account.owner,
-        kind=Notification.Kind.RECONNECT_NEEDED,
-        title=f"Reconnect {share.account}",
-        body=f"{exc.message} Reconnect it to keep sharing.",
-        link="/accounts/social/",
-        dedupe_key=f"reconnect:{share.account_id}:{share.account.connected_at:%s}",
-    )
+    # Only the failure that moves the account to needs-reconnect tells the owner: shares
+    # failing alongside it add no second email, and a failure after a reconnect does.
+    if account_mark_needs_reconnect(account_id=share.account_id, reason=exc.message):
+        notify(
+            user=share.account.owner,
+            kind=Notification.Kind.RECONNECT_NEEDED,
+            title=f"Reconnect {share.account}",
+            body=f"{exc.message} Reconnect it to keep sharing.",
+            link="/accounts/social/",
+        )
     return _failed(share, code="auth", message=f"{exc.message} Reconnect the account, then schedule again.")
 
 

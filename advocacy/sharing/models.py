@@ -73,5 +73,10 @@ class Share(models.Model):
         return f"share {self.pk} ({self.state})"
 
     @property
+    def in_doubt(self) -> bool:
+        """An earlier attempt may have been posted; the engine reconciles before anything else."""
+        return self.last_error_code == "outcome_unknown"
+
+    @property
     def is_editable(self) -> bool:
-        return self.state in self.EDITABLE_STATES
+        return self.state in self.EDITABLE_STATES and not self.in_doubt

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import get_language, gettext, gettext_lazy, gettext_noop
 
 from accounts.models import User
 from accounts.permissions import Capability, user_can
@@ -27,38 +28,46 @@ from advocacy.program.selectors import disclosure_for, participation_state
 from advocacy.sharing.models import Share
 
 MAX_SCHEDULE_AHEAD = dt.timedelta(days=90)
+IN_DOUBT = "outcome_unknown"
+IN_DOUBT_MESSAGE = gettext_lazy(
+    "Candor is checking whether an earlier attempt already reached the network, "
+    "so this post cannot be changed or cancelled until that is known."
+)
 PAST_TOLERANCE = dt.timedelta(minutes=2)
 
 
+def _label(label: str) -> str:
+    """A status label mid-sentence: lower case in English, as written in other languages."""
+    return label.lower() if (get_language() or "en").startswith("en") else label
+
+
 def _check_text(*, text: str, network: str, disclosure: str, account: ConnectedAccount) -> None:
-    check = check_post(
-        network=network, text=text, disclosure=disclosure, max_characters=account.max_characters
-    )
+    check = check_post(network=network, text=text, disclosure=disclosure, max_characters=account.max_characters)
     if not check.ok:
-        raise ValidationFailed(
-            " ".join(check.problems), fields={"text": list(check.problems)}, code="text_rejected"
-        )
+        raise ValidationFailed(" ".join(check.problems), fields={"text": list(check.problems)}, code=check.codes[0])
 
 
-def _check_time(*, when: dt.datetime, draft: Draft) -> None:
+def _check_time(*, when: dt.datetime, expires: dt.datetime | None) -> None:
     if timezone.is_naive(when):
-        raise ValidationFailed("The time needs a time zone.", fields={"scheduled_at": ["Give a time zone."]})
+        raise ValidationFailed(
+            gettext("The time needs a time zone."), fields={"scheduled_at": [gettext("Give a time zone.")]}
+        )
     now = timezone.now()
     if when < now - PAST_TOLERANCE:
         raise ValidationFailed(
-            "That time has passed; pick a time in the future or 'now'.",
-            fields={"scheduled_at": ["The time is in the past."]},
+            gettext("That time has passed; pick a time in the future or 'now'."),
+            fields={"scheduled_at": [gettext("The time is in the past.")]},
         )
     if when > now + MAX_SCHEDULE_AHEAD:
         raise ValidationFailed(
-            "Shares can be scheduled at most 90 days ahead.",
-            fields={"scheduled_at": ["Too far in the future."]},
+            gettext("Shares can be scheduled at most 90 days ahead."),
+            fields={"scheduled_at": [gettext("Too far in the future.")]},
         )
-    expires = draft.published_version.expires_at
     if expires is not None and when >= expires:
         raise ValidationFailed(
-            f"This post expires at {expires:%Y-%m-%d %H:%M} UTC; schedule it before then.",
-            fields={"scheduled_at": ["After the post's expiry."]},
+            gettext("This post expires at %(expiry)s UTC; schedule it before then.")
+            % {"expiry": f"{expires:%Y-%m-%d %H:%M}"},
+            fields={"scheduled_at": [gettext("After the post's expiry.")]},
         )
 
 
@@ -80,35 +89,37 @@ def share_create(
 ) -> Share:
     """Schedule one post of a published draft on one of the employee's own accounts."""
     if not user_can(employee, Capability.PARTICIPATE):
-        raise NotAllowed("This account cannot take part in the programme.")
+        raise NotAllowed(gettext("This account cannot take part in the programme."))
     state = participation_state(user=employee)
     if not state.enrolled:
-        raise Conflict("Join the programme before sharing.", code="not_enrolled")
+        raise Conflict(gettext("Join the programme before sharing."), code="not_enrolled")
     if state.needs_reconsent:
         raise Conflict(
-            "The programme policy changed; read it and confirm before sharing again.", code="policy_outdated"
+            gettext("The programme policy changed; read it and confirm before sharing again."), code="policy_outdated"
         )
     draft = published_draft_get(user=employee, draft_id=draft_id)
     account = ConnectedAccount.objects.filter(pk=account_id, owner=employee).first()
     if account is None:
         raise ValidationFailed(
-            "Choose one of your own connected accounts.", fields={"account": ["Not one of your accounts."]}
+            gettext("Choose one of your own connected accounts."),
+            fields={"account": [gettext("Not one of your accounts.")]},
         )
     if not account.is_usable:
         raise Conflict(
-            f"{account} is not usable ({account.get_status_display().lower()}). Reconnect it first.",
+            gettext("%(account)s is not usable (%(status)s). Reconnect it first.")
+            % {"account": account, "status": _label(account.get_status_display())},
             code="account_unusable",
         )
     version = draft.published_version
     if account.network not in version.networks:
         raise ValidationFailed(
-            f"This post is not meant for {account.get_network_display()}.",
-            fields={"account": ["Network not offered for this post."]},
+            gettext("This post is not meant for %(network)s.") % {"network": account.get_network_display()},
+            fields={"account": [gettext("Network not offered for this post.")]},
         )
     disclosure = disclosure_for(language=version.language)
     _check_text(text=text, network=account.network, disclosure=disclosure, account=account)
     when = scheduled_at or timezone.now()
-    _check_time(when=when, draft=draft)
+    _check_time(when=when, expires=version.expires_at)
     share = Share.objects.create(
         employee=employee,
         draft=draft,
@@ -145,7 +156,7 @@ def _owned_share(*, employee: User, share_id: int) -> Share:
         .first()
     )
     if share is None:
-        raise ValidationFailed("No such share.", code="not_found")
+        raise ValidationFailed(gettext("No such share."), code="not_found")
     return share
 
 
@@ -160,13 +171,18 @@ def share_edit(
     new_time = share.scheduled_at if scheduled_at is None else scheduled_at
     _check_text(text=new_text, network=share.network, disclosure=share.disclosure, account=share.account)
     if scheduled_at is not None:
-        _check_time(when=new_time, draft=share.draft)
-    updated = Share.objects.filter(pk=share.pk, state=Share.State.SCHEDULED).update(
-        text=new_text, scheduled_at=new_time, next_attempt_at=new_time, updated_at=timezone.now()
+        # The share keeps the version it was made from, and that version's expiry.
+        _check_time(when=new_time, expires=share.draft_version.expires_at)
+    if share.in_doubt:
+        raise Conflict(str(IN_DOUBT_MESSAGE), code="share_in_doubt")
+    updated = (
+        Share.objects.filter(pk=share.pk, state=Share.State.SCHEDULED)
+        .exclude(last_error_code=IN_DOUBT)
+        .update(text=new_text, scheduled_at=new_time, next_attempt_at=new_time, updated_at=timezone.now())
     )
     if not updated:
         raise Conflict(
-            "Sending has already started, so this share can no longer be changed.", code="share_locked"
+            gettext("Sending has already started, so this share can no longer be changed."), code="share_locked"
         )
     audit_record(
         actor=employee,
@@ -183,9 +199,11 @@ def share_edit(
 @transaction.atomic
 def share_cancel(*, employee: User, share_id: int) -> Share:
     share = _owned_share(employee=employee, share_id=share_id)
-    if not _cancel_rows(ids=[share.pk], actor=employee, reason="You cancelled it."):
+    if share.in_doubt and share.state == Share.State.SCHEDULED:
+        raise Conflict(str(IN_DOUBT_MESSAGE), code="share_in_doubt")
+    if not _cancel_rows(ids=[share.pk], actor=employee, reason=gettext_noop("You cancelled it.")):
         raise Conflict(
-            "Sending has already started, so this share can no longer be cancelled.", code="share_locked"
+            gettext("Sending has already started, so this share can no longer be cancelled."), code="share_locked"
         )
     share.refresh_from_db()
     return share
@@ -198,6 +216,9 @@ def _cancel_rows(*, ids: Sequence[int], actor: User | None, reason: str) -> int:
     pending = list(
         Share.objects.select_for_update()
         .filter(pk__in=ids, state=Share.State.SCHEDULED)
+        # In-doubt shares may already be live: the engine reconciles them first and
+        # then cancels them itself if they must not go out.
+        .exclude(last_error_code=IN_DOUBT)
         .select_related("employee")
     )
     if not pending:
@@ -228,7 +249,5 @@ def share_cancel_pending_for_draft(*, draft: Draft, actor: User | None, reason: 
 
 
 def share_cancel_pending_for_account(*, account: ConnectedAccount, actor: User | None, reason: str) -> int:
-    ids = list(
-        Share.objects.filter(account=account, state=Share.State.SCHEDULED).values_list("pk", flat=True)
-    )
+    ids = list(Share.objects.filter(account=account, state=Share.State.SCHEDULED).values_list("pk", flat=True))
     return _cancel_rows(ids=ids, actor=actor, reason=reason)

@@ -169,7 +169,7 @@ def test_a_text_whose_disclosure_was_removed_or_moved_is_refused(api_as, enrolle
 
     assert response.status_code == 400
     error = response.json()["error"]
-    assert error["code"] == "text_rejected"
+    assert error["code"].startswith("disclosure_")
     assert any(rule in message for message in error["fields"]["text"]), error
     assert not Share.objects.exists()
 
@@ -302,3 +302,21 @@ def test_an_unpublished_post_cannot_be_shared(api_as, enrolled, author, account)
     )
 
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Our robots sort parcels faster.", "disclosure_missing"),
+        ("Our robots sort parcels faster. #employee · I work at Acme Robotics.", "disclosure_trailing_hashtags"),
+        ("#emp\u200bloyee · I work at Acme Robotics.\n\nOur robots.", "disclosure_hidden_characters"),
+        ("#employee · I work at Acme Robotics.\n\n" + "x" * 400, "too_long"),
+    ],
+)
+def test_a_refused_text_carries_a_stable_code_naming_the_rule(api_as, enrolled, published, account, text, code):
+    response = api_as(enrolled).post(
+        "/api/shares/", {"draft": published.pk, "account": account.pk, "text": text}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == code

@@ -133,9 +133,9 @@ def test_template_lookup_by_language_tag():
 
 
 def test_render_collapses_whitespace_in_the_name():
-    assert render_disclosure(
-        template="#employee · I work at {organisation}.", organisation=" Acme\nCorp "
-    ) == ("#employee · I work at Acme Corp.")
+    assert render_disclosure(template="#employee · I work at {organisation}.", organisation=" Acme\nCorp ") == (
+        "#employee · I work at Acme Corp."
+    )
 
 
 def test_render_does_not_use_format_fields():
@@ -143,9 +143,7 @@ def test_render_does_not_use_format_fields():
     assert rendered == "{0} {organisation.__class__} Acme"
 
 
-@pytest.mark.parametrize(
-    ("template", "organisation"), [("#ad", "Acme"), ("#employee at {organisation}", "  ")]
-)
+@pytest.mark.parametrize(("template", "organisation"), [("#ad", "Acme"), ("#employee at {organisation}", "  ")])
 def test_render_refuses_a_template_without_the_employer(template, organisation):
     with pytest.raises(ValueError, match="organisation"):
         render_disclosure(template=template, organisation=organisation)

@@ -1,6 +1,7 @@
 """Length is counted the way each network counts it, on the final text."""
 
 import sys
+import time
 
 import pytest
 
@@ -41,6 +42,15 @@ def test_x_counts_cjk_as_2():
 
 def test_x_applies_nfc():
     assert measure(network="x", text="e\u0301").count == 1
+
+
+def test_x_long_unbroken_text_is_measured_in_linear_time():
+    # twitter-text alone needs minutes for this (its URL pattern is quadratic in run length).
+    started = time.monotonic()
+    report = measure(network="x", text="é" * 20_000 + "a.b")
+    assert time.monotonic() - started < 30
+    assert not report.ok
+    assert report.count >= 20_000
 
 
 def test_x_limit_and_message():
@@ -114,9 +124,7 @@ def test_mastodon_counts_graphemes():
 
 def test_mastodon_default_limit():
     assert measure(network="mastodon", text="a" * 500).ok
-    assert (
-        measure(network="mastodon", text="a" * 501).message == "Too long for Mastodon: 501 of 500 characters"
-    )
+    assert measure(network="mastodon", text="a" * 501).message == "Too long for Mastodon: 501 of 500 characters"
 
 
 def test_mastodon_instance_limit():

@@ -17,6 +17,7 @@ from advocacy.compose import (
     render_disclosure,
     tone_flags,
 )
+from advocacy.compose.length import twitter_text  # loaded the way the module loads it
 
 # Any code point at all, lone surrogates included: JSON can deliver those.
 ANY_TEXT = st.text(st.characters())
@@ -24,9 +25,7 @@ ORGANISATION = st.text(
     st.sampled_from("AaBbCcEeKkMmOoPpSsTtXxYyÜüÖöÄäßèéàìòù&-' 0123456789"), min_size=1, max_size=25
 ).filter(lambda name: name.strip(" -'&") != "")
 DISCLOSURE = st.builds(
-    lambda language, organisation: render_disclosure(
-        template=DEFAULT_DISCLOSURES[language], organisation=organisation
-    ),
+    lambda language, organisation: render_disclosure(template=DEFAULT_DISCLOSURES[language], organisation=organisation),
     st.sampled_from(sorted(DEFAULT_DISCLOSURES)),
     ORGANISATION,
 )
@@ -136,6 +135,12 @@ def test_a_lookalike_in_the_disclosure_always_fails(body, disclosure, data):
     tampered = text[:position] + lookalike + text[position + 1 :]
     rules = [v.rule for v in check_disclosure(text=tampered, disclosure=disclosure)]
     assert "lookalike_letters" in rules
+
+
+@given(text=st.text(st.characters(exclude_categories=["Cs"]), max_size=400))
+@example(text="see example.com/jobs and https://acme.example/a?b=1 😀 日本")
+def test_x_count_matches_twitter_text(text):
+    assert measure(network="x", text=text).count == twitter_text.parse_tweet(text).weightedLength
 
 
 @given(text=ANY_TEXT)

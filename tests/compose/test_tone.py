@@ -99,9 +99,7 @@ def test_cjk_term_without_spaces():
 
 
 def test_one_flag_per_term_and_mentions_first():
-    flags = tone_flags(
-        text="@rival is a scam and a fraud, scam!", blocked_terms=["scam", "fraud", "Scam", "lies"]
-    )
+    flags = tone_flags(text="@rival is a scam and a fraud, scam!", blocked_terms=["scam", "fraud", "Scam", "lies"])
     assert kinds(flags) == [MENTION, BLOCKED_TERM, BLOCKED_TERM, BLOCKED_TERM]
     assert [flag.matches for flag in flags[1:]] == [("scam",), ("fraud",), ("Scam",)]
 

@@ -4,7 +4,7 @@ import pytest
 
 from advocacy.audit.models import AuditEvent
 from advocacy.drafts.models import Draft
-from tests.portal.conftest import publish_draft
+from tests.support.scenario import publish_draft
 
 pytestmark = pytest.mark.django_db
 

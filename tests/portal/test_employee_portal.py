@@ -8,7 +8,7 @@ from django.utils.formats import date_format
 
 from advocacy.program.models import ConsentEvent, Enrollment
 from advocacy.sharing.models import Share
-from tests.portal.conftest import connect, publish_draft
+from tests.support.scenario import connect, publish_draft
 
 pytestmark = pytest.mark.django_db
 

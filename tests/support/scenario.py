@@ -1,3 +1,6 @@
+"""Shared scenario fixtures and builders: a policy, an enrolled employee, a published
+draft, a connected account. Imported into tests/conftest.py."""
+
 import datetime as dt
 
 import pytest

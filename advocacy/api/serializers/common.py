@@ -8,8 +8,8 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.timezones import user_zone
 from advocacy.drafts.models import NETWORK_CHOICES
-from advocacy.portal.helpers import user_zone
 
 # Primary keys are 64-bit; a larger number can name no row, and some databases
 # raise (instead of finding nothing) when asked for one.

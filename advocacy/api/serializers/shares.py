@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
+from accounts.timezones import user_zone
 from advocacy.api.serializers.common import (
     LocalDateTimeField,
     NetworkField,
@@ -21,7 +22,6 @@ from advocacy.api.serializers.common import (
 from advocacy.drafts.content import final_text
 from advocacy.drafts.models import Draft
 from advocacy.drafts.services import LANGUAGES
-from advocacy.portal.helpers import user_zone
 from advocacy.program.selectors import disclosure_for
 from advocacy.sharing.models import Share
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,34 +14,8 @@ from advocacy.api.serializers.common import ErrorSerializer
 from advocacy.api.views.base import ApiListView, ApiView
 from advocacy.core.errors import ValidationFailed
 from advocacy.ledger.models import AccountEvent, ConnectedAccount
+from advocacy.ledger.selectors import account_get, own_account_events, own_account_get, own_accounts
 from advocacy.ledger.services import account_disconnect, account_reassign
-
-# Reads of the ledger. There is no advocacy.ledger.selectors module yet; these belong there.
-
-
-def own_accounts(*, user: User) -> QuerySet[ConnectedAccount]:
-    return ConnectedAccount.objects.filter(owner=user).order_by("network", "handle", "id")
-
-
-def own_account_get(*, user: User, account_id: int) -> ConnectedAccount:
-    """The caller's own account; anyone else's is a 404, never a 403, so ids can't be probed."""
-    account = own_accounts(user=user).filter(pk=account_id).first()
-    if account is None:
-        raise Http404("No such account.")
-    return account
-
-
-def own_account_events(*, user: User, account_id: int) -> QuerySet[AccountEvent]:
-    account = own_account_get(user=user, account_id=account_id)
-    return account.events.select_related("actor").order_by("created_at", "id")
-
-
-def _account_get(*, account_id: int) -> ConnectedAccount:
-    """Any account, for admins (the caller checks the capability)."""
-    account = ConnectedAccount.objects.filter(pk=account_id).first()
-    if account is None:
-        raise Http404("No such account.")
-    return account
 
 
 def _active_user_get(*, user_id: int) -> User:
@@ -98,7 +71,7 @@ class AccountReassignView(ApiView):
         summary="Refused, always (admins): accounts never change hands",
     )
     def post(self, request: Request, account_id: int) -> Response:
-        account = _account_get(account_id=account_id)
+        account = account_get(account_id=account_id)
         data = self.input(ReassignSerializer)
         account_reassign(
             actor=request.user, account_id=account.pk, new_owner=_active_user_get(user_id=data["new_owner"])

@@ -16,9 +16,9 @@ from advocacy.api.serializers.notifications import (
     NotificationSerializer,
 )
 from advocacy.api.views.base import ApiListView, ApiView
+from advocacy.core.my_data import my_data_export
 from advocacy.notifications.models import Notification
 from advocacy.notifications.services import notifications_mark_read
-from advocacy.portal.exports import my_data_export
 
 
 def own_notifications(*, user: User, unread: bool | None = None) -> QuerySet[Notification]:

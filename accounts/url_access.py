@@ -1,0 +1,89 @@
+"""Who may open each page: the portal half of the permission matrix.
+
+``accounts.permissions.ROLE_CAPABILITIES`` says what each role may do; this says
+what each URL needs. ``tests/security/test_url_matrix.py`` walks every URL pattern
+with every role and fails when a pattern is missing here, and
+``docs/permissions.md`` is generated from both (``manage.py permission_matrix``).
+The REST API's half is its OpenAPI schema, walked the same way by
+``tests/api/test_permissions.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from accounts.permissions import Capability, user_can
+
+PUBLIC = "public"
+
+
+@dataclass(frozen=True)
+class Access:
+    needs: str | tuple[str, ...]  # a Capability, any of several, or PUBLIC
+    owner_only: bool = False  # object pages: only the person it belongs to (others get 404)
+    post_only: bool = False  # actions: GET is 405
+    note: str = ""
+
+    def allows(self, user: Any) -> bool:
+        needed = self.needs if isinstance(self.needs, tuple) else (self.needs,)
+        return PUBLIC in needed or any(user_can(user, Capability(need)) for need in needed)
+
+
+P, W, R = Capability.PARTICIPATE, Capability.WRITE_DRAFTS, Capability.REVIEW_DRAFTS
+M, OFF, A, D = Capability.MANAGE_PROGRAM, Capability.OFFBOARD, Capability.VIEW_AUDIT, Capability.RUN_DIAGNOSTICS
+
+ANALYTICS = (W, R, M)  # the comms team and programme admins; figures are about groups only
+
+URL_ACCESS: dict[str, Access] = {
+    "home": Access(P),
+    "healthz": Access(PUBLIC, note="service status, no personal data"),
+    "diagnostics": Access(D),
+    "set_language": Access(PUBLIC, note="Django's language switcher"),
+    "api-schema": Access(PUBLIC, note="the API description; every endpoint still needs its own permission"),
+    "api-docs": Access(PUBLIC),
+    "api-redoc": Access(PUBLIC),
+    "portal:programme": Access(P),
+    "portal:leave": Access(P),
+    "portal:feed": Access(P),
+    "portal:share_compose": Access(P),
+    "portal:preview": Access(P, post_only=True),
+    "portal:shares": Access(P),
+    "portal:share": Access(P, owner_only=True),
+    "portal:share_cancel": Access(P, owner_only=True, post_only=True),
+    "portal:connections": Access(P),
+    "portal:disconnect": Access(P, owner_only=True, post_only=True),
+    "portal:reconnect": Access(P, owner_only=True, post_only=True),
+    "portal:connect_mastodon": Access(P, post_only=True),
+    "portal:connect_mastodon_callback": Access(P),
+    "portal:connect_mastodon_cancel": Access(P, post_only=True),
+    "portal:connect_oauth": Access(P, post_only=True),
+    "portal:my_data": Access(P),
+    "portal:my_data_download": Access(P),
+    "portal:notifications": Access(P),
+    "notifications:settings": Access(P),
+    "analytics:my_impact": Access(P, note="only the person's own figures"),
+    "analytics:follow": Access(PUBLIC, note="tracked link redirect; stores no IP or user agent"),
+    "analytics:overview": Access(ANALYTICS, note="groups of at least the minimum size only"),
+    "analytics:draft": Access(ANALYTICS),
+    "analytics:draft_csv": Access(ANALYTICS),
+    "analytics:campaign": Access(ANALYTICS),
+    "analytics:campaign_csv": Access(ANALYTICS),
+    "portal:comms_drafts": Access(W),
+    "portal:review_queue": Access(R),
+    "portal:draft_new": Access(W),
+    "portal:draft": Access(W),
+    "portal:draft_edit": Access(W),
+    "portal:draft_diff": Access(W),
+    "portal:draft_action": Access(W, post_only=True, note="approve and request-changes need review_drafts"),
+    "portal:participation": Access(M, note="group figures only, never names"),
+    "portal:people": Access(OFF),
+    "portal:offboard": Access(OFF),
+    "portal:offboarding": Access(P, owner_only=True, note="the leaver, or anyone with offboard"),
+    "portal:offboarding_retry": Access(OFF, post_only=True),
+    "portal:receipt": Access(P, owner_only=True, note="the leaver, or anyone with offboard"),
+    "portal:audit": Access(A),
+    "portal:audit_export": Access(A, post_only=True),
+    "portal:audit_job": Access(A, owner_only=True, note="the auditor who started the export"),
+    "portal:audit_job_download": Access(A, owner_only=True),
+}

@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from accounts.models import User
+from advocacy.notifications.models import NotificationPreference
+
+
+def notification_preference_for(*, user: User) -> NotificationPreference:
+    """The person's preferences; an unsaved default (digest off) when they never chose."""
+    return NotificationPreference.objects.filter(user=user).first() or NotificationPreference(user=user)

@@ -1,0 +1,1 @@
+"""Candor's benchmarks (``make bench``): see bench/run.py and README.md § Performance."""

@@ -1,0 +1,210 @@
+"""Portal: the employee feed (``/feed/``) and my shares (``/shares/``) served by
+gunicorn with two workers and production settings, loaded by ``wrk`` from a
+second process, over the seeded data set.
+
+Baseline, in the same run: ``/bench/baseline/``, a trivial view that renders the
+same base template through the same middleware, session and login check.
+
+Each page is loaded by many employees (one signed-in session each, rotated per
+request by a wrk Lua script), so no single user's rows stay hot. Query counts are
+taken in-process with the test client, for a light and a heavy data set.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.common import VAR, Process, Series, free_port, log
+
+PAGES = {"baseline": "/bench/baseline/", "feed": "/feed/", "shares": "/shares/"}
+SESSIONS = 200
+CONNECTIONS = 4
+# Behind the TLS proxy production runs behind (SECURE_PROXY_SSL_HEADER).
+PROXY_HEADER = "X-Forwarded-Proto: https"
+
+LUA = """
+local cookies = {}
+for line in io.lines("%(cookies)s") do cookies[#cookies + 1] = line end
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format("GET", "%(path)s", {["Cookie"] = "sessionid=" .. cookies[(n %% #cookies) + 1],
+                                         ["X-Forwarded-Proto"] = "https", ["Host"] = "127.0.0.1"})
+end
+done = function(summary, latency, requests)
+  local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status
+      + summary.errors.timeout
+  io.write(string.format("RESULT {\\"requests\\": %%d, \\"seconds\\": %%f, \\"errors\\": %%d, \\"p50_ms\\": %%f, "
+      .. "\\"p95_ms\\": %%f, \\"p99_ms\\": %%f}\\n", summary.requests, summary.duration / 1e6, errors,
+      latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000))
+end
+"""
+
+
+def make_sessions(employee_ids: list[int], count: int) -> list[str]:
+    """Signed-in sessions for ``count`` employees, as the login view would leave them."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from accounts.models import User
+
+    step = max(1, len(employee_ids) // count)
+    keys = []
+    for user in User.objects.filter(pk__in=employee_ids[::step][:count]):
+        store = SessionStore()
+        store[SESSION_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store.create()
+        keys.append(store.session_key)
+    return keys
+
+
+def query_counts(employee_ids: list[int]) -> dict[str, Any]:
+    """Queries per page for a light and a heavy case: the counts must be equal.
+
+    Light: an employee with one share, and a feed of one draft. Heavy: the employee
+    with the most shares (the page shows 200), and the full feed (50 of all drafts).
+    The light feed is made inside a transaction that is rolled back.
+    """
+    from django.db import connection, transaction
+    from django.db.models import Count
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import User
+    from advocacy.drafts.models import Draft
+    from advocacy.sharing.models import Share
+
+    def count(user: Any, path: str) -> int:
+        client = Client(HTTP_HOST="127.0.0.1", HTTP_X_FORWARDED_PROTO="https")
+        client.force_login(user)
+        client.get(path)  # first request warms caches (translations, templates)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        return len(queries)
+
+    heavy_id = (
+        Share.objects.filter(employee_id__in=employee_ids)
+        .values("employee_id")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .values_list("employee_id", flat=True)
+        .first()
+    )
+    heavy = User.objects.get(pk=heavy_id)
+    light = User.objects.get(pk=employee_ids[-1])
+    heavy_shares = Share.objects.filter(employee=heavy).count()
+    result: dict[str, Any] = {"shares": {}, "feed": {}}
+    result["shares"]["heavy"] = {"rows": min(heavy_shares, 200), "queries": count(heavy, "/shares/")}
+    result["feed"]["heavy"] = {
+        "rows": min(50, Draft.objects.filter(published_version__isnull=False).count()),
+        "queries": count(heavy, "/feed/"),
+    }
+
+    class Rollback(Exception):
+        pass
+
+    try:
+        with transaction.atomic():
+            keep = Share.objects.filter(employee=light).order_by("pk").values_list("pk", flat=True).first()
+            Share.objects.filter(employee=light).exclude(pk=keep).update(employee=heavy)
+            first = Draft.objects.filter(published_version__isnull=False).order_by("-published_at").first()
+            Draft.objects.exclude(pk=first.pk).update(state=Draft.State.RETIRED)
+            result["shares"]["light"] = {
+                "rows": Share.objects.filter(employee=light).count(),
+                "queries": count(light, "/shares/"),
+            }
+            result["feed"]["light"] = {"rows": 1, "queries": count(light, "/feed/")}
+            raise Rollback
+    except Rollback:
+        pass
+    for page in ("shares", "feed"):
+        result[page]["independent_of_data_size"] = result[page]["light"]["queries"] == result[page]["heavy"]["queries"]
+    return result
+
+
+def wrk(port: int, path: str, cookies_file: Path, seconds: int) -> dict[str, Any]:
+    script = VAR / f"wrk-{path.strip('/').replace('/', '-')}.lua"
+    script.write_text(LUA % {"cookies": cookies_file, "path": path})
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t1",
+            f"-c{CONNECTIONS}",
+            f"-d{seconds}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}{path}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    match = re.search(r"^RESULT (.*)$", out, re.MULTILINE)
+    if not match:
+        raise RuntimeError(f"wrk printed no result:\n{out}")
+    result: dict[str, Any] = json.loads(match.group(1))
+    result["rps"] = result["requests"] / result["seconds"]
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    result["non_2xx"] = int(non_2xx.group(1)) if non_2xx else 0
+    return result
+
+
+def run(*, employee_ids: list[int], seconds: int, runs: int) -> dict[str, Any]:
+    if shutil.which("wrk") is None:
+        raise RuntimeError("wrk is not installed (make bench installs it with apt-get).")
+    cookies_file = VAR / "cookies.txt"
+    cookies_file.write_text("\n".join(make_sessions(employee_ids, SESSIONS)) + "\n")
+    counts = query_counts(employee_ids)
+    log(f"  query counts: {json.dumps(counts)}")
+    port = free_port()
+    series: dict[str, Series] = {name: Series() for name in PAGES}
+    p95: dict[str, Series] = {name: Series() for name in PAGES}
+    samples: list[dict[str, Any]] = []
+    server = Process(
+        "gunicorn",
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "advocacy.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--access-logfile",
+            str(VAR / "logs" / "access.log"),
+        ],
+    )
+    try:
+        server.wait_for_output("Booting worker", timeout=60)
+        for path in PAGES.values():  # warm-up: imports, templates, translations, connections
+            wrk(port, path, cookies_file, 5)
+        time.sleep(2)  # let gunicorn finish what the warm-up left queued
+        for n in range(runs):
+            for name, path in PAGES.items():  # interleaved, so load drift hits all pages alike
+                time.sleep(1)
+                result = wrk(port, path, cookies_file, seconds)
+                if result["errors"] or result["non_2xx"]:
+                    raise RuntimeError(f"{path}: {result['errors']} errors, {result['non_2xx']} non-2xx responses")
+                series[name].add(result["rps"])
+                p95[name].add(result["p95_ms"])
+                samples.append({"run": n + 1, "page": name, **{k: round(v, 2) for k, v in result.items()}})
+            log(
+                f"  run {n + 1}: "
+                + ", ".join(f"{k} {series[k].values[-1]:.0f} req/s (p95 {p95[k].values[-1]:.0f} ms)" for k in PAGES)
+            )
+    finally:
+        server.stop()
+    return {"rps": series, "p95_ms": p95, "query_counts": counts, "samples": samples}
