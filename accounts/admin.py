@@ -44,6 +44,31 @@ class UserAdmin(DjangoUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "role", "password1", "password2")}),)
 
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        """Role and active-state changes go through the services that audit them (and,
+        for deactivation, hand everything back); the rest of the form saves as usual."""
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        from accounts.services import user_reactivate, user_role_set
+        from advocacy.core.errors import ApplicationError
+        from advocacy.ledger.offboarding import user_deactivate
+
+        original = User.objects.get(pk=obj.pk)
+        wanted_role, wanted_active = obj.role, obj.is_active
+        obj.role, obj.is_active = original.role, original.is_active
+        super().save_model(request, obj, form, change)
+        try:
+            if wanted_role != original.role:
+                user_role_set(actor=request.user, user_id=obj.pk, role=wanted_role)
+            if original.is_active and not wanted_active:
+                user_deactivate(actor=request.user, user_id=obj.pk)
+            elif wanted_active and not original.is_active:
+                user_reactivate(actor=request.user, user_id=obj.pk)
+        except ApplicationError as exc:
+            self.message_user(request, exc.message, level=messages.ERROR)
+        obj.refresh_from_db()
+
     def _protected(self, request: HttpRequest, people: list[User] | QuerySet[User]) -> list[User]:
         """The people among ``people`` that something refers to with PROTECT."""
         refused = []

@@ -87,3 +87,49 @@ def user_pseudonymise(*, actor: User, user_id: int) -> User:
         new={"erased": ["email", "first_name", "last_name", "display_name", "team", "password"], "is_active": False},
     )
     return user
+
+
+@transaction.atomic
+def user_role_set(*, actor: User, user_id: int, role: str) -> User:
+    """Change someone's role (what they may do), on the record."""
+    from accounts.models import Role
+
+    if not user_can(actor, Capability.OFFBOARD):
+        raise NotAllowed(gettext("Only admins can change roles."))
+    if role not in Role.values:
+        raise ValidationFailed(gettext("Unknown role."), fields={"role": [gettext("Choose one of the roles.")]})
+    user = User.objects.select_for_update().get(pk=user_id)
+    if user.role == role:
+        return user
+    old = user.role
+    user.role = role
+    user.save(update_fields=["role"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.USER_ROLE_CHANGED,
+        target=user,
+        subject=user,
+        old={"role": old},
+        new={"role": role},
+    )
+    return user
+
+
+def login_record(*, user: User | None, succeeded: bool) -> None:
+    """Sign-ins and failed sign-ins go into the audit log (no password, no email typed)."""
+    from advocacy.audit.services import audit_record_standalone
+
+    action = AuditAction.USER_LOGGED_IN if succeeded else AuditAction.USER_LOGIN_FAILED
+    audit_record_standalone(actor=user if succeeded else None, action=action, target=user, subject=user)
+
+
+@transaction.atomic
+def user_reactivate(*, actor: User, user_id: int) -> User:
+    if not user_can(actor, Capability.OFFBOARD):
+        raise NotAllowed(gettext("Only admins can reactivate people."))
+    user = User.objects.select_for_update().get(pk=user_id)
+    if not user.is_active:
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+        audit_record(actor=actor, action=AuditAction.USER_REACTIVATED, target=user, subject=user)
+    return user

@@ -10,6 +10,7 @@ class AuditAction(models.TextChoices):
     USER_LOGIN_FAILED = "user.login_failed"
     USER_ROLE_CHANGED = "user.role_changed"
     USER_DEACTIVATED = "user.deactivated"
+    USER_REACTIVATED = "user.reactivated"
     USER_PSEUDONYMISED = "user.pseudonymised"
     # programme and consent
     POLICY_PUBLISHED = "policy.published"
