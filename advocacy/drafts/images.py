@@ -4,6 +4,7 @@ a phone's GPS position) before anything stores them."""
 from __future__ import annotations
 
 import io
+import struct
 
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.utils.translation import gettext
@@ -44,16 +45,31 @@ def image_clean(*, upload: UploadedFile) -> SimpleUploadedFile:
         image.load()
         # Apply the EXIF orientation before EXIF is dropped, or phone photos end up sideways.
         image = ImageOps.exif_transpose(image)
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
+    except ValidationFailed:
+        raise
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        EOFError,
+        IndexError,
+        struct.error,
+        Image.DecompressionBombError,
+    ):
+        # A damaged file can fail anywhere inside a decoder; every such failure means
+        # "not an image we can read", never a server error.
         raise _refuse(gettext("This file is not an image Candor can read (JPEG, PNG, WebP or GIF).")) from None
     out = io.BytesIO()
-    if fmt == "JPEG":
-        image.convert("RGB").save(out, "JPEG", quality=88, optimize=True)
-    else:
-        # Re-encoding drops EXIF/XMP and any trailing payload; keep transparency.
-        target = "PNG" if fmt in {"PNG", "GIF"} else "WEBP"
-        fmt = target
-        image.save(out, target)
+    try:
+        if fmt == "JPEG":
+            image.convert("RGB").save(out, "JPEG", quality=88, optimize=True)
+        else:
+            # Re-encoding drops EXIF/XMP and any trailing payload; keep transparency.
+            fmt = "PNG" if fmt in {"PNG", "GIF"} else "WEBP"
+            image.save(out, fmt)
+    except (OSError, ValueError) as exc:
+        raise _refuse(gettext("This file is not an image Candor can read (JPEG, PNG, WebP or GIF).")) from exc
     extension = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}[fmt]
     stem = (upload.name or "image").rsplit(".", 1)[0][:60] or "image"
     return SimpleUploadedFile(f"{stem}.{extension}", out.getvalue(), content_type=ALLOWED_FORMATS[fmt])
