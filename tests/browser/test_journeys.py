@@ -21,8 +21,9 @@ DISCLOSURE = "#employee · I work at Acme Robotics."
 def test_employee_opts_in_connects_bluesky_and_sees_the_post_sent(
     page, live_server, login, shoot, axe_check, bluesky_pds, celery_worker_process, employee, author, reviewer, policy
 ):
-    draft = publish_draft(author, reviewer, title="Robots", body="Our robots sort parcels faster.",
-                          networks=["bluesky"])
+    draft = publish_draft(
+        author, reviewer, title="Robots", body="Our robots sort parcels faster.", networks=["bluesky"]
+    )
     handle, password, did = bluesky_pds.create_account("emma")
     app_password = bluesky_pds.create_app_password(handle, password)
 
@@ -145,9 +146,16 @@ def test_admin_offboards_and_exports_the_audit_log(
     from advocacy.portal import oversight
 
     leaver = account.owner
-    account_connect(actor=leaver, network="mastodon", identity=Identity(
-        handle="emma@down.example", external_id="7", service_url="http://127.0.0.1:9",
-        credentials={"access_token": "planted-mastodon-token", "client_id": "cid", "client_secret": "csecret"}))
+    account_connect(
+        actor=leaver,
+        network="mastodon",
+        identity=Identity(
+            handle="emma@down.example",
+            external_id="7",
+            service_url="http://127.0.0.1:9",
+            credentials={"access_token": "planted-mastodon-token", "client_id": "cid", "client_secret": "csecret"},
+        ),
+    )
     monkeypatch.setattr(oversight, "DIRECT_EXPORT_MAX_ROWS", 1)  # force the background export path
 
     login(page, admin_user.email)
@@ -181,8 +189,13 @@ def test_employee_leaves_in_one_click(page, live_server, login, shoot, axe_check
     from advocacy.sharing.services import share_create
 
     for _ in range(2):
-        share_create(employee=account.owner, draft_id=published.pk, account_id=account.pk,
-                     text=f"{DISCLOSURE}\n\nRobots sort parcels faster.", scheduled_at=later)
+        share_create(
+            employee=account.owner,
+            draft_id=published.pk,
+            account_id=account.pk,
+            text=f"{DISCLOSURE}\n\nRobots sort parcels faster.",
+            scheduled_at=later,
+        )
 
     login(page, account.owner.email)
     page.get_by_role("link", name="My data").click()
