@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -180,7 +181,7 @@ def test_admin_offboards_and_exports_the_audit_log(
     shoot(page, "audit-export")
     with page.expect_download() as export:
         page.get_by_test_id("export-download").click()
-    content = open(export.value.path(), encoding="utf-8").read()
+    content = Path(export.value.path()).read_text(encoding="utf-8")
     assert content.startswith("# candor audit export; chain_head_sequence=")
     assert "offboarding.started" in content
 
