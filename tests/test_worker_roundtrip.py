@@ -9,9 +9,7 @@ from tests.support.worker import running_worker, wait_for
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_a_task_enqueued_from_the_web_is_run_by_a_worker_process(
-    client, admin_user, real_broker, artifacts_dir
-):
+def test_a_task_enqueued_from_the_web_is_run_by_a_worker_process(client, admin_user, real_broker, artifacts_dir):
     client.force_login(admin_user)
 
     with running_worker(log_dir=artifacts_dir / "workers") as worker:

@@ -144,7 +144,7 @@ def _require(actor: User, capability: Capability, message: str) -> None:
 
 
 def _lock(draft_id: int) -> Draft:
-    draft = Draft.objects.select_for_update().select_related("working_version").filter(pk=draft_id).first()
+    draft = Draft.objects.select_for_update(of=("self",)).select_related("working_version").filter(pk=draft_id).first()
     if draft is None:
         raise ValidationFailed(gettext("No such draft."), code="not_found")
     return draft

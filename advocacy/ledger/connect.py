@@ -9,7 +9,6 @@ hands the token to ``account_connect_oauth`` and never stores it itself."""
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 from collections.abc import Sequence
 from datetime import datetime
 from urllib.parse import urlsplit

@@ -197,7 +197,7 @@ def hand_back_run(*, offboarding_id: int) -> Offboarding:
 def _finish(case_id: int, failures: int) -> Offboarding:
     from advocacy.ledger.receipt import receipt_build
 
-    case = Offboarding.objects.select_for_update().select_related("user", "started_by").get(pk=case_id)
+    case = Offboarding.objects.select_for_update(of=("self",)).select_related("user", "started_by").get(pk=case_id)
     if failures:
         attempts = max(ConnectedAccount.objects.filter(pk__in=case.account_ids).values_list(
             "revocation_attempts", flat=True), default=1)

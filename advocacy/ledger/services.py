@@ -10,7 +10,6 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from accounts.models import User

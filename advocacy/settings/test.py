@@ -12,6 +12,7 @@ os.environ.setdefault("CANDOR_VAR_DIR", str(Path(__file__).resolve().parents[2] 
 
 from advocacy.settings.base import *  # noqa: E402, F403
 from advocacy.settings.base import DATABASES, VAR_DIR  # noqa: E402
+from advocacy.settings.environment import env  # noqa: E402
 
 DEBUG = False
 SECRET_KEY = "test-only-key-not-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
@@ -27,7 +28,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
 # Unit tests run tasks in-process; tests marked `worker` switch this off and use a
 # real worker process on the real broker.
-CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 ACCOUNT_RATE_LIMITS = False
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}  # noqa: F405
 

@@ -62,6 +62,14 @@ def dispatch_due(*, now: dt.datetime | None = None, limit: int = DISPATCH_BATCH)
 
     now = now or timezone.now()
     share_missed_sweep(now=now)
+    # Backpressure: claimed shares that no worker has picked up yet wait in the broker.
+    # Keep at most ``limit`` of them there, and leave the rest of a large fan-out
+    # 'scheduled' in the database until the workers catch up; queued longer than a
+    # lease, recover_stale would take them for lost and enqueue them a second time
+    # (bench/: a 10,000-share fan-out re-enqueued hundreds of shares every tick).
+    limit -= Share.objects.filter(state=State.SENDING, lease_until__isnull=True).count()
+    if limit <= 0:
+        return []
     with transaction.atomic():
         # In-doubt shares are dispatched however late they are: they reconcile first.
         due = Share.objects.filter(

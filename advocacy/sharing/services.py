@@ -214,7 +214,7 @@ def _cancel_rows(*, ids: Sequence[int], actor: User | None, reason: str) -> int:
     if not ids:
         return 0
     pending = list(
-        Share.objects.select_for_update()
+        Share.objects.select_for_update(of=("self",))
         .filter(pk__in=ids, state=Share.State.SCHEDULED)
         # In-doubt shares may already be live: the engine reconciles them first and
         # then cancels them itself if they must not go out.

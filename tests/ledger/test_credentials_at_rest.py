@@ -20,7 +20,7 @@ def _all_text_in_database() -> str:
     chunks = []
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names():
-            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
             chunks.extend(repr(row) for row in cursor.fetchall())
     return "\n".join(chunks)
 
@@ -55,7 +55,10 @@ def test_credentials_never_reach_the_logs(enrolled, caplog, client):
     account = connect(enrolled)
     client.force_login(enrolled)
     pages = [client.get(url).content.decode() for url in ("/connections/", "/my-data/", "/my-data/export.json")]
-    api = client.get("/api/accounts/").content.decode() + client.get(f"/api/accounts/{account.pk}/events/").content.decode()
+    api = (
+        client.get("/api/accounts/").content.decode()
+        + client.get(f"/api/accounts/{account.pk}/events/").content.decode()
+    )
 
     assert all(PLANTED not in page for page in pages)
     assert PLANTED not in api
@@ -69,6 +72,7 @@ def test_plain_http_bluesky_servers_are_refused_in_production(enrolled, settings
 
     settings.CANDOR_ALLOW_PLAIN_HTTP_NETWORKS = False
     with pytest.raises(ValidationFailed, match="over https://") as refused:
-        account_connect_bluesky(actor=enrolled, handle="emma.test", app_password="abcd-efgh-ijkl-mnop",
-                                service_url="http://10.0.0.5:2583")
+        account_connect_bluesky(
+            actor=enrolled, handle="emma.test", app_password="abcd-efgh-ijkl-mnop", service_url="http://10.0.0.5:2583"
+        )
     assert refused.value.fields == {"service_url": ["Candor only connects to Bluesky servers over https://."]}
