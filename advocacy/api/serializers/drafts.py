@@ -27,7 +27,14 @@ class ToneFlagSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
+@extend_schema_field({"type": "string", "maxLength": 500, "description": 'Absolute URL, or "" when there is none.'})
+class OptionalLinkField(serializers.CharField):
+    """A stored link: a URL or the empty string. Documented as a plain string, since
+    ``format: uri`` would reject the empty string the API returns for no link."""
+
+
 class DraftVersionSerializer(ReadModelSerializer):
+    link = OptionalLinkField(read_only=True)
     image = serializers.ImageField(read_only=True, allow_null=True, help_text="Absolute URL, or null.")
     networks = serializers.ListField(child=NetworkField(), read_only=True)
     variants = serializers.DictField(
