@@ -40,6 +40,7 @@ URL_ACCESS: dict[str, Access] = {
     "healthz": Access(PUBLIC, note="service status, no personal data"),
     "diagnostics": Access(D),
     "set_language": Access(PUBLIC, note="Django's language switcher"),
+    "preferences": Access(tuple(Capability), note="anyone signed in: their own language and time zone"),
     "api-schema": Access(PUBLIC, note="the API description; every endpoint still needs its own permission"),
     "api-docs": Access(PUBLIC),
     "api-redoc": Access(PUBLIC),

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from accounts import preferences as account_preferences
 from advocacy.core import views as core_views
 from advocacy.portal import employee as portal_employee
 
@@ -15,6 +16,7 @@ urlpatterns = [
     path("", portal_employee.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("diagnostics/", core_views.diagnostics, name="diagnostics"),
+    path("preferences/", account_preferences.preferences, name="preferences"),
     path("", include("advocacy.portal.urls")),
     path("", include("advocacy.analytics.urls")),
     path("", include("advocacy.notifications.urls")),

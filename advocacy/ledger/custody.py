@@ -50,7 +50,8 @@ def custody_transfer_start(*, actor: User, account_id: int, to_user_id: int) -> 
 def custody_transfer_accept(*, actor: User, transfer_id: int) -> ConnectedAccount:
     """The new custodian accepts. The previous custodian's credential is deleted, so
     the account cannot be used until the new custodian connects it themselves."""
-    transfer = CustodyTransfer.objects.select_for_update(of=("self", "account")).select_related("account").filter(pk=transfer_id).first()
+    locked = CustodyTransfer.objects.select_for_update(of=("self", "account")).select_related("account")
+    transfer = locked.filter(pk=transfer_id).first()
     if transfer is None or transfer.to_user_id != actor.pk:
         raise NotAllowed(gettext("Only the named new custodian can accept this transfer."))
     if transfer.state != CustodyTransfer.State.PENDING:

@@ -388,3 +388,32 @@ def test_the_default_saved_language_leaves_the_browser_choice_alone(client, empl
 def test_the_switcher_offers_exactly_the_four_languages():
     assert [code for code, _ in settings.LANGUAGES] == ["en", *LANGUAGES]
     assert settings.LOCALE_PATHS and Path(settings.LOCALE_PATHS[0]) == LOCALE
+
+
+@pytest.mark.django_db
+def test_preferences_save_language_and_time_zone(client, employee):
+    client.force_login(employee)
+    assert "Preferences" in text_of(client.get("/preferences/"))
+
+    saved = client.post("/preferences/", {"language": "de", "time_zone": "Asia/Jakarta"})
+
+    assert saved.status_code == 302
+    employee.refresh_from_db()
+    assert (employee.language, employee.time_zone) == ("de", "Asia/Jakarta")
+    assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "de"
+    text = text_of(client.get(saved["Location"]))
+    assert "Ihre Einstellungen sind gespeichert." in text
+    assert "Zeitzone" in text
+
+
+@pytest.mark.django_db
+def test_preferences_refuse_an_unknown_language_or_time_zone(client, employee):
+    client.force_login(employee)
+    before = (employee.language, employee.time_zone)
+
+    refused = client.post("/preferences/", {"language": "fr", "time_zone": "Mars/Olympus_Mons"})
+
+    assert refused.status_code == 200
+    assert refused.content.decode().count('class="errorlist"') == 2
+    employee.refresh_from_db()
+    assert (employee.language, employee.time_zone) == before
