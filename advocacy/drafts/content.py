@@ -14,6 +14,11 @@ from django.utils.translation import get_language, gettext, gettext_lazy
 from advocacy.compose import LengthReport, Rule, Violation, check_disclosure, compose_text, measure
 
 
+def unix_newlines(text: str) -> str:
+    """Browsers submit textareas with CRLF; posts and their length counts use LF only."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def body_with_link(*, body: str, link: str) -> str:
     body = body.strip()
     if link and link not in body:

@@ -19,7 +19,7 @@ from advocacy.audit.actions import AuditAction
 from advocacy.audit.services import audit_record, audit_record_standalone
 from advocacy.compose import tone_flags
 from advocacy.core.errors import Conflict, NotAllowed, ValidationFailed
-from advocacy.drafts.content import check_post, final_text
+from advocacy.drafts.content import check_post, final_text, unix_newlines
 from advocacy.drafts.images import image_clean
 from advocacy.drafts.models import NETWORK_CHOICES, Campaign, Draft, DraftVersion, ReviewDecision
 from advocacy.notifications.alerts import review_decision_notify
@@ -41,6 +41,11 @@ class DraftContent:
     image: UploadedFile | None = None
     image_alt: str = ""
     keep_image_from: DraftVersion | None = None
+
+    def __post_init__(self) -> None:
+        # Browsers submit CRLF; what is stored, counted and posted uses LF.
+        self.body = unix_newlines(self.body)
+        self.variants = {network: unix_newlines(text) for network, text in self.variants.items()}
 
 
 def _validate(content: DraftContent) -> None:

@@ -20,7 +20,7 @@ from accounts.permissions import Capability, user_can
 from advocacy.audit.actions import AuditAction
 from advocacy.audit.services import audit_record
 from advocacy.core.errors import Conflict, NotAllowed, ValidationFailed
-from advocacy.drafts.content import check_post
+from advocacy.drafts.content import check_post, unix_newlines
 from advocacy.drafts.models import Draft
 from advocacy.drafts.selectors import published_draft_get
 from advocacy.ledger.models import ConnectedAccount
@@ -88,6 +88,7 @@ def share_create(
     scheduled_at: dt.datetime | None = None,
 ) -> Share:
     """Schedule one post of a published draft on one of the employee's own accounts."""
+    text = unix_newlines(text)
     if not user_can(employee, Capability.PARTICIPATE):
         raise NotAllowed(gettext("This account cannot take part in the programme."))
     state = participation_state(user=employee)
@@ -167,7 +168,7 @@ def share_edit(
     share = _owned_share(employee=employee, share_id=share_id)
     if text is None and scheduled_at is None:
         return share
-    new_text = share.text if text is None else text
+    new_text = share.text if text is None else unix_newlines(text)
     new_time = share.scheduled_at if scheduled_at is None else scheduled_at
     _check_text(text=new_text, network=share.network, disclosure=share.disclosure, account=share.account)
     if scheduled_at is not None:

@@ -192,3 +192,12 @@ def test_a_second_account_of_mine_is_offered_when_composing(client, account, pub
     client.force_login(account.owner)
     page = client.get(f"/feed/{published.pk}/share/").content.decode()
     assert "emma.test" in page and "emma2.test" in page
+
+
+def test_browser_line_endings_are_posted_as_plain_newlines(client, account, published, later):
+    client.force_login(account.owner)
+    text = "#employee · I work at Acme Robotics.\r\n\r\nRobots sort parcels faster."
+
+    client.post(f"/feed/{published.pk}/share/", {"text": text, "accounts": [str(account.pk)], "when": "now"})
+
+    assert Share.objects.get().text == "#employee · I work at Acme Robotics.\n\nRobots sort parcels faster."
