@@ -55,9 +55,11 @@ class WorkerProcess:
                 self.kill()
 
 
-def start_worker(*, log_dir: Path, concurrency: int = 1, queues: str = "celery,posting") -> WorkerProcess:
+def _start_celery(*, kind: str, args: list[str], log_dir: Path, ready: str) -> WorkerProcess:
+    """Start ``celery -A advocacy <kind> ...`` on the test database and broker and wait
+    until its log shows ``ready``."""
     log_dir.mkdir(parents=True, exist_ok=True)
-    log_path = log_dir / f"worker-{time.monotonic_ns()}.log"
+    log_path = log_dir / f"{kind}-{time.monotonic_ns()}.log"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "advocacy.settings.test",
@@ -66,36 +68,34 @@ def start_worker(*, log_dir: Path, concurrency: int = 1, queues: str = "celery,p
     }
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "advocacy",
-                "worker",
-                "--loglevel=INFO",
-                f"--concurrency={concurrency}",
-                f"--queues={queues}",
-                "--without-gossip",
-                "--without-mingle",
-                "--pool=prefork",
-            ],
+            [sys.executable, "-m", "celery", "-A", "advocacy", kind, "--loglevel=INFO", *args],
             cwd=ROOT,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    worker = WorkerProcess(process, log_path)
+    started = WorkerProcess(process, log_path)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"Celery worker exited with {process.returncode}:\n{worker.log()}")
-        if "ready." in worker.log():
-            return worker
+            raise RuntimeError(f"Celery {kind} exited with {process.returncode}:\n{started.log()}")
+        if ready in started.log():
+            return started
         time.sleep(0.2)
-    worker.stop()
-    raise RuntimeError(f"Celery worker did not become ready within 60 s:\n{worker.log()}")
+    started.stop()
+    raise RuntimeError(f"Celery {kind} did not become ready within 60 s:\n{started.log()}")
+
+
+def start_worker(*, log_dir: Path, concurrency: int = 1, queues: str = "celery,posting") -> WorkerProcess:
+    args = [f"--concurrency={concurrency}", f"--queues={queues}", "--without-gossip", "--without-mingle",
+            "--pool=prefork"]
+    return _start_celery(kind="worker", args=args, log_dir=log_dir, ready="ready.")
+
+
+def start_beat(*, log_dir: Path) -> WorkerProcess:
+    """A real ``celery beat`` with the database scheduler, as in production."""
+    return _start_celery(kind="beat", args=[], log_dir=log_dir, ready="beat: Starting...")
 
 
 @contextmanager
