@@ -13,6 +13,7 @@ worker claims and enqueues what is due.
 from __future__ import annotations
 
 import json
+import socket
 import sys
 import threading
 import time
@@ -85,7 +86,7 @@ def noop_throughput(app: Any, worker_name: str, count: int) -> float:
 
     client = _redis()
     purge(client)
-    destination = [f"{worker_name}@{__import__('socket').gethostname()}"]
+    destination = [f"{worker_name}@{socket.gethostname()}"]
     app.control.cancel_consumer("posting", destination=destination, reply=True, timeout=5)
     with app.producer_or_acquire() as producer:
         for _ in range(count):
@@ -160,7 +161,8 @@ def send_due(app: Any, worker: Process, *, draft_id: int, timeout: float, checkp
         elapsed = time.perf_counter() - start
     finally:
         beat.stop()
-    wait_until(lambda: broker_idle(client), timeout=60, what="broker idle after sending")
+    # Duplicate deliveries (from recover_stale) may still be queued: let them run out.
+    wait_until(lambda: broker_idle(client), timeout=600, interval=0.5, what="broker idle after sending")
     return {
         "shares": total,
         "seconds": round(elapsed, 2),

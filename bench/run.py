@@ -19,6 +19,7 @@ import os
 import subprocess
 import sys
 import time
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -204,6 +205,8 @@ def write_results(payload: dict[str, Any]) -> None:
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     name = "latest" if not payload["quick"] else "latest-quick"
+    if payload["only"] != list(BENCHMARKS):  # a partial run never replaces the full results
+        name = f"partial-{'-'.join(payload['only'])}{'-quick' if payload['quick'] else ''}"
     (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2, ensure_ascii=False, default=str) + "\n")
     (RESULTS / f"{name}.md").write_text(markdown(payload))
     log(f"results written to {RESULTS / name}.md and .json")
@@ -242,6 +245,7 @@ def main() -> int:
     sink_url = f"http://127.0.0.1:{sink_port}"
     figures: list[Figure] = []
     timings: dict[str, float] = {}
+    errors: dict[str, str] = {}
     with Process("sink", [sys.executable, "-m", "bench.sink", str(sink_port)]) as sink:
         sink.wait_for_output("SINK_READY")
         mark = time.monotonic()
@@ -257,10 +261,15 @@ def main() -> int:
             if name in only:
                 log(f"{name} ...")
                 mark = time.monotonic()
-                figures.extend(steps[name]())
+                try:
+                    figures.extend(steps[name]())
+                except Exception as exc:  # one broken benchmark must not lose the others' results
+                    log(f"{name} FAILED: {exc!r}")
+                    errors[name] = traceback.format_exc()
                 timings[name] = time.monotonic() - mark
     payload = {
         "quick": args.quick,
+        "only": only,
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": {**facts, "load_average_at_end": [round(x, 2) for x in os.getloadavg()]},
         "versions": versions(),
@@ -269,7 +278,8 @@ def main() -> int:
         "runs_of_fanout_and_audit": heavy_runs,
         "seconds": {k: round(v, 1) for k, v in {**timings, "total": time.monotonic() - started}.items()},
         "figures": [f.as_json() for f in figures],
-        "all_pass": all(f.passed for f in figures),
+        "all_pass": all(f.passed for f in figures) and not errors,
+        "errors": errors,
     }
     from bench.report import CHANGES, NOTES
 
@@ -288,7 +298,7 @@ def main() -> int:
             f"max {max(figure.ratio.values, default=float('nan')):.2f}); target {figure.target}"
         )
     log(f"done in {time.monotonic() - started:.0f} s")
-    return 0
+    return 1 if errors else 0
 
 
 if __name__ == "__main__":

@@ -312,17 +312,8 @@ BODIES = [
 
 
 def publish_draft(*, author: Any, reviewer: Any, title: str, body: str, networks: list[str]) -> Any:
-    """One draft written through the real service, then reviewed and published.
-
-    The review steps are written directly: on PostgreSQL ``draft_submit``,
-    ``draft_approve`` and ``draft_publish`` fail today ("FOR UPDATE cannot be applied
-    to the nullable side of an outer join", from ``drafts.services._lock``), which
-    is reported in the results file rather than fixed here.
-    """
-    from django.utils import timezone
-
+    """One draft through the real four-eyes workflow."""
     from advocacy.drafts import services as drafts
-    from advocacy.drafts.models import Draft, ReviewDecision
 
     draft = drafts.draft_create(
         actor=author,
@@ -330,13 +321,9 @@ def publish_draft(*, author: Any, reviewer: Any, title: str, body: str, networks
         campaign="Bench campaign",
         content=drafts.DraftContent(body=body, networks=networks),
     )
-    now = timezone.now()
-    version = draft.working_version
-    version.approved_by, version.approved_at = reviewer, now
-    version.save(update_fields=["approved_by", "approved_at"])
-    ReviewDecision.objects.create(version=version, reviewer=author, decision=ReviewDecision.Decision.SUBMITTED)
-    ReviewDecision.objects.create(version=version, reviewer=reviewer, decision=ReviewDecision.Decision.APPROVED)
-    Draft.objects.filter(pk=draft.pk).update(state=Draft.State.PUBLISHED, published_version=version, published_at=now)
+    drafts.draft_submit(actor=author, draft_id=draft.pk)
+    drafts.draft_approve(actor=reviewer, draft_id=draft.pk)
+    drafts.draft_publish(actor=author, draft_id=draft.pk)
     draft.refresh_from_db()
     return draft
 
