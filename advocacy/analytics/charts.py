@@ -49,7 +49,10 @@ class Line:
 
 
 @dataclass(frozen=True)
-class LineChart:
+class ChartFrame:
+    """What every chart has: its accessible title and description, the drawing area
+    with its margins, and the value axis."""
+
     key: str
     title: str
     desc: str
@@ -60,6 +63,10 @@ class LineChart:
     top: int
     bottom: int
     y_ticks: tuple[Tick, ...]
+
+
+@dataclass(frozen=True)
+class LineChart(ChartFrame):
     x_ticks: tuple[Tick, ...]
     lines: tuple[Line, ...]
 
@@ -83,17 +90,7 @@ class Bar:
 
 
 @dataclass(frozen=True)
-class BarChart:
-    key: str
-    title: str
-    desc: str
-    width: int
-    height: int
-    left: int
-    right: int
-    top: int
-    bottom: int
-    y_ticks: tuple[Tick, ...]
+class BarChart(ChartFrame):
     bars: tuple[Bar, ...]
 
 
