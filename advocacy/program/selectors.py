@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -40,13 +41,16 @@ def participation_state(*, user: User) -> ParticipationState:
     )
 
 
-def user_may_share(*, user_id: int) -> bool:
-    """One query: active enrollment under the latest policy. Runs before every send,
-    so the latest policy is a subquery rather than a second round trip (bench/)."""
+def users_may_share(*, user_ids: Iterable[int]) -> set[int]:
+    """Those of ``user_ids`` with an active enrollment under the latest policy, in one
+    query: it runs before every batch of sends, so the latest policy is a subquery
+    rather than a second round trip (bench/)."""
     latest = PolicyVersion.objects.order_by("-number").values("pk")[:1]
-    return Enrollment.objects.filter(
-        user_id=user_id, status=Enrollment.Status.ACTIVE, policy_version=Subquery(latest)
-    ).exists()
+    return set(
+        Enrollment.objects.filter(
+            user_id__in=set(user_ids), status=Enrollment.Status.ACTIVE, policy_version=Subquery(latest)
+        ).values_list("user_id", flat=True)
+    )
 
 
 def consent_history(*, user: User) -> list[ConsentEvent]:

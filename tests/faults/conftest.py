@@ -122,7 +122,8 @@ class Broker:
         _reset_producer_pools(self.app)
 
     def queued_send_shares(self) -> Counter[int]:
-        """Share ids of the ``sharing.send_share`` messages waiting in the ``posting`` queue."""
+        """Share ids in the send messages (``sharing.send_shares`` batches, or
+        ``sharing.send_share``) waiting in the ``posting`` queue."""
         if self.queue_dir is not None:
             raw = [path.read_bytes() for path in sorted(self.queue_dir.glob("*.posting.msg"))]
         else:
@@ -136,13 +137,14 @@ class Broker:
         found: Counter[int] = Counter()
         for item in raw:
             envelope = json.loads(item)
-            if envelope.get("headers", {}).get("task") != "sharing.send_share":
+            task = envelope.get("headers", {}).get("task")
+            if task not in ("sharing.send_shares", "sharing.send_share"):
                 continue
             body = envelope["body"]
             if envelope.get("properties", {}).get("body_encoding") == "base64":
                 body = base64.b64decode(body)
             args, _kwargs, _embed = json.loads(body)
-            found[int(args[0])] += 1
+            found.update(int(pk) for pk in (args[0] if task == "sharing.send_shares" else [args[0]]))
         return found
 
 

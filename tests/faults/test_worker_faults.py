@@ -20,7 +20,7 @@ from advocacy.notifications.models import Notification
 from advocacy.program.services import enrollment_leave
 from advocacy.sharing import engine
 from advocacy.sharing.models import Share
-from advocacy.sharing.tasks import send_share
+from advocacy.sharing.tasks import send_shares
 from tests.faults.conftest import (
     CREATE_RECORD,
     Fault,
@@ -91,7 +91,7 @@ def test_a_retry_whose_message_never_reached_the_broker_still_checks_before_post
         raise OperationalError("Error 111 connecting to the broker. Connection refused.")
 
     with monkeypatch.context() as patch:
-        patch.setattr(send_share, "apply_async", broker_unreachable)
+        patch.setattr(send_shares, "apply_async", broker_unreachable)
         with pytest.raises(OperationalError):
             dispatch_retries([share])
     share.refresh_from_db()
@@ -118,7 +118,10 @@ def test_a_broker_restarted_mid_batch_loses_and_doubles_nothing(
         broker.switch_to(redis.url)
         request.getfixturevalue("short_lease")  # what Redis loses is recovered after the lease
     people = sharers(2, service_url=fault_proxy.url)
-    shares = [share for person in people for share in schedule(person, 10)]
+    # More shares than the two worker processes' batches hold, so that one batch is
+    # still waiting in the broker when the restart comes.
+    per_person = 3 * engine.SEND_BATCH
+    shares = [share for person in people for share in schedule(person, per_person)]
     # The 5th post's answer is held back, so the restart happens while a batch is half done.
     fault_proxy.script(CREATE_RECORD, *[None] * 4, Fault("hold_answer"))
     worker = workers()
