@@ -1,11 +1,12 @@
 """One audit measurement in a fresh process, so its peak memory is its own:
 ``python -m bench.audit_job MODE UPTO``; prints one JSON line.
 
-Modes: ``csv`` and ``jsonl`` (``export_lines``, streamed to /dev/null), ``copy``
-(the export's baseline: PostgreSQL ``COPY (SELECT …) TO STDOUT WITH CSV`` of the
-same rows and columns), ``verify`` (``audit_verify`` over the whole log) and
-``hashloop`` (its baseline: the same rows read with COPY and hashed, chained, in a
-tight hashlib loop).
+Modes: ``csv`` and ``jsonl`` (``export_chunks``, streamed to /dev/null; rows are
+counted as lines, as for the baseline), ``copy`` (the export's baseline: PostgreSQL
+``COPY (SELECT …) TO STDOUT WITH CSV`` of the same rows and columns), ``verify``
+(``manage.py audit_verify --jobs N`` over the whole log, N = the machine's cores, as
+an operator would run it) and ``hashloop`` (its baseline: the same rows read with
+COPY and hashed, chained, in a tight hashlib loop).
 """
 
 from __future__ import annotations
@@ -42,14 +43,14 @@ def main(mode: str, upto: int) -> dict[str, object]:
     out = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
     start = time.perf_counter()
     if mode in ("csv", "jsonl"):
-        from advocacy.audit.export import ExportFilters, export_lines
+        from advocacy.audit.export import HEADER_LINES, ExportFilters, export_chunks
 
         head = (upto, AuditEvent.objects.filter(sequence=upto).values_list("hash", flat=True).get())
         start = time.perf_counter()
-        for line in export_lines(filters=ExportFilters(), fmt=mode, head=head):
-            out.write(line)
-            rows += 1
-        rows -= 2 if mode == "csv" else 1  # header lines
+        for piece in export_chunks(filters=ExportFilters(), fmt=mode, head=head):
+            out.write(piece)
+            rows += piece.count("\n")
+        rows -= HEADER_LINES[mode]
     elif mode == "copy":
         with connection.connection.cursor() as cursor, cursor.copy(EXPORT_COPY, (upto,)) as copy:
             for block in copy:
@@ -57,12 +58,13 @@ def main(mode: str, upto: int) -> dict[str, object]:
                 out.write(data.decode())
                 rows += data.count(b"\n")
     elif mode == "verify":
-        from advocacy.audit.verify import audit_verify
+        import io
 
-        report = audit_verify()
-        if not report.ok:
-            raise SystemExit(f"audit_verify failed: {report.summary()}")
-        rows = report.checked
+        from django.core.management import call_command
+
+        report = io.StringIO()
+        call_command("audit_verify", "--jobs", str(os.cpu_count() or 1), stdout=report)  # raises if broken
+        rows = int(report.getvalue().split()[1])  # "OK: 1000009 events verified; ..."
     elif mode == "hashloop":
         sha256 = hashlib.sha256
         previous = b""

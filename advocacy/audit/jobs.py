@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 
 from accounts.models import User
 from accounts.permissions import Capability, user_can
-from advocacy.audit.export import FORMATS, ExportFilters, export_lines, filtered_events
+from advocacy.audit.export import FORMATS, HEADER_LINES, ExportFilters, export_chunks, filtered_events
 from advocacy.audit.models import AuditChainHead, AuditExportJob
 from advocacy.audit.services import audit_export_record
 from advocacy.core.errors import NotAllowed, ValidationFailed
@@ -42,10 +42,10 @@ def export_size(*, filters: ExportFilters) -> int:
 
 
 def audit_export_direct(*, actor: User, filters: ExportFilters, fmt: str):  # type: ignore[no-untyped-def]
-    """Record the export and return (head, line iterator) for a streaming response."""
+    """Record the export and return (head, iterator of the file's pieces) for a streaming response."""
     _check(actor, fmt)
     head = audit_export_record(actor=actor, filters=filters.as_json(), fmt=fmt, rows=export_size(filters=filters))
-    return head, export_lines(filters=filters, fmt=fmt, head=head)
+    return head, export_chunks(filters=filters, fmt=fmt, head=head)
 
 
 def audit_export_job_start(*, actor: User, filters: ExportFilters, fmt: str) -> AuditExportJob:
@@ -55,8 +55,14 @@ def audit_export_job_start(*, actor: User, filters: ExportFilters, fmt: str) -> 
     total = export_size(filters=filters)
     head = audit_export_record(actor=actor, filters=filters.as_json(), fmt=fmt, rows=total)
     with transaction.atomic():
-        job = AuditExportJob.objects.create(requested_by=actor, format=fmt, filters=filters.as_json(),
-                                            head_sequence=head[0], head_hash=head[1], total=total + 1)
+        job = AuditExportJob.objects.create(
+            requested_by=actor,
+            format=fmt,
+            filters=filters.as_json(),
+            head_sequence=head[0],
+            head_hash=head[1],
+            total=total + 1,
+        )
         run_audit_export.delay_on_commit(job.pk)
     return job
 
@@ -73,12 +79,18 @@ def audit_export_job_run(*, job_id: int) -> AuditExportJob | None:
     target = export_dir() / job.file_name
     try:
         with open(target, "w", encoding="utf-8", newline="") as out:
-            lines = export_lines(filters=ExportFilters.from_json(job.filters), fmt=job.format,
-                                 head=(job.head_sequence, job.head_hash))
-            for count, line in enumerate(lines, start=1):
-                out.write(line)
-                if count % PROGRESS_EVERY == 0:
-                    AuditExportJob.objects.filter(pk=job.pk).update(processed=max(0, count - 2))
+            pieces = export_chunks(
+                filters=ExportFilters.from_json(job.filters), fmt=job.format, head=(job.head_sequence, job.head_hash)
+            )
+            lines = reported = 0
+            for piece in pieces:
+                out.write(piece)
+                lines += piece.count("\n")
+                if lines - reported >= PROGRESS_EVERY:
+                    # Lines are events (a CSV cell may hold a line break, so capped at the total).
+                    reported = lines
+                    processed = min(job.total, max(0, lines - HEADER_LINES[job.format]))
+                    AuditExportJob.objects.filter(pk=job.pk).update(processed=processed)
     except Exception as exc:
         AuditExportJob.objects.filter(pk=job.pk).update(state=AuditExportJob.State.FAILED, error=str(exc)[:500])
         raise

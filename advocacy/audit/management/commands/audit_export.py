@@ -3,7 +3,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from advocacy.audit.export import FORMATS, ExportFilters, export_lines
+from advocacy.audit.export import FORMATS, ExportFilters, export_chunks
 from advocacy.audit.services import audit_export_record
 
 
@@ -30,14 +30,19 @@ class Command(BaseCommand):
         parser.add_argument("--output", "-o", help="file to write (default: stdout)")
 
     def handle(self, *args: object, **options: object) -> None:
-        filters = ExportFilters(since=options["since"], until=options["until"], actor_id=options["actor"],
-                                action=str(options["action"]), account_id=options["account"],
-                                employee_id=options["employee"])
+        filters = ExportFilters(
+            since=options["since"],
+            until=options["until"],
+            actor_id=options["actor"],
+            action=str(options["action"]),
+            account_id=options["account"],
+            employee_id=options["employee"],
+        )
         head = audit_export_record(actor=None, filters=filters.as_json(), fmt=str(options["format"]), rows=-1)
-        out = open(str(options["output"]), "w", encoding="utf-8") if options["output"] else sys.stdout  # noqa: SIM115
+        out = open(str(options["output"]), "w", encoding="utf-8", newline="") if options["output"] else sys.stdout  # noqa: SIM115
         try:
-            for line in export_lines(filters=filters, fmt=str(options["format"]), head=head):
-                out.write(line)
+            for piece in export_chunks(filters=filters, fmt=str(options["format"]), head=head):
+                out.write(piece)
         finally:
             if out is not sys.stdout:
                 out.close()
