@@ -3,10 +3,19 @@ my accounts, my data. Views validate input, call a service, and render."""
 
 from __future__ import annotations
 
+import hashlib
+from typing import Any
+
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -17,7 +26,8 @@ from advocacy.analytics.services import tracked_url
 from advocacy.core.errors import ApplicationError
 from advocacy.core.my_data import my_data_export
 from advocacy.drafts.content import check_post, final_text
-from advocacy.drafts.selectors import feed_for_employee, published_draft_get
+from advocacy.drafts.models import NETWORK_CHOICES
+from advocacy.drafts.selectors import feed_cards_for_employee, feed_for_employee, published_draft_get
 from advocacy.ledger.connect import account_connect_bluesky
 from advocacy.ledger.models import ConnectedAccount
 from advocacy.ledger.services import account_disconnect
@@ -29,10 +39,20 @@ from advocacy.portal.helpers import form_errors_from, requires
 from advocacy.program.selectors import consent_history, disclosure_for, participation_state
 from advocacy.program.services import enrollment_leave, enrollment_opt_in
 from advocacy.sharing.models import Share
-from advocacy.sharing.selectors import share_get_for_user, shares_for_employee
+from advocacy.sharing.selectors import share_get_for_user, share_rows_for_employee, shares_for_employee
 from advocacy.sharing.services import share_cancel, share_create, share_edit
 
 participant = requires(Capability.PARTICIPATE)
+# Cards per feed page. Rendering a card is most of the page's cost, so the page stays
+# short and older posts are a link away (bench/: 50 cards took four times a plain page).
+FEED_PAGE_SIZE = 20
+_URL_ARGUMENT = 987654321
+
+
+def _url_format(name: str) -> str:
+    """The URL ``name`` with its one integer argument as ``{}``. Long pages format it
+    per row: a ``{% url %}`` or ``reverse()`` per row was a large part of their time (bench/)."""
+    return reverse(name, args=[_URL_ARGUMENT]).replace(str(_URL_ARGUMENT), "{}")
 
 
 @participant
@@ -94,14 +114,44 @@ def leave(request: HttpRequest) -> HttpResponse:
 
 @participant
 def feed(request: HttpRequest) -> HttpResponse:
+    page = _page_number(request)
+    # One row more than a page tells whether there is an older page, without a COUNT.
+    cards = feed_cards_for_employee(
+        user=request.user, offset=(page - 1) * FEED_PAGE_SIZE, limit=FEED_PAGE_SIZE + 1
+    )
+    participation = participation_state(user=request.user)
     return render(
         request,
         "portal/feed.html",
         {
-            "drafts": feed_for_employee(user=request.user)[:50],
-            "participation": participation_state(user=request.user),
+            "cards_html": _feed_cards_html(cards[:FEED_PAGE_SIZE], can_share=participation.can_share),
+            "newer_page": page - 1,
+            "older_page": page + 1 if len(cards) > FEED_PAGE_SIZE else 0,
+            "participation": participation,
         },
     )
+
+
+def _feed_cards_html(cards: list[dict[str, Any]], *, can_share: bool) -> SafeString:
+    """The feed's cards as HTML, rendered once per distinct content, language, time zone
+    and ``can_share``, then taken from the cache: every employee sees the same cards, and
+    rendering them was most of the feed's time (bench/). The key holds everything the
+    fragment shows, so a changed card gives a new key, never a stale page."""
+    shown = (get_language(), timezone.get_current_timezone_name(), can_share, cards)
+    key = "portal:feed-cards:" + hashlib.sha256(repr(shown).encode()).hexdigest()
+    html: SafeString | None = cache.get(key)
+    if html is None:
+        html = render_to_string("portal/_feed_cards.html", {"cards": cards, "can_share": can_share})
+        cache.set(key, html, timeout=300)
+    return html  # a SafeString, also as it comes back from the cache
+
+
+def _page_number(request: HttpRequest) -> int:
+    """``?page=`` as a number from 1; anything else is the first page."""
+    try:
+        return max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        return 1
 
 
 def _own_accounts(user: object, networks: list[str]) -> list[ConnectedAccount]:
@@ -182,8 +232,19 @@ def preview(request: HttpRequest) -> HttpResponse:
 
 @participant
 def shares(request: HttpRequest) -> HttpResponse:
-    rows = shares_for_employee(user=request.user)[:200]
-    return render(request, "portal/shares.html", {"shares": rows, "zone": user_zone(request.user)})
+    zone = user_zone(request.user)
+    share_url = _url_format("portal:share")
+    states = {value: str(label) for value, label in Share.State.choices}
+    networks = dict(NETWORK_CHOICES)
+    rows = share_rows_for_employee(user=request.user, limit=200)
+    for row in rows:
+        row["url"] = share_url.format(row["pk"])
+        row["account"] = f"{networks.get(row['account_network'], row['account_network'])} {row['account_handle']}"
+        row["when"] = date_format(row["scheduled_at"].astimezone(zone), "SHORT_DATETIME_FORMAT")
+        row["state_label"] = states.get(row["state"], row["state"])
+        # Stored in English and translated when shown, as {% translate %} did.
+        row["cancelled_reason"] = _(row["cancelled_reason"]) if row["cancelled_reason"] else ""
+    return render(request, "portal/shares.html", {"shares": rows, "zone": zone})
 
 
 @participant

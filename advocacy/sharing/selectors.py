@@ -1,9 +1,13 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import functools
+from typing import Any
+
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.http import Http404
 
 from accounts.models import User
+from advocacy.drafts.models import Draft
 from advocacy.sharing.models import Share
 
 
@@ -12,6 +16,34 @@ def shares_for_employee(*, user: User) -> QuerySet[Share]:
         Share.objects.filter(employee=user)
         .select_related("draft", "account")
         .order_by("-scheduled_at", "-id")
+    )
+
+
+def share_rows_for_employee(*, user: User, limit: int) -> list[dict[str, Any]]:
+    """The newest ``limit`` shares of an employee, newest first, as plain rows with only
+    the columns the "My shares" page lists, in one query.
+
+    Rows rather than models: three full models per row (the share, its draft and its
+    account with its credentials) cost more to fetch and build than the page needs (bench/)."""
+    return list(_share_rows().filter(employee=user)[:limit])
+
+
+@functools.cache
+def _share_rows() -> QuerySet[Share, dict[str, Any]]:
+    """Built once per process and cloned by each use, never evaluated itself: building it
+    cost as much as running it (bench/). The draft's title is a subquery, one index lookup
+    per row, because with a join PostgreSQL hashed every draft on each page load."""
+    title = Draft.objects.filter(pk=OuterRef("draft_id")).order_by().values("title")
+    return Share.objects.order_by("-scheduled_at", "-id").values(
+        "pk",
+        "scheduled_at",
+        "state",
+        "external_url",
+        "last_error",
+        "cancelled_reason",
+        title=Subquery(title),
+        account_network=F("account__network"),
+        account_handle=F("account__handle"),
     )
 
 

@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils.formats import date_format
 
+from advocacy.drafts import services as drafts
+from advocacy.portal import employee as employee_views
 from advocacy.program.models import ConsentEvent, Enrollment
 from advocacy.sharing.models import Share
 from tests.support.scenario import connect, publish_draft
@@ -185,6 +187,67 @@ def test_feed_and_my_shares_pages_use_a_fixed_number_of_queries(
         assert client.get("/shares/").status_code == 200
     with django_assert_max_num_queries(14):
         assert client.get("/").status_code == 200
+
+
+def test_the_feed_shows_a_page_of_posts_and_links_to_older_ones(client, enrolled, author, reviewer, monkeypatch):
+    monkeypatch.setattr(employee_views, "FEED_PAGE_SIZE", 2)
+    for title in ("Alpha launch", "Beta launch", "Gamma launch"):
+        publish_draft(author, reviewer, title=title)
+    client.force_login(enrolled)
+
+    newest = client.get("/feed/").content.decode()
+    oldest = client.get("/feed/?page=2").content.decode()
+    nonsense = client.get("/feed/?page=first").content.decode()
+
+    assert "Gamma launch" in newest and "Beta launch" in newest and "Alpha launch" not in newest
+    assert 'href="?page=2"' in newest and "Newer posts" not in newest
+    assert "Alpha launch" in oldest and "Beta launch" not in oldest
+    assert 'href="?page=1"' in oldest and "Older posts" not in oldest
+    assert "Gamma launch" in nonsense and "Alpha launch" not in nonsense
+
+
+def test_a_retired_post_leaves_the_feed_at_once(client, enrolled, author, reviewer):
+    publish_draft(author, reviewer, title="Alpha launch")
+    retired = publish_draft(author, reviewer, title="Beta launch")
+    client.force_login(enrolled)
+    assert "Beta launch" in client.get("/feed/").content.decode()
+
+    drafts.draft_retire(actor=author, draft_id=retired.pk)
+
+    page = client.get("/feed/").content.decode()
+    assert "Alpha launch" in page and "Beta launch" not in page
+
+
+def test_share_buttons_follow_whoever_looks_not_who_looked_first(client, enrolled, other_employee, published):
+    client.force_login(enrolled)
+    assert "Share this" in client.get("/feed/").content.decode()
+
+    client.force_login(other_employee)
+    page = client.get("/feed/").content.decode()
+
+    assert "Robots" in page and "You are not taking part" in page
+    assert "Share this" not in page and f"/feed/{published.pk}/share/" not in page
+
+
+def test_my_shares_link_each_post_and_explain_a_cancellation_in_my_language(client, account, author, published, later):
+    from advocacy.sharing.services import share_create
+
+    share = share_create(
+        employee=account.owner,
+        draft_id=published.pk,
+        account_id=account.pk,
+        text="#employee · I work at Acme Robotics.\n\nRobots!",
+        scheduled_at=later,
+    )
+    drafts.draft_retire(actor=author, draft_id=published.pk)
+    client.force_login(account.owner)
+
+    page = client.get("/shares/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+
+    assert f'<a href="/shares/{share.pk}/">Robots</a>' in page
+    assert "Bluesky emma.test" in page
+    assert "Abgebrochen" in page
+    assert "Das Kommunikationsteam hat diesen Beitrag zurückgezogen." in page
 
 
 def test_a_second_account_of_mine_is_offered_when_composing(client, account, published):
