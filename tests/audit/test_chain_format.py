@@ -131,10 +131,14 @@ def test_postgresql_writes_timestamps_as_the_envelope_does(moment):
     assert written == moment.isoformat(timespec="microseconds")
 
 
+# Text PostgreSQL can store: no NUL, and no lone surrogates (not encodable as UTF-8).
+_STORABLE = st.characters(exclude_characters="\x00", exclude_categories=("Cs",))
+
+
 @postgres_only
 @pytest.mark.django_db
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=200)
-@given(values=st.lists(st.none() | st.text(st.characters(exclude_characters="\x00")), min_size=1, max_size=4))
+@given(values=st.lists(st.none() | st.text(_STORABLE), min_size=1, max_size=4))
 @example(values=["a\tb", "c\nd\re", "back\\slash \\N", None, "\\N", "", "\x01\x08\x0b\x0c\x1f ü"])
 def test_copy_text_rows_reads_back_what_postgresql_wrote(values):
     select = ", ".join(["%s::text"] * len(values))
