@@ -12,6 +12,7 @@ taken in-process with the test client, for a light and a heavy data set.
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
 import shutil
@@ -71,7 +72,7 @@ def query_counts(employee_ids: list[int]) -> dict[str, Any]:
     """Queries per page for a light and a heavy case: the counts must be equal.
 
     Light: an employee with one share, and a feed of one draft. Heavy: the employee
-    with the most shares (the page shows 200), and the full feed (50 of all drafts).
+    with the most shares (the page shows 200), and the full feed (a page of all drafts).
     The light feed is made inside a transaction that is rolled back.
     """
     from django.db import connection, transaction
@@ -81,6 +82,7 @@ def query_counts(employee_ids: list[int]) -> dict[str, Any]:
 
     from accounts.models import User
     from advocacy.drafts.models import Draft
+    from advocacy.portal.employee import FEED_PAGE_SIZE
     from advocacy.sharing.models import Share
 
     def count(user: Any, path: str) -> int:
@@ -106,7 +108,7 @@ def query_counts(employee_ids: list[int]) -> dict[str, Any]:
     result: dict[str, Any] = {"shares": {}, "feed": {}}
     result["shares"]["heavy"] = {"rows": min(heavy_shares, 200), "queries": count(heavy, "/shares/")}
     result["feed"]["heavy"] = {
-        "rows": min(50, Draft.objects.filter(published_version__isnull=False).count()),
+        "rows": min(FEED_PAGE_SIZE, Draft.objects.filter(published_version__isnull=False).count()),
         "queries": count(heavy, "/feed/"),
     }
 
@@ -133,7 +135,8 @@ def query_counts(employee_ids: list[int]) -> dict[str, Any]:
 
 
 def wrk(port: int, path: str, cookies_file: Path, seconds: int) -> dict[str, Any]:
-    script = VAR / f"wrk-{path.strip('/').replace('/', '-')}.lua"
+    # Named after the server's port: runs at the same time must not share scripts or sessions.
+    script = VAR / f"wrk-{port}-{path.strip('/').replace('/', '-')}.lua"
     script.write_text(LUA % {"cookies": cookies_file, "path": path})
     out = subprocess.run(
         [
@@ -161,14 +164,27 @@ def wrk(port: int, path: str, cookies_file: Path, seconds: int) -> dict[str, Any
     return result
 
 
+def check_signed_in(port: int, cookies_file: Path) -> None:
+    """Every page answers 200 to a session: wrk counts only 4xx and 5xx as errors, so a
+    redirect to the sign-in page (a lost session) would otherwise be measured as a page."""
+    session = cookies_file.read_text().split()[0]
+    for path in PAGES.values():
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.request("GET", path, headers={"Cookie": f"sessionid={session}", "X-Forwarded-Proto": "https"})
+        status = connection.getresponse().status
+        connection.close()
+        if status != 200:
+            raise RuntimeError(f"{path} answered {status} to a signed-in employee, not 200")
+
+
 def run(*, employee_ids: list[int], seconds: int, runs: int) -> dict[str, Any]:
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is not installed (make bench installs it with apt-get).")
-    cookies_file = VAR / "cookies.txt"
+    port = free_port()
+    cookies_file = VAR / f"cookies-{port}.txt"
     cookies_file.write_text("\n".join(make_sessions(employee_ids, SESSIONS)) + "\n")
     counts = query_counts(employee_ids)
     log(f"  query counts: {json.dumps(counts)}")
-    port = free_port()
     series: dict[str, Series] = {name: Series() for name in PAGES}
     p95: dict[str, Series] = {name: Series() for name in PAGES}
     samples: list[dict[str, Any]] = []
@@ -189,6 +205,7 @@ def run(*, employee_ids: list[int], seconds: int, runs: int) -> dict[str, Any]:
     )
     try:
         server.wait_for_output("Booting worker", timeout=60)
+        check_signed_in(port, cookies_file)
         for path in PAGES.values():  # warm-up: imports, templates, translations, connections
             wrk(port, path, cookies_file, 5)
         time.sleep(2)  # let gunicorn finish what the warm-up left queued
@@ -207,4 +224,6 @@ def run(*, employee_ids: list[int], seconds: int, runs: int) -> dict[str, Any]:
             )
     finally:
         server.stop()
+        for leftover in (cookies_file, *VAR.glob(f"wrk-{port}-*.lua")):
+            leftover.unlink(missing_ok=True)
     return {"rps": series, "p95_ms": p95, "query_counts": counts, "samples": samples}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -43,9 +44,11 @@ from advocacy.sharing.selectors import share_get_for_user, share_rows_for_employ
 from advocacy.sharing.services import share_cancel, share_create, share_edit
 
 participant = requires(Capability.PARTICIPATE)
-# Cards per feed page. Rendering a card is most of the page's cost, so the page stays
-# short and older posts are a link away (bench/: 50 cards took four times a plain page).
+# Cards per feed page; older posts are a link away. All 50 newest on one page cost
+# four times a plain page to fetch and render (bench/).
 FEED_PAGE_SIZE = 20
+# Past any real feed: a larger OFFSET would only cost the database (or overflow it).
+FEED_MAX_PAGE = 1000
 _URL_ARGUMENT = 987654321
 
 
@@ -140,16 +143,16 @@ def _feed_cards_html(cards: list[dict[str, Any]], *, can_share: bool) -> SafeStr
     shown = (get_language(), timezone.get_current_timezone_name(), can_share, cards)
     key = "portal:feed-cards:" + hashlib.sha256(repr(shown).encode()).hexdigest()
     html: SafeString | None = cache.get(key)
-    if html is None:
+    if html is None or settings.DEBUG:  # while developing, a template edit shows at once
         html = render_to_string("portal/_feed_cards.html", {"cards": cards, "can_share": can_share})
         cache.set(key, html, timeout=300)
     return html  # a SafeString, also as it comes back from the cache
 
 
 def _page_number(request: HttpRequest) -> int:
-    """``?page=`` as a number from 1; anything else is the first page."""
+    """``?page=`` as a number from 1 to ``FEED_MAX_PAGE``; anything else is the first page."""
     try:
-        return max(1, int(request.GET.get("page", "1")))
+        return min(max(1, int(request.GET.get("page", "1"))), FEED_MAX_PAGE)
     except ValueError:
         return 1
 

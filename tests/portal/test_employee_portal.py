@@ -198,12 +198,14 @@ def test_the_feed_shows_a_page_of_posts_and_links_to_older_ones(client, enrolled
     newest = client.get("/feed/").content.decode()
     oldest = client.get("/feed/?page=2").content.decode()
     nonsense = client.get("/feed/?page=first").content.decode()
+    far = client.get(f"/feed/?page={10**30}")
 
     assert "Gamma launch" in newest and "Beta launch" in newest and "Alpha launch" not in newest
     assert 'href="?page=2"' in newest and "Newer posts" not in newest
     assert "Alpha launch" in oldest and "Beta launch" not in oldest
     assert 'href="?page=1"' in oldest and "Older posts" not in oldest
     assert "Gamma launch" in nonsense and "Alpha launch" not in nonsense
+    assert far.status_code == 200 and "nothing to share" in far.content.decode()
 
 
 def test_a_retired_post_leaves_the_feed_at_once(client, enrolled, author, reviewer):
