@@ -104,6 +104,7 @@ def audit_export_record(*, actor: User | None, filters: dict[str, Any], fmt: str
     """Record that an export is being made; the export is cut at the head that
     includes this very event, so the file proves its own existence."""
     with transaction.atomic():
-        event = audit_record(actor=actor, action=AuditAction.AUDIT_EXPORTED, new={"filters": filters, "format": fmt,
-                                                                                    "rows": rows})
+        event = audit_record(
+            actor=actor, action=AuditAction.AUDIT_EXPORTED, new={"filters": filters, "format": fmt, "rows": rows}
+        )
     return event.sequence, event.hash

@@ -89,7 +89,8 @@ def _walk(rows: Iterator[Row], *, digest_of: Callable[[Any], str], expect_head: 
     if first is None:
         return Run()
     # Sequence numbers may come as text (COPY); ints from other sources pass through int().
-    start = (int(first[0]), first[12])
+    # A NULL prev_hash (NOT NULL dropped by whoever tampered) links to nothing.
+    start = (int(first[0]), first[12] or "")
     expected, previous, checked = *start, 0
     expect_sequence, expect_hash = expect_head or (None, "")
     envelope_json, sha256 = chain.envelope_json, hashlib.sha256

@@ -3,6 +3,7 @@ reference ones, whatever the values: audit_verify relies on it to accept every
 existing chain (chain.CHAIN_FORMAT stays 1)."""
 
 import datetime as dt
+import functools
 import json
 
 import pytest
@@ -92,6 +93,10 @@ def test_a_null_in_a_text_field_is_written_as_the_encoder_would():
 @given(PAYLOADS)
 @example({"old": {}, "new": {}})
 @example({"old": {"b": 1, "a": [1.0, 1e-07, 1e300, -0.0]}, "new": {"é": '\x00"\\', "e": None, "": True}})
+# Where orjson (the fast writer) stops and json takes over: integers past 64 bits,
+# floats, nesting deeper than orjson's limit.
+@example({"old": {"u64": 2**64 - 1, "i64": -(2**63)}, "new": {"past u64": 2**64, "past i64": -(2**63) - 1}})
+@example({"old": {"f": [1e-05, 1e16, 0.1]}, "new": {"deep": functools.reduce(lambda inner, _: [inner], range(300), 0)}})
 def test_a_payload_digest_from_any_json_text_is_the_digest_of_the_payload(payload):
     reference = chain.payload_digest(payload)
     for text in (

@@ -8,6 +8,7 @@ ORM walk: the same verdict, at the same event, after the same number of events.
 """
 
 import datetime as dt
+import json
 
 import pytest
 from django.core.management import call_command
@@ -118,6 +119,23 @@ def test_a_modified_field_is_detected_even_with_a_recomputed_digest(chain, tampe
 def test_every_chained_field_is_covered(chain, tamper, verify, column, value):
     tamper(f"UPDATE audit_auditevent SET {column} = %s WHERE sequence = 5", [value])
     report = verify()
+    assert not report.ok and report.broken_at == 5
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="SQLite cannot drop a NOT NULL constraint")
+@pytest.mark.parametrize("column", ["action", "via", "prev_hash", "payload", "payload_digest"])
+def test_a_null_where_the_schema_forbids_one_is_detected(chain, tamper, verify, column):
+    tamper("SET CONSTRAINTS ALL IMMEDIATE")  # ALTER TABLE refuses to run with deferred checks pending
+    tamper(f"ALTER TABLE audit_auditevent ALTER COLUMN {column} DROP NOT NULL")
+    try:
+        tamper(f"UPDATE audit_auditevent SET {column} = NULL WHERE sequence = 5")
+        report = verify()
+    finally:  # the committed paths would otherwise leave the constraint dropped for later tests
+        original = getattr(chain[4], column)
+        if column == "payload":
+            original = json.dumps(original)
+        tamper(f"UPDATE audit_auditevent SET {column} = %s WHERE sequence = 5", [original])
+        tamper(f"ALTER TABLE audit_auditevent ALTER COLUMN {column} SET NOT NULL")
     assert not report.ok and report.broken_at == 5
 
 
