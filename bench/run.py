@@ -1,7 +1,7 @@
 """Candor's benchmarks on the production stack (PostgreSQL + Redis, gunicorn,
 Celery prefork workers, production settings). Entry point of ``make bench``.
 
-    .venv/bin/python bench/run.py            # full size (about 20 minutes on 2 cores)
+    .venv/bin/python bench/run.py            # full size (about 14 minutes on 2 cores)
     .venv/bin/python bench/run.py --quick    # 10x smaller, for development
     .venv/bin/python bench/run.py --only fanout,portal
 
@@ -221,8 +221,8 @@ def main() -> int:
         "--heavy-runs",
         type=int,
         default=None,
-        help="runs of the fan-out, Bluesky and audit benchmarks (default: --runs when --quick, else 1, "
-        "so that the full size fits in about 20 minutes on 2 cores)",
+        help="runs of the fan-out, Bluesky and audit benchmarks (default: --runs; a full-size run of all "
+        "three takes about 4 minutes on 2 cores)",
     )
     parser.add_argument("--keep-db", action="store_true", help="do not drop the candor_bench database at the end")
     args = parser.parse_args()
@@ -234,7 +234,7 @@ def main() -> int:
     from bench import seed
 
     scale = seed.Scale().quick() if args.quick else seed.Scale()
-    heavy_runs = args.heavy_runs or (args.runs if args.quick else 1)
+    heavy_runs = args.heavy_runs or args.runs
     started = time.monotonic()
     facts = machine_facts()
     log(f"Candor benchmarks ({'quick' if args.quick else 'full'}): {', '.join(only)}; machine {facts}")
