@@ -14,7 +14,7 @@ from advocacy.audit.services import audit_record
 from advocacy.core.errors import Conflict, NotAllowed, ValidationFailed
 from advocacy.ledger.models import AccountEvent, ConnectedAccount, CustodyTransfer
 from advocacy.notifications.models import Notification
-from advocacy.notifications.services import notify
+from advocacy.notifications.services import notify, recipient_locale
 
 
 @transaction.atomic
@@ -40,8 +40,10 @@ def custody_transfer_start(*, actor: User, account_id: int, to_user_id: int) -> 
                                 detail={"to": to_user.pk})
     audit_record(actor=actor, action=AuditAction.CUSTODY_TRANSFER_STARTED, target=account, subject=account.owner,
                  new={"to": to_user.pk})
-    notify(user=to_user, kind=Notification.Kind.CUSTODY, title=f"Please accept custody of {account}",
-           body="An admin asked you to become the custodian of this company account.", link="/connections/",
+    with recipient_locale(to_user):
+        title = gettext("Please accept custody of %(account)s") % {"account": account}
+        body = gettext("An admin asked you to become the custodian of this company account.")
+    notify(user=to_user, kind=Notification.Kind.CUSTODY, title=title, body=body, link="/connections/",
            dedupe_key=f"custody-start:{transfer.pk}")
     return transfer
 

@@ -28,7 +28,7 @@ from advocacy.ledger.sessions import session_for
 from advocacy.networks import base as net
 from advocacy.networks.registry import get_client
 from advocacy.notifications.models import Notification
-from advocacy.notifications.services import notify
+from advocacy.notifications.services import notify, recipient_locale
 from advocacy.program.models import Enrollment
 
 logger = logging.getLogger(__name__)
@@ -153,9 +153,11 @@ def _record_revoked(case: Offboarding, account_id: int, result: net.RevokeResult
                                     detail={"from": previous.pk, "to": successor.pk})
         audit_record(actor=actor, action=AuditAction.CUSTODY_TRANSFERRED, target=account, subject=previous,
                      old={"custodian": previous.pk}, new={"custodian": successor.pk})
+        with recipient_locale(successor):
+            title = gettext("You are now the custodian of %(account)s") % {"account": account}
+            body = gettext("Reconnect it with your own credential before it can be used.")
         transaction.on_commit(lambda: notify(
-            user=successor, kind=Notification.Kind.CUSTODY, title=f"You are now the custodian of {account}",
-            body="Reconnect it with your own credential before it can be used.", link="/connections/",
+            user=successor, kind=Notification.Kind.CUSTODY, title=title, body=body, link="/connections/",
             dedupe_key=f"custody:{account.pk}:{successor.pk}",
         ))
     else:
@@ -212,8 +214,11 @@ def _finish(case_id: int, failures: int) -> Offboarding:
     audit_record(actor=case.started_by, action=AuditAction.OFFBOARDING_COMPLETED, target=case, subject=case.user,
                  new={"accounts": len(case.account_ids), "cancelled_shares": case.cancelled_shares})
     for person in {case.user, case.started_by} - {None}:
-        notify(user=person, kind=Notification.Kind.OFFBOARDING, title="Hand-back complete",
-               body=f"Every account of {case.user} was handed back and Candor holds no credentials for them.",
+        with recipient_locale(person):
+            title = gettext("Hand-back complete")
+            body = gettext("Every account of %(person)s was handed back and Candor holds no credentials for them.") % {
+                "person": case.user}
+        notify(user=person, kind=Notification.Kind.OFFBOARDING, title=title, body=body,
                link=f"/offboarding/{case.pk}/", dedupe_key=f"offboarding-done:{case.pk}")
     return case
 

@@ -4,11 +4,9 @@ connected account whose token is about to expire (its owner)."""
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -17,7 +15,7 @@ from accounts.permissions import ROLE_CAPABILITIES, Capability, user_can
 from advocacy.drafts.models import ReviewDecision
 from advocacy.ledger.models import ConnectedAccount
 from advocacy.notifications.models import Notification
-from advocacy.notifications.services import notify
+from advocacy.notifications.services import notify, recipient_locale
 
 # LinkedIn tokens last 60 days; a week's notice leaves time to reconnect.
 TOKEN_WARNING = dt.timedelta(days=7)
@@ -54,7 +52,7 @@ def review_decision_notify(*, decision_id: int) -> int:
     link = reverse("portal:draft", args=[version.draft_id])
     sent = 0
     for person in recipients:
-        with translation.override(person.language or settings.LANGUAGE_CODE):
+        with recipient_locale(person):
             title, body = _review_text(decision)
         if notify(user=person, kind=kind, title=title, body=body, link=link, dedupe_key=f"{kind}:{decision.pk}"):
             sent += 1
@@ -82,13 +80,6 @@ def _review_text(decision: ReviewDecision) -> tuple[str, str]:
     return title, body
 
 
-def _zone(user: User) -> ZoneInfo:
-    try:
-        return ZoneInfo(user.time_zone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def tokens_warn_expiring(*, now: dt.datetime | None = None) -> int:
     """Warn the owners of connected accounts whose token expires within a week. Each
     account and expiry is warned about once (a reconnect sets a new expiry, which
@@ -105,8 +96,8 @@ def tokens_warn_expiring(*, now: dt.datetime | None = None) -> int:
     for account in accounts:
         owner, expires = account.owner, account.token_expires_at
         assert expires is not None  # filtered above
-        with translation.override(owner.language or settings.LANGUAGE_CODE):
-            when = date_format(expires.astimezone(_zone(owner)), "DATETIME_FORMAT")
+        with recipient_locale(owner):
+            when = date_format(timezone.localtime(expires), "DATETIME_FORMAT")
             values = {"account": str(account), "when": when}
             title = _("Reconnect %(account)s before %(when)s") % values
             body = (

@@ -15,14 +15,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
 from advocacy.drafts.models import Draft
 from advocacy.notifications.models import Notification, NotificationPreference
-from advocacy.notifications.services import notify
+from advocacy.notifications.services import notify, recipient_locale
 from advocacy.program.models import Enrollment
 
 Digest = NotificationPreference.Digest
@@ -85,7 +85,7 @@ def digest_send(*, preference_id: int, now: dt.datetime) -> int:
         return 0
     drafts = _new_drafts(since=(previous or now - period) - OVERLAP, until=now)
     announced = []
-    with translation.override(user.language or settings.LANGUAGE_CODE):
+    with recipient_locale(user):
         for draft in drafts:
             note = notify(
                 user=user,

@@ -1,14 +1,26 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from accounts.models import User
+from accounts.timezones import user_zone
 from advocacy.core.errors import ValidationFailed
 from advocacy.notifications.models import Notification, NotificationPreference
+
+
+@contextmanager
+def recipient_locale(user: User) -> Iterator[None]:
+    """Write a notification in its recipient's language and time zone: workers and
+    other people's requests have neither of theirs active."""
+    with translation.override(user.language or settings.LANGUAGE_CODE), timezone.override(user_zone(user)):
+        yield
 
 
 def notify(

@@ -20,13 +20,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from advocacy.audit.actions import AuditAction
 from advocacy.audit.services import AuditEntry, audit_record, audit_record_many
@@ -41,7 +44,7 @@ from advocacy.ledger.sessions import session_for
 from advocacy.networks import base as net
 from advocacy.networks.registry import get_client
 from advocacy.notifications.models import Notification
-from advocacy.notifications.services import notify
+from advocacy.notifications.services import notify, recipient_locale
 from advocacy.program.selectors import users_may_share
 from advocacy.sharing.limits import ACCOUNT_POST_BUDGET, MAX_ATTEMPTS, backoff_seconds
 from advocacy.sharing.models import Share
@@ -182,14 +185,7 @@ def share_missed_sweep(*, now: dt.datetime) -> int:
                 old={"state": State.SCHEDULED},
                 new={"state": State.MISSED},
             )
-            _tell(
-                share,
-                Notification.Kind.SHARE_MISSED,
-                "Your post was not sent: it was too late",
-                f"“{share.draft.title}” was due at {share.scheduled_at:%Y-%m-%d %H:%M} UTC but could not be sent "
-                f"within {settings.CANDOR_MAX_LATENESS_MINUTES} minutes, so Candor did not post it late. "
-                "You can schedule it again.",
-            )
+            _tell(share, Notification.Kind.SHARE_MISSED, partial(_missed_words, share))
             count += 1
     return count
 
@@ -204,6 +200,11 @@ class SendOutcome:
     detail: str = ""
 
 
+# What the employee is told: the kind, and a function that writes the title and body.
+# It is called in the employee's language and time zone (a worker has neither).
+Notice = tuple[str, Callable[[], tuple[str, str]]]
+
+
 @dataclass
 class _Transition:
     share: Share
@@ -211,7 +212,7 @@ class _Transition:
     action: AuditAction
     fields: dict[str, object]
     audit_new: dict[str, object]
-    notice: tuple[str, str, str] | None = None  # (kind, title, body) for the employee
+    notice: Notice | None = None
 
 
 class _Outcomes:
@@ -283,7 +284,9 @@ def _move(transitions: list[_Transition], now: dt.datetime) -> list[_Transition]
     return [t for t in transitions if t.share.pk in moved]
 
 
-def _tell(share: Share, kind: str, title: str, body: str) -> None:
+def _tell(share: Share, kind: str, words: Callable[[], tuple[str, str]]) -> None:
+    with recipient_locale(share.employee):
+        title, body = words()
     notify(
         user=share.employee,
         kind=kind,
@@ -470,7 +473,7 @@ class _SendBatch:
         action: AuditAction,
         fields: dict[str, object],
         audit_new: dict[str, object],
-        notice: tuple[str, str, str] | None = None,
+        notice: Notice | None = None,
     ) -> None:
         self.outcomes.add(_Transition(share, to, action, fields, audit_new, notice))
 
@@ -515,7 +518,7 @@ class _SendBatch:
                 action=AuditAction.SHARE_CANCELLED,
                 fields={"cancelled_reason": reason[:300]},
                 audit_new={"reason": reason},
-                notice=(Notification.Kind.SHARE_CANCELLED, "Your post was not sent", reason),
+                notice=(Notification.Kind.SHARE_CANCELLED, lambda: (_("Your post was not sent"), reason)),
             )
             return SendOutcome(share.pk, State.CANCELLED, reason)
         if share.scheduled_at < _late_cutoff(self.now):
@@ -555,9 +558,7 @@ class _SendBatch:
         )
         return SendOutcome(share.pk, State.SENT, result.url)
 
-    def _retry(
-        self, share: Share, *, delay: float, code: str, message: str, count_attempt: bool = True
-    ) -> SendOutcome:
+    def _retry(self, share: Share, *, delay: float, code: str, message: str, count_attempt: bool = True) -> SendOutcome:
         if count_attempt and share.attempts >= MAX_ATTEMPTS:
             if code == OUTCOME_UNKNOWN:
                 return self._unknown(share, net.OutcomeUnknown(message))
@@ -586,11 +587,7 @@ class _SendBatch:
             action=AuditAction.SHARE_FAILED,
             fields={"last_error_code": code, "last_error": message[:1000]},
             audit_new={"code": code, "message": message},
-            notice=(
-                Notification.Kind.SHARE_FAILED,
-                f"Your post to {share.account} failed",
-                f"{share.account.get_network_display()} said: {message}\n\nOpen the share to edit it and try again.",
-            ),
+            notice=(Notification.Kind.SHARE_FAILED, partial(_failed_words, share, message)),
         )
         return SendOutcome(share.pk, State.FAILED, message)
 
@@ -598,12 +595,12 @@ class _SendBatch:
         # Only the failure that moves the account to needs-reconnect tells the owner: shares
         # failing alongside it add no second email, and a failure after a reconnect does.
         if account_mark_needs_reconnect(account_id=share.account_id, reason=exc.message):
+            owner = share.account.owner
+            with recipient_locale(owner):
+                title = _("Reconnect %(account)s") % {"account": share.account}
+                body = _("%(reason)s Reconnect it to keep sharing.") % {"reason": exc.message}
             notify(
-                user=share.account.owner,
-                kind=Notification.Kind.RECONNECT_NEEDED,
-                title=f"Reconnect {share.account}",
-                body=f"{exc.message} Reconnect it to keep sharing.",
-                link="/accounts/social/",
+                user=owner, kind=Notification.Kind.RECONNECT_NEEDED, title=title, body=body, link="/accounts/social/"
             )
         return self._failed(share, code="auth", message=f"{exc.message} Reconnect the account, then schedule again.")
 
@@ -618,7 +615,7 @@ class _SendBatch:
             action=AuditAction.SHARE_UNKNOWN,
             fields={"last_error_code": OUTCOME_UNKNOWN, "last_error": message[:1000]},
             audit_new={"message": message},
-            notice=(Notification.Kind.SHARE_UNKNOWN, "Please check one of your posts", message),
+            notice=(Notification.Kind.SHARE_UNKNOWN, partial(_unknown_words, share, exc.message)),
         )
         return SendOutcome(share.pk, State.UNKNOWN, message)
 
@@ -630,9 +627,36 @@ class _SendBatch:
             action=AuditAction.SHARE_MISSED,
             fields={"last_error_code": "missed", "last_error": message},
             audit_new={},
-            notice=(Notification.Kind.SHARE_MISSED, "Your post was not sent: it was too late", message),
+            notice=(Notification.Kind.SHARE_MISSED, partial(_missed_words, share)),
         )
         return SendOutcome(share.pk, State.MISSED, message)
+
+
+def _missed_words(share: Share) -> tuple[str, str]:
+    values = {
+        "title": share.draft.title,
+        "due": date_format(timezone.localtime(share.scheduled_at), "DATETIME_FORMAT"),
+        "minutes": settings.CANDOR_MAX_LATENESS_MINUTES,
+    }
+    return _("Your post was not sent: it was too late"), _(
+        "“%(title)s” was due at %(due)s but could not be sent within %(minutes)s minutes, so Candor did not "
+        "post it late. You can schedule it again."
+    ) % values
+
+
+def _failed_words(share: Share, message: str) -> tuple[str, str]:
+    values = {"account": share.account, "network": share.account.get_network_display(), "message": message}
+    return _("Your post to %(account)s failed") % values, _(
+        "%(network)s said: %(message)s\n\nOpen the share to edit it and try again."
+    ) % values
+
+
+def _unknown_words(share: Share, detail: str) -> tuple[str, str]:
+    values = {"network": share.account.get_network_display(), "detail": detail}
+    return _("Please check one of your posts"), _(
+        "Candor cannot tell whether this post reached %(network)s (%(detail)s). Check your profile; it was not "
+        "re-posted to avoid a duplicate."
+    ) % values
 
 
 def _recent_sends(shares: list[Share], now: dt.datetime) -> dict[int, list[dt.datetime]]:

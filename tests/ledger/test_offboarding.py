@@ -7,12 +7,14 @@ import json
 import pytest
 from django.utils import timezone
 
+from accounts.models import User
 from advocacy.audit.verify import audit_verify
 from advocacy.core.errors import NotAllowed, ValidationFailed
 from advocacy.ledger.models import ConnectedAccount, Offboarding
 from advocacy.ledger.offboarding import hand_back_due, hand_back_run, offboarding_start, user_deactivate
 from advocacy.ledger.services import account_connect, account_reassign
 from advocacy.networks import base as net
+from advocacy.notifications.models import Notification
 from advocacy.program.models import Enrollment
 from advocacy.sharing.models import Share
 from tests.support.scenario import connect, publish_draft
@@ -84,6 +86,25 @@ def test_full_hand_back_with_a_revoke_that_fails_then_succeeds(leaver, admin_use
     assert "keeps no credentials" in receipt["statement"]
     assert {a["handle"] for a in receipt["accounts"]} == {"emma.test", "emma@social.example", "acme_news"}
     assert audit_verify().ok
+
+
+def test_each_person_told_about_a_hand_back_reads_it_in_their_own_language(
+    leaver, admin_user, other_employee, networks, django_capture_on_commit_callbacks
+):
+    languages = {leaver.pk: "de", admin_user.pk: "it", other_employee.pk: "id"}
+    for pk, language in languages.items():
+        User.objects.filter(pk=pk).update(language=language)
+    admin_user.refresh_from_db()
+    corporate = ConnectedAccount.objects.get(network="x")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        case = offboarding_start(actor=admin_user, user_id=leaver.pk, successors={corporate.pk: other_employee.pk})
+        hand_back_run(offboarding_id=case.pk)
+
+    done = dict(Notification.objects.filter(kind=Notification.Kind.OFFBOARDING).values_list("user_id", "title"))
+    assert done == {leaver.pk: "Rückgabe abgeschlossen", admin_user.pk: "Restituzione completata"}
+    [custody] = Notification.objects.filter(kind=Notification.Kind.CUSTODY, user=other_employee)
+    assert custody.title == f"Anda sekarang penanggung jawab {corporate}"
 
 
 def test_running_hand_back_twice_changes_nothing(leaver, admin_user, other_employee, networks):
