@@ -4,11 +4,13 @@ from typing import Any
 
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -35,7 +37,7 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ["email", "display_name", "role", "is_active", "last_login"]
     list_filter = ["role", "is_active", "is_staff"]
     search_fields = ["email", "display_name"]
-    actions = ["deactivate_and_hand_back", "delete_selected"]
+    actions = ["deactivate_and_hand_back", "erase_personal_data", "delete_selected"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (_("Profile"), {"fields": ("display_name", "first_name", "last_name", "time_zone", "language")}),
@@ -108,3 +110,27 @@ class UserAdmin(DjangoUserAdmin):
                 self.message_user(request, f"{person}: {exc.message}", level=messages.ERROR)
             else:
                 self.message_user(request, _("%(person)s is deactivated; hand-back started.") % {"person": person})
+
+    @admin.action(permissions=["change"], description=_("Erase personal data (pseudonymise)"))
+    def erase_personal_data(self, request: HttpRequest, queryset: QuerySet[User]) -> HttpResponse | None:
+        """GDPR erasure, after a confirmation page: it cannot be undone."""
+        from accounts.services import user_pseudonymise
+
+        if request.POST.get("confirmed") != "yes":
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "people": list(queryset),
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                "title": _("Erase personal data"),
+            }
+            return TemplateResponse(request, "admin/accounts/user/erase_personal_data.html", context)
+        for person in queryset:
+            try:
+                user_pseudonymise(actor=request.user, user_id=person.pk)  # type: ignore[arg-type]
+            except ApplicationError as exc:
+                self.message_user(request, f"{person}: {exc.message}", level=messages.ERROR)
+            else:
+                # By number: the message outlives the erasure in the session.
+                self.message_user(request, _("Person #%(id)s: personal data erased.") % {"id": person.pk})
+        return None

@@ -68,6 +68,39 @@ def test_someone_nothing_refers_to_can_still_be_deleted(client, superadmin):
     assert not User.objects.filter(pk=mistake.pk).exists()
 
 
+def test_the_admin_erases_personal_data_only_after_confirming(client, superadmin, leaver):
+    client.force_login(superadmin)
+    chosen = {"action": "erase_personal_data", "_selected_action": [leaver.pk]}
+
+    asked = client.post("/admin/accounts/user/", chosen)
+
+    assert asked.status_code == 200
+    assert "cannot be undone" in asked.content.decode() and leaver.email in asked.content.decode()
+    assert User.objects.get(pk=leaver.pk).email == leaver.email  # nothing erased yet
+
+    done = client.post("/admin/accounts/user/", {**chosen, "confirmed": "yes"}, follow=True)
+
+    erased = User.objects.get(pk=leaver.pk)
+    assert erased.email.startswith("erased-") and not erased.is_active
+    assert f"Person #{leaver.pk}: personal data erased." in done.content.decode()
+    assert leaver.email not in done.content.decode()
+    assert AuditEvent.objects.filter(action=AuditAction.USER_PSEUDONYMISED, subject=erased).exists()
+    assert audit_verify().ok
+
+
+def test_the_erase_action_refuses_while_accounts_are_held(client, superadmin, leaver, account):
+    client.force_login(superadmin)
+
+    response = client.post(
+        "/admin/accounts/user/",
+        {"action": "erase_personal_data", "_selected_action": [leaver.pk], "confirmed": "yes"},
+        follow=True,
+    )
+
+    assert "Deactivate and hand back first" in response.content.decode()
+    assert User.objects.get(pk=leaver.pk).email == leaver.email
+
+
 def test_the_admin_can_deactivate_and_hand_back_instead(client, superadmin, leaver):
     client.force_login(superadmin)
 
