@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from allauth.account.decorators import secure_admin_login
@@ -103,13 +104,12 @@ class UserAdmin(DjangoUserAdmin):
     def deactivate_and_hand_back(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         from advocacy.ledger.offboarding import user_deactivate
 
-        for person in queryset:
-            try:
-                user_deactivate(actor=request.user, user_id=person.pk)  # type: ignore[arg-type]
-            except ApplicationError as exc:
-                self.message_user(request, f"{person}: {exc.message}", level=messages.ERROR)
-            else:
-                self.message_user(request, _("%(person)s is deactivated; hand-back started.") % {"person": person})
+        self._for_each(
+            request,
+            queryset,
+            user_deactivate,
+            lambda person: _("%(person)s is deactivated; hand-back started.") % {"person": person},
+        )
 
     @admin.action(permissions=["change"], description=_("Erase personal data (pseudonymise)"))
     def erase_personal_data(self, request: HttpRequest, queryset: QuerySet[User]) -> HttpResponse | None:
@@ -125,12 +125,28 @@ class UserAdmin(DjangoUserAdmin):
                 "title": _("Erase personal data"),
             }
             return TemplateResponse(request, "admin/accounts/user/erase_personal_data.html", context)
+        # By number: the message outlives the erasure in the session.
+        self._for_each(
+            request,
+            queryset,
+            user_pseudonymise,
+            lambda person: _("Person #%(id)s: personal data erased.") % {"id": person.pk},
+        )
+        return None
+
+    def _for_each(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[User],
+        service: Callable[..., object],
+        done: Callable[[User], str],
+    ) -> None:
+        """Run ``service(actor=..., user_id=...)`` for each selected person and say how
+        each went: a refusal names the person and the rule, the others ``done``."""
         for person in queryset:
             try:
-                user_pseudonymise(actor=request.user, user_id=person.pk)  # type: ignore[arg-type]
+                service(actor=request.user, user_id=person.pk)
             except ApplicationError as exc:
                 self.message_user(request, f"{person}: {exc.message}", level=messages.ERROR)
             else:
-                # By number: the message outlives the erasure in the session.
-                self.message_user(request, _("Person #%(id)s: personal data erased.") % {"id": person.pk})
-        return None
+                self.message_user(request, done(person))
