@@ -219,9 +219,9 @@ def markdown(payload: dict[str, Any]) -> str:
         "",
         f"Generated {payload['generated_at']} by `make bench{' QUICK=1' if payload['quick'] else ''}` "
         f"in {payload['seconds']['total']:.0f} s. Each figure is a ratio to a baseline measured in the same run "
-        f"on the same machine: the median of {payload['runs_per_figure']} runs (min–max in brackets; "
-        f"{payload.get('runs_of_fanout_and_audit', payload['runs_per_figure'])} run(s) of the fan-out, "
-        "Bluesky and audit benchmarks).",
+        f"on the same machine: the median of several runs (min–max in brackets): "
+        f"{payload.get('runs_of_fanout_and_audit', payload['runs_per_figure'])} of the fan-out, Bluesky and "
+        f"audit benchmarks, {payload.get('runs_of_portal', payload['runs_per_figure'])} of the portal.",
         "",
         "| benchmark | what | ratio | target | result |",
         "|---|---|---|---|---|",

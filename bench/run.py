@@ -235,6 +235,8 @@ def main() -> int:
 
     scale = seed.Scale().quick() if args.quick else seed.Scale()
     heavy_runs = args.heavy_runs or args.runs
+    # At least five portal runs: one takes under a minute and its figures vary the most.
+    portal_runs = max(args.runs, 5)
     started = time.monotonic()
     facts = machine_facts()
     log(f"Candor benchmarks ({'quick' if args.quick else 'full'}): {', '.join(only)}; machine {facts}")
@@ -254,7 +256,7 @@ def main() -> int:
         steps = {
             "fanout": lambda: run_fanout(seeded, scale, heavy_runs, sink_url),
             "bluesky": lambda: run_bluesky(seeded, scale, heavy_runs),
-            "portal": lambda: run_portal(seeded, scale, args.runs, 5 if args.quick else 10),
+            "portal": lambda: run_portal(seeded, scale, portal_runs, 5 if args.quick else 10),
             "audit": lambda: run_audit(scale, heavy_runs),
         }
         for name in BENCHMARKS:
@@ -276,6 +278,7 @@ def main() -> int:
         "scale": scale.__dict__,
         "runs_per_figure": args.runs,
         "runs_of_fanout_and_audit": heavy_runs,
+        "runs_of_portal": portal_runs,
         "seconds": {k: round(v, 1) for k, v in {**timings, "total": time.monotonic() - started}.items()},
         "figures": [f.as_json() for f in figures],
         "all_pass": all(f.passed for f in figures) and not errors,
