@@ -55,8 +55,11 @@ def versions() -> dict[str, str]:
     node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
     wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split("\n")[0].strip()
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, cwd=ROOT
+    )
     return {
-        "candor_commit": commit.stdout.strip() + " (+ uncommitted changes)",
+        "candor_commit": commit.stdout.strip() + (" (+ uncommitted changes)" if dirty.stdout.strip() else ""),
         "django": django.__version__,
         "celery": celery.__version__,
         "psycopg": psycopg.__version__,
