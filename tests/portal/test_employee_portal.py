@@ -12,6 +12,16 @@ from advocacy.program.models import ConsentEvent, Enrollment
 from advocacy.sharing.models import Share
 from tests.support.scenario import connect, publish_draft
 
+ROBOTS = "#employee · I work at Acme Robotics.\n\nRobots!"
+
+
+def schedule(account, draft, when, text=ROBOTS) -> Share:
+    """The account's owner schedules ``draft`` on it, as the composer would."""
+    from advocacy.sharing.services import share_create
+
+    return share_create(employee=account.owner, draft_id=draft.pk, account_id=account.pk, text=text, scheduled_at=when)
+
+
 pytestmark = pytest.mark.django_db
 
 
@@ -94,16 +104,9 @@ def test_live_preview_shows_counter_and_problems(client, enrolled):
 
 
 def test_a_scheduled_share_can_be_cancelled_but_not_once_sending(client, account, published, later):
-    from advocacy.sharing.services import share_create
-
     client.force_login(account.owner)
-    text = "#employee · I work at Acme Robotics.\n\nRobots!"
-    first = share_create(
-        employee=account.owner, draft_id=published.pk, account_id=account.pk, text=text, scheduled_at=later
-    )
-    second = share_create(
-        employee=account.owner, draft_id=published.pk, account_id=account.pk, text=text, scheduled_at=later
-    )
+    first = schedule(account, published, later)
+    second = schedule(account, published, later)
     Share.objects.filter(pk=second.pk).update(state=Share.State.SENDING)
 
     client.post(f"/shares/{first.pk}/cancel/")
@@ -115,17 +118,8 @@ def test_a_scheduled_share_can_be_cancelled_but_not_once_sending(client, account
 
 
 def test_leaving_cancels_pending_shares_and_says_how_many(client, account, published, later):
-    from advocacy.sharing.services import share_create
-
-    text = "#employee · I work at Acme Robotics.\n\nRobots!"
     for _ in range(3):
-        share_create(
-            employee=account.owner,
-            draft_id=published.pk,
-            account_id=account.pk,
-            text=text,
-            scheduled_at=later,
-        )
+        schedule(account, published, later)
     client.force_login(account.owner)
 
     confirm = client.get("/programme/leave/").content.decode()
@@ -137,15 +131,7 @@ def test_leaving_cancels_pending_shares_and_says_how_many(client, account, publi
 
 
 def test_someone_elses_share_is_not_found(client, account, published, other_employee, later):
-    from advocacy.sharing.services import share_create
-
-    share = share_create(
-        employee=account.owner,
-        draft_id=published.pk,
-        account_id=account.pk,
-        text="#employee · I work at Acme Robotics.\n\nRobots!",
-        scheduled_at=later,
-    )
+    share = schedule(account, published, later)
     client.force_login(other_employee)
 
     assert client.get(f"/shares/{share.pk}/").status_code == 404
@@ -168,16 +154,13 @@ def test_my_data_export_never_contains_credentials(client, account):
 def test_feed_and_my_shares_pages_use_a_fixed_number_of_queries(
     client, account, author, reviewer, later, rows, django_assert_max_num_queries
 ):
-    from advocacy.sharing.services import share_create
-
     for index in range(rows):
         draft = publish_draft(author, reviewer, title=f"Post {index}")
-        share_create(
-            employee=account.owner,
-            draft_id=draft.pk,
-            account_id=account.pk,
+        schedule(
+            account,
+            draft,
+            later + dt.timedelta(minutes=index),
             text="#employee · I work at Acme Robotics.\n\nRobots sort parcels faster.",
-            scheduled_at=later + dt.timedelta(minutes=index),
         )
     client.force_login(account.owner)
 
@@ -232,15 +215,7 @@ def test_share_buttons_follow_whoever_looks_not_who_looked_first(client, enrolle
 
 
 def test_my_shares_link_each_post_and_explain_a_cancellation_in_my_language(client, account, author, published, later):
-    from advocacy.sharing.services import share_create
-
-    share = share_create(
-        employee=account.owner,
-        draft_id=published.pk,
-        account_id=account.pk,
-        text="#employee · I work at Acme Robotics.\n\nRobots!",
-        scheduled_at=later,
-    )
+    share = schedule(account, published, later)
     drafts.draft_retire(actor=author, draft_id=published.pk)
     client.force_login(account.owner)
 
