@@ -62,8 +62,7 @@ def draft_history(*, draft: Draft) -> tuple[list[DraftVersion], list[ReviewDecis
 
 def feed_for_employee(*, user: User) -> QuerySet[Draft]:
     """Published drafts an employee may share now (not retired, not expired)."""
-    if not user_can(user, Capability.PARTICIPATE):
-        raise PermissionDenied
+    _require_participant(user)
     return _not_expired(_feed())
 
 
@@ -73,13 +72,17 @@ def feed_cards_for_employee(*, user: User, offset: int, limit: int) -> list[dict
 
     Rows rather than models: a draft, its version and its campaign per card, with every
     column, cost more to fetch and build than the page needs (bench/)."""
-    if not user_can(user, Capability.PARTICIPATE):
-        raise PermissionDenied
+    _require_participant(user)
     rows = list(_not_expired(_feed_cards())[offset : offset + limit])
     storage = DraftVersion._meta.get_field("image").storage
     for row in rows:
         row["image"] = storage.url(row["image"]) if row["image"] else ""
     return rows
+
+
+def _require_participant(user: User) -> None:
+    if not user_can(user, Capability.PARTICIPATE):
+        raise PermissionDenied
 
 
 # The feed's querysets are built once per process and cloned by each use (``.all()``,

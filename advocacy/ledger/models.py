@@ -6,6 +6,14 @@ from django.utils.translation import gettext_lazy as _
 
 from advocacy.drafts.models import NETWORK_CHOICES
 
+_NETWORK_NAMES = dict(NETWORK_CHOICES)
+
+
+def account_label(network: str, handle: str) -> str:
+    """How Candor names an account everywhere ("Bluesky emma.test"), also for pages
+    that read accounts as plain rows rather than models."""
+    return f"{_NETWORK_NAMES.get(network, network)} {handle}"
+
 
 class ConnectedAccount(models.Model):
     """A social account Candor may post to, and whose it is.
@@ -64,7 +72,7 @@ class ConnectedAccount(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_network_display()} {self.handle}"
+        return account_label(self.network, self.handle)
 
     @property
     def is_usable(self) -> bool:

@@ -27,10 +27,9 @@ from advocacy.analytics.services import tracked_url
 from advocacy.core.errors import ApplicationError
 from advocacy.core.my_data import my_data_export
 from advocacy.drafts.content import check_post, final_text
-from advocacy.drafts.models import NETWORK_CHOICES
 from advocacy.drafts.selectors import feed_cards_for_employee, feed_for_employee, published_draft_get
 from advocacy.ledger.connect import account_connect_bluesky
-from advocacy.ledger.models import ConnectedAccount
+from advocacy.ledger.models import ConnectedAccount, account_label
 from advocacy.ledger.services import account_disconnect
 from advocacy.networks.registry import NETWORKS
 from advocacy.notifications.models import Notification
@@ -238,11 +237,10 @@ def shares(request: HttpRequest) -> HttpResponse:
     zone = user_zone(request.user)
     share_url = _url_format("portal:share")
     states = {value: str(label) for value, label in Share.State.choices}
-    networks = dict(NETWORK_CHOICES)
     rows = share_rows_for_employee(user=request.user, limit=200)
     for row in rows:
         row["url"] = share_url.format(row["pk"])
-        row["account"] = f"{networks.get(row['account_network'], row['account_network'])} {row['account_handle']}"
+        row["account"] = account_label(row["account_network"], row["account_handle"])
         row["when"] = date_format(row["scheduled_at"].astimezone(zone), "SHORT_DATETIME_FORMAT")
         row["state_label"] = states.get(row["state"], row["state"])
         # Stored in English and translated when shown, as {% translate %} did.
