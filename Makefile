@@ -14,7 +14,7 @@ help:
 	@echo "make run    install, migrate, load demo data, start web + worker + beat on http://$(HOST):$(PORT)"
 	@echo "make test   install dev requirements and run the whole test suite"
 	@echo "make pds    run a local Bluesky server on 127.0.0.1:2583 (PDS_PORT) with demo account leo.test"
-	@echo "make lint   ruff"
+	@echo "make lint   ruff check + ruff format --check (CI runs it)"
 	@echo "make security  bandit, and pip-audit when its database is reachable"
 	@echo "make pin    re-pin requirements/*.txt from requirements/*.in"
 	@echo "make bench  benchmarks on PostgreSQL + Redis at 127.0.0.1 (QUICK=1: 10x smaller); see README"

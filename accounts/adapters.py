@@ -26,9 +26,7 @@ class CandorAccountAdapter(DefaultAccountAdapter):
         email = super().clean_email(email)
         domains = settings.CANDOR_SIGNUP_DOMAINS
         if domains and email.rsplit("@", 1)[-1].lower() not in domains:
-            raise ValidationError(
-                _("Use your work email address (%(domains)s).") % {"domains": ", ".join(domains)}
-            )
+            raise ValidationError(_("Use your work email address (%(domains)s).") % {"domains": ", ".join(domains)})
         return email
 
 

@@ -18,9 +18,7 @@ class MeView(APIView):
 class TokenView(APIView):
     """Issue (or return) the caller's API token. Sign in with a session first."""
 
-    @extend_schema(
-        request=None, responses={200: {"type": "object", "properties": {"token": {"type": "string"}}}}
-    )
+    @extend_schema(request=None, responses={200: {"type": "object", "properties": {"token": {"type": "string"}}}})
     def post(self, request: Request) -> Response:
         token, _ = Token.objects.get_or_create(user=request.user)
         return Response({"token": token.key})

@@ -27,9 +27,7 @@ class Capability(StrEnum):
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.EMPLOYEE: frozenset({Capability.PARTICIPATE}),
     Role.COMMS_AUTHOR: frozenset({Capability.PARTICIPATE, Capability.WRITE_DRAFTS}),
-    Role.COMMS_REVIEWER: frozenset(
-        {Capability.PARTICIPATE, Capability.WRITE_DRAFTS, Capability.REVIEW_DRAFTS}
-    ),
+    Role.COMMS_REVIEWER: frozenset({Capability.PARTICIPATE, Capability.WRITE_DRAFTS, Capability.REVIEW_DRAFTS}),
     Role.ADMIN: frozenset(
         {
             Capability.PARTICIPATE,

@@ -38,4 +38,3 @@ def preload_network_plugins(**_: Any) -> None:
     for key in NETWORKS:
         with contextlib.suppress(ImportError):
             get_client(key)
-

@@ -46,9 +46,7 @@ def test_it_resets_a_password_by_email(client, employee):
     assert len(mail.outbox) == 1
     link = re.search(r"http://testserver(/accounts/password/reset/key/\S+/)", mail.outbox[0].body).group(1)
     form_url = client.get(link)["Location"]
-    response = client.post(
-        form_url, {"password1": "a-new-long-password-42", "password2": "a-new-long-password-42"}
-    )
+    response = client.post(form_url, {"password1": "a-new-long-password-42", "password2": "a-new-long-password-42"})
 
     assert response.status_code == 302
     employee.refresh_from_db()

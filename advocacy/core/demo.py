@@ -46,9 +46,7 @@ def _ensure_person(person: DemoPerson) -> tuple[User, bool]:
     if created:
         user.set_password(DEMO_PASSWORD)
         user.save(update_fields=["password"])
-    EmailAddress.objects.get_or_create(
-        user=user, email=person.email, defaults={"verified": True, "primary": True}
-    )
+    EmailAddress.objects.get_or_create(user=user, email=person.email, defaults={"verified": True, "primary": True})
     return user, created
 
 

@@ -48,9 +48,7 @@ def my_data_export(*, user: User) -> dict[str, Any]:
                 "error": s.last_error,
                 "cancelled_reason": s.cancelled_reason,
             }
-            for s in Share.objects.filter(employee=user)
-            .select_related("draft", "account")
-            .order_by("scheduled_at")
+            for s in Share.objects.filter(employee=user).select_related("draft", "account").order_by("scheduled_at")
         ],
         "notifications": [
             {"title": n.title, "body": n.body, "at": n.created_at.isoformat(), "read": n.read_at is not None}

@@ -29,9 +29,7 @@ class Draft(models.Model):
         RETIRED = "retired", _("Retired")
 
     title = models.CharField(_("internal title"), max_length=140)
-    campaign = models.ForeignKey(
-        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="drafts"
-    )
+    campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="drafts")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     state = models.CharField(max_length=20, choices=State.choices, default=State.DRAFT, db_index=True)
     working_version = models.ForeignKey("DraftVersion", null=True, on_delete=models.PROTECT, related_name="+")
@@ -74,9 +72,7 @@ class DraftVersion(models.Model):
 
     class Meta:
         ordering = ["draft", "number"]
-        constraints = [
-            models.UniqueConstraint(fields=["draft", "number"], name="draft_version_number_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["draft", "number"], name="draft_version_number_unique")]
 
     def __str__(self) -> str:
         return f"{self.draft} v{self.number}"

@@ -39,9 +39,7 @@ def review_queue(*, user: User) -> QuerySet[Draft]:
 def draft_get_for_comms(*, user: User, draft_id: int) -> Draft:
     _comms(user)
     draft = (
-        Draft.objects.select_related(
-            "working_version__created_by", "published_version", "created_by", "campaign"
-        )
+        Draft.objects.select_related("working_version__created_by", "published_version", "created_by", "campaign")
         .filter(pk=draft_id)
         .first()
     )

@@ -118,8 +118,7 @@ def _new_version(*, draft: Draft, actor: User, content: DraftContent, number: in
         version.image = content.keep_image_from.image.name
     all_text = "\n".join([version.body, *version.variants.values()])
     version.tone_flags = [
-        {"kind": flag.kind, "reason": flag.reason}
-        for flag in tone_flags(text=all_text, blocked_terms=blocked_terms())
+        {"kind": flag.kind, "reason": flag.reason} for flag in tone_flags(text=all_text, blocked_terms=blocked_terms())
     ]
     version.save()
     return version
@@ -205,9 +204,7 @@ def draft_edit(*, actor: User, draft_id: int, content: DraftContent, title: str 
     return draft
 
 
-def _transition(
-    *, draft: Draft, actor: User, to: str, action: AuditAction, decision: str, comment: str
-) -> Draft:
+def _transition(*, draft: Draft, actor: User, to: str, action: AuditAction, decision: str, comment: str) -> Draft:
     old_state = draft.state
     draft.state = to
     draft.save(update_fields=["state", "updated_at"])

@@ -27,27 +27,19 @@ from advocacy.networks.mastodon.client import MastodonClient
 from advocacy.networks.registry import NETWORKS, get_client
 
 
-def account_connect_bluesky(
-    *, actor: User, handle: str, app_password: str, service_url: str
-) -> ConnectedAccount:
+def account_connect_bluesky(*, actor: User, handle: str, app_password: str, service_url: str) -> ConnectedAccount:
     if service_url.startswith("http://") and not settings.CANDOR_ALLOW_PLAIN_HTTP_NETWORKS:
         message = gettext("Candor only connects to Bluesky servers over https://.")
         raise ValidationFailed(message, fields={"service_url": [message]}, code="insecure_url")
     client = get_client("bluesky")
     handle = handle.strip().lstrip("@")
     try:
-        identity = client.connect(
-            handle=handle, app_password=app_password.strip(), service_url=service_url.rstrip("/")
-        )
+        identity = client.connect(handle=handle, app_password=app_password.strip(), service_url=service_url.rstrip("/"))
     except net.AuthError as exc:
-        raise ValidationFailed(
-            exc.message, fields={"app_password": [exc.message]}, code="network_auth"
-        ) from None
+        raise ValidationFailed(exc.message, fields={"app_password": [exc.message]}, code="network_auth") from None
     except net.NetworkError as exc:
         message = gettext("Could not reach %(server)s: %(error)s") % {"server": service_url, "error": exc.message}
-        raise ValidationFailed(
-            message, fields={"service_url": [message]}, code="network_unreachable"
-        ) from None
+        raise ValidationFailed(message, fields={"service_url": [message]}, code="network_unreachable") from None
     return account_connect(actor=actor, network="bluesky", identity=identity)
 
 
@@ -56,8 +48,6 @@ def account_connect_bluesky(
 
 def _instance_invalid(message: str) -> ValidationFailed:
     return ValidationFailed(message, fields={"instance_url": [message]}, code="invalid_instance")
-
-
 
 
 def mastodon_instance_url(raw: str) -> str:

@@ -51,9 +51,7 @@ def decrypt(token: str) -> dict[str, Any]:
     try:
         return json.loads(_fernet().decrypt(token.encode()))
     except InvalidToken:
-        raise CredentialsUnreadable(
-            "Stored credentials cannot be decrypted with the configured keys."
-        ) from None
+        raise CredentialsUnreadable("Stored credentials cannot be decrypted with the configured keys.") from None
 
 
 def rotate(token: str) -> str:

@@ -30,21 +30,36 @@ def custody_transfer_start(*, actor: User, account_id: int, to_user_id: int) -> 
         account_reassign(actor=actor, account_id=account.pk, new_owner=User.objects.get(pk=to_user_id))
     to_user = User.objects.filter(pk=to_user_id, is_active=True).exclude(pk=account.owner_id).first()
     if to_user is None:
-        raise ValidationFailed(gettext("The new custodian must be another active person."),
-                               fields={"to_user": [gettext("Choose another active person.")]})
+        raise ValidationFailed(
+            gettext("The new custodian must be another active person."),
+            fields={"to_user": [gettext("Choose another active person.")]},
+        )
     if CustodyTransfer.objects.filter(account=account, state=CustodyTransfer.State.PENDING).exists():
         raise Conflict(gettext("A custody transfer for this account is already waiting."))
-    transfer = CustodyTransfer.objects.create(account=account, from_user=account.owner, to_user=to_user,
-                                              started_by=actor)
-    AccountEvent.objects.create(account=account, kind=AccountEvent.Kind.CUSTODY_TRANSFER_STARTED, actor=actor,
-                                detail={"to": to_user.pk})
-    audit_record(actor=actor, action=AuditAction.CUSTODY_TRANSFER_STARTED, target=account, subject=account.owner,
-                 new={"to": to_user.pk})
+    transfer = CustodyTransfer.objects.create(
+        account=account, from_user=account.owner, to_user=to_user, started_by=actor
+    )
+    AccountEvent.objects.create(
+        account=account, kind=AccountEvent.Kind.CUSTODY_TRANSFER_STARTED, actor=actor, detail={"to": to_user.pk}
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CUSTODY_TRANSFER_STARTED,
+        target=account,
+        subject=account.owner,
+        new={"to": to_user.pk},
+    )
     with recipient_locale(to_user):
         title = gettext("Please accept custody of %(account)s") % {"account": account}
         body = gettext("An admin asked you to become the custodian of this company account.")
-    notify(user=to_user, kind=Notification.Kind.CUSTODY, title=title, body=body, link="/connections/",
-           dedupe_key=f"custody-start:{transfer.pk}")
+    notify(
+        user=to_user,
+        kind=Notification.Kind.CUSTODY,
+        title=title,
+        body=body,
+        link="/connections/",
+        dedupe_key=f"custody-start:{transfer.pk}",
+    )
     return transfer
 
 
@@ -66,8 +81,18 @@ def custody_transfer_accept(*, actor: User, transfer_id: int) -> ConnectedAccoun
     account.status = ConnectedAccount.Status.NEEDS_RECONNECT
     account.status_detail = gettext_noop("New custodian: connect the account with your own credential.")
     account.save(update_fields=["owner", "credentials_encrypted", "status", "status_detail"])
-    AccountEvent.objects.create(account=account, kind=AccountEvent.Kind.CUSTODY_TRANSFERRED, actor=actor,
-                                detail={"from": previous.pk, "to": actor.pk})
-    audit_record(actor=actor, action=AuditAction.CUSTODY_TRANSFERRED, target=account, subject=previous,
-                 old={"custodian": previous.pk}, new={"custodian": actor.pk, "credentials_deleted": True})
+    AccountEvent.objects.create(
+        account=account,
+        kind=AccountEvent.Kind.CUSTODY_TRANSFERRED,
+        actor=actor,
+        detail={"from": previous.pk, "to": actor.pk},
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CUSTODY_TRANSFERRED,
+        target=account,
+        subject=previous,
+        old={"custodian": previous.pk},
+        new={"custodian": actor.pk, "credentials_deleted": True},
+    )
     return account

@@ -45,9 +45,7 @@ class ConnectedAccount(models.Model):
     service_url = models.CharField(max_length=255, blank=True)
     display_name = models.CharField(max_length=255, blank=True)
     ownership = models.CharField(max_length=10, choices=Ownership.choices, default=Ownership.PERSONAL)
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="social_accounts"
-    )
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="social_accounts")
     connected_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     connected_at = models.DateTimeField(auto_now_add=True)
     scopes = models.JSONField(default=list, blank=True)
@@ -143,7 +141,10 @@ class Offboarding(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="offboardings")
     started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text="Empty when started by the system after a deactivation (e.g. SSO deprovisioning).",
     )
     reason = models.CharField(max_length=300, blank=True)

@@ -77,11 +77,19 @@ def offboarding_start(
             fields={"successors": [gettext("Invalid successor for %(account)s.") % {"account": a} for a in bad]},
         )
     case = Offboarding.objects.create(
-        user=leaver, started_by=actor, reason=reason[:300], account_ids=[a.pk for a in accounts],
+        user=leaver,
+        started_by=actor,
+        reason=reason[:300],
+        account_ids=[a.pk for a in accounts],
         successors={str(a.pk): successors[a.pk] for a in corporate if a.pk in successors},
     )
-    audit_record(actor=actor, action=AuditAction.OFFBOARDING_STARTED, target=case, subject=leaver,
-                 new={"accounts": case.account_ids, "successors": case.successors, "reason": reason})
+    audit_record(
+        actor=actor,
+        action=AuditAction.OFFBOARDING_STARTED,
+        target=case,
+        subject=leaver,
+        new={"accounts": case.account_ids, "successors": case.successors, "reason": reason},
+    )
     hand_back.delay_on_commit(case.pk)
     return case
 
@@ -111,8 +119,9 @@ def _prepare(case: Offboarding) -> None:
             account.status, account.status_detail = Status.REVOCATION_PENDING, "Revoking Candor's access…"
             account.save(update_fields=["status", "status_detail"])
             AccountEvent.objects.create(account=account, kind=AccountEvent.Kind.REVOCATION_PENDING, actor=actor)
-            audit_record(actor=actor, action=AuditAction.ACCOUNT_REVOCATION_PENDING, target=account,
-                         subject=account.owner)
+            audit_record(
+                actor=actor, action=AuditAction.ACCOUNT_REVOCATION_PENDING, target=account, subject=account.owner
+            )
         if cancelled:
             case.cancelled_shares += cancelled
             case.save(update_fields=["cancelled_shares"])
@@ -136,30 +145,60 @@ def _record_revoked(case: Offboarding, account_id: int, result: net.RevokeResult
     actor, now = case.started_by, timezone.now()
     account.credentials_encrypted, account.revoked_at = "", now
     account.revocation_detail = result.detail[:500]
-    AccountEvent.objects.create(account=account, kind=AccountEvent.Kind.REVOKED, actor=actor,
-                                detail={"detail": result.detail, "revoked": result.revoked})
-    audit_record(actor=actor, action=AuditAction.ACCOUNT_REVOKED, target=account, subject=account.owner,
-                 new={"detail": result.detail, "credentials_deleted": True})
+    AccountEvent.objects.create(
+        account=account,
+        kind=AccountEvent.Kind.REVOKED,
+        actor=actor,
+        detail={"detail": result.detail, "revoked": result.revoked},
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.ACCOUNT_REVOKED,
+        target=account,
+        subject=account.owner,
+        new={"detail": result.detail, "credentials_deleted": True},
+    )
     successor_id = case.successors.get(str(account.pk))
     if account.ownership == ConnectedAccount.Ownership.CORPORATE and successor_id:
         successor = User.objects.get(pk=successor_id)
         previous = account.owner
-        CustodyTransfer.objects.create(account=account, from_user=previous, to_user=successor,
-                                       started_by=actor or successor, state=CustodyTransfer.State.ACCEPTED,
-                                       decided_at=now)
+        CustodyTransfer.objects.create(
+            account=account,
+            from_user=previous,
+            to_user=successor,
+            started_by=actor or successor,
+            state=CustodyTransfer.State.ACCEPTED,
+            decided_at=now,
+        )
         account.owner, account.status = successor, Status.NEEDS_RECONNECT
         account.status_detail = f"Custody passed from {previous} to {successor}; they must reconnect it."
-        AccountEvent.objects.create(account=account, kind=AccountEvent.Kind.CUSTODY_TRANSFERRED, actor=actor,
-                                    detail={"from": previous.pk, "to": successor.pk})
-        audit_record(actor=actor, action=AuditAction.CUSTODY_TRANSFERRED, target=account, subject=previous,
-                     old={"custodian": previous.pk}, new={"custodian": successor.pk})
+        AccountEvent.objects.create(
+            account=account,
+            kind=AccountEvent.Kind.CUSTODY_TRANSFERRED,
+            actor=actor,
+            detail={"from": previous.pk, "to": successor.pk},
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.CUSTODY_TRANSFERRED,
+            target=account,
+            subject=previous,
+            old={"custodian": previous.pk},
+            new={"custodian": successor.pk},
+        )
         with recipient_locale(successor):
             title = gettext("You are now the custodian of %(account)s") % {"account": account}
             body = gettext("Reconnect it with your own credential before it can be used.")
-        transaction.on_commit(lambda: notify(
-            user=successor, kind=Notification.Kind.CUSTODY, title=title, body=body, link="/connections/",
-            dedupe_key=f"custody:{account.pk}:{successor.pk}",
-        ))
+        transaction.on_commit(
+            lambda: notify(
+                user=successor,
+                kind=Notification.Kind.CUSTODY,
+                title=title,
+                body=body,
+                link="/connections/",
+                dedupe_key=f"custody:{account.pk}:{successor.pk}",
+            )
+        )
     else:
         account.status = Status.HANDED_BACK
         account.status_detail = gettext_noop("Handed back to its owner; Candor holds no credential.")
@@ -201,25 +240,41 @@ def _finish(case_id: int, failures: int) -> Offboarding:
 
     case = Offboarding.objects.select_for_update(of=("self",)).select_related("user", "started_by").get(pk=case_id)
     if failures:
-        attempts = max(ConnectedAccount.objects.filter(pk__in=case.account_ids).values_list(
-            "revocation_attempts", flat=True), default=1)
+        attempts = max(
+            ConnectedAccount.objects.filter(pk__in=case.account_ids).values_list("revocation_attempts", flat=True),
+            default=1,
+        )
         delay = min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1))
-        case.state, case.next_attempt_at = Offboarding.State.REVOCATION_PENDING, timezone.now() + dt.timedelta(
-            seconds=delay)
+        case.state, case.next_attempt_at = (
+            Offboarding.State.REVOCATION_PENDING,
+            timezone.now() + dt.timedelta(seconds=delay),
+        )
         case.save(update_fields=["state", "next_attempt_at"])
         return case
     case.state, case.completed_at, case.next_attempt_at = Offboarding.State.COMPLETED, timezone.now(), None
     case.receipt = receipt_build(offboarding=case)
     case.save(update_fields=["state", "completed_at", "next_attempt_at", "receipt"])
-    audit_record(actor=case.started_by, action=AuditAction.OFFBOARDING_COMPLETED, target=case, subject=case.user,
-                 new={"accounts": len(case.account_ids), "cancelled_shares": case.cancelled_shares})
+    audit_record(
+        actor=case.started_by,
+        action=AuditAction.OFFBOARDING_COMPLETED,
+        target=case,
+        subject=case.user,
+        new={"accounts": len(case.account_ids), "cancelled_shares": case.cancelled_shares},
+    )
     for person in {case.user, case.started_by} - {None}:
         with recipient_locale(person):
             title = gettext("Hand-back complete")
             body = gettext("Every account of %(person)s was handed back and Candor holds no credentials for them.") % {
-                "person": case.user}
-        notify(user=person, kind=Notification.Kind.OFFBOARDING, title=title, body=body,
-               link=f"/offboarding/{case.pk}/", dedupe_key=f"offboarding-done:{case.pk}")
+                "person": case.user
+            }
+        notify(
+            user=person,
+            kind=Notification.Kind.OFFBOARDING,
+            title=title,
+            body=body,
+            link=f"/offboarding/{case.pk}/",
+            dedupe_key=f"offboarding-done:{case.pk}",
+        )
     return case
 
 
@@ -227,11 +282,17 @@ def hand_back_due(*, now: dt.datetime | None = None) -> list[int]:
     """Offboardings whose revocations are due for another try, and deactivated people
     who still hold anything (deprovisioned by SSO or elsewhere) without an offboarding."""
     now = now or timezone.now()
-    due = list(Offboarding.objects.filter(state=Offboarding.State.REVOCATION_PENDING, next_attempt_at__lte=now)
-               .values_list("pk", flat=True))
-    holding = User.objects.filter(is_active=False).filter(
-        social_accounts__status__in=(Status.ACTIVE, Status.NEEDS_RECONNECT)
-    ).exclude(offboardings__state__in=(Offboarding.State.RUNNING, Offboarding.State.REVOCATION_PENDING)).distinct()
+    due = list(
+        Offboarding.objects.filter(state=Offboarding.State.REVOCATION_PENDING, next_attempt_at__lte=now).values_list(
+            "pk", flat=True
+        )
+    )
+    holding = (
+        User.objects.filter(is_active=False)
+        .filter(social_accounts__status__in=(Status.ACTIVE, Status.NEEDS_RECONNECT))
+        .exclude(offboardings__state__in=(Offboarding.State.RUNNING, Offboarding.State.REVOCATION_PENDING))
+        .distinct()
+    )
     for user in holding[:100]:
         due.append(offboarding_start(actor=None, user_id=user.pk, reason="Deactivated account").pk)
     return due
@@ -249,5 +310,3 @@ def user_deactivate(*, actor: User, user_id: int, successors: dict[int, int] | N
         user.save(update_fields=["is_active"])
         audit_record(actor=actor, action=AuditAction.USER_DEACTIVATED, target=user, subject=user)
     return case
-
-

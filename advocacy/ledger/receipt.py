@@ -37,8 +37,13 @@ def receipt_build(*, offboarding: Offboarding) -> dict[str, Any]:
             for a in accounts
         ],
         "posts": [
-            {"sent_at": s.sent_at.isoformat() if s.sent_at else None, "network": s.account.get_network_display(),
-             "account": s.account.handle, "title": s.draft.title, "url": s.external_url}
+            {
+                "sent_at": s.sent_at.isoformat() if s.sent_at else None,
+                "network": s.account.get_network_display(),
+                "account": s.account.handle,
+                "title": s.draft.title,
+                "url": s.external_url,
+            }
             for s in posts.order_by("sent_at")
         ],
         "credentials_held": len(still_held),
@@ -92,8 +97,13 @@ def receipt_pdf(*, receipt: dict[str, Any]) -> bytes:
     pdf.cell(0, 8, "Posts Candor made on your behalf", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", size=10)
     for post in receipt["posts"] or [{"sent_at": "", "network": "", "account": "", "title": "none", "url": ""}]:
-        pdf.multi_cell(0, 6, _latin(f"- {post['sent_at']} {post['network']} {post['account']}: {post['title']} "
-                                    f"{post['url']}"), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(
+            0,
+            6,
+            _latin(f"- {post['sent_at']} {post['network']} {post['account']}: {post['title']} {post['url']}"),
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
     pdf.ln(4)
     pdf.set_font("Helvetica", "B", 11)
     pdf.multi_cell(0, 6, _latin(receipt["statement"]), new_x="LMARGIN", new_y="NEXT")

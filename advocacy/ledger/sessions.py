@@ -15,6 +15,9 @@ def session_for(account: ConnectedAccount) -> AccountSession:
     app = settings.CANDOR_NETWORK_APPS.get(account.network, {})
     credentials.update({key: value for key, value in app.items() if value and key not in credentials})
     return AccountSession(
-        network=account.network, handle=account.handle, external_id=account.external_id,
-        service_url=account.service_url, credentials=credentials,
+        network=account.network,
+        handle=account.handle,
+        external_id=account.external_id,
+        service_url=account.service_url,
+        credentials=credentials,
     )

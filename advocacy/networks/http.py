@@ -211,9 +211,7 @@ def error_for_status(
         )
     if status == 408:
         # The server gave up waiting for our request, so it did not act on it.
-        return TransientError(
-            f"{network} timed out waiting for the request. Candor will try again.", status=status
-        )
+        return TransientError(f"{network} timed out waiting for the request. Candor will try again.", status=status)
     if status >= 500:
         if write:
             return OutcomeUnknown(

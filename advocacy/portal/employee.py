@@ -85,14 +85,10 @@ def programme(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             form_errors_from(form, exc)
         else:
-            messages.success(
-                request, _("Welcome to the programme. You can leave at any time from this page.")
-            )
+            messages.success(request, _("Welcome to the programme. You can leave at any time from this page."))
             return redirect("portal:feed")
     text = policy.text_for(request.LANGUAGE_CODE) if policy else None
-    return render(
-        request, "portal/programme.html", {"state": state, "policy": policy, "text": text, "form": form}
-    )
+    return render(request, "portal/programme.html", {"state": state, "policy": policy, "text": text, "form": form})
 
 
 @participant
@@ -106,8 +102,7 @@ def leave(request: HttpRequest) -> HttpResponse:
         result = enrollment_leave(user=request.user)
         messages.success(
             request,
-            _("You have left the programme. %(n)s scheduled post(s) were cancelled.")
-            % {"n": result.cancelled_shares},
+            _("You have left the programme. %(n)s scheduled post(s) were cancelled.") % {"n": result.cancelled_shares},
         )
         return redirect("portal:programme")
     pending = Share.objects.filter(employee=request.user, state=Share.State.SCHEDULED).count()
@@ -118,9 +113,7 @@ def leave(request: HttpRequest) -> HttpResponse:
 def feed(request: HttpRequest) -> HttpResponse:
     page = _page_number(request)
     # One row more than a page tells whether there is an older page, without a COUNT.
-    cards = feed_cards_for_employee(
-        user=request.user, offset=(page - 1) * FEED_PAGE_SIZE, limit=FEED_PAGE_SIZE + 1
-    )
+    cards = feed_cards_for_employee(user=request.user, offset=(page - 1) * FEED_PAGE_SIZE, limit=FEED_PAGE_SIZE + 1)
     participation = participation_state(user=request.user)
     return render(
         request,
@@ -158,9 +151,7 @@ def _page_number(request: HttpRequest) -> int:
 
 def _own_accounts(user: object, networks: list[str]) -> list[ConnectedAccount]:
     return list(
-        ConnectedAccount.objects.filter(
-            owner=user, status=ConnectedAccount.Status.ACTIVE, network__in=networks
-        )
+        ConnectedAccount.objects.filter(owner=user, status=ConnectedAccount.Status.ACTIVE, network__in=networks)
     )
 
 
@@ -220,10 +211,7 @@ def preview(request: HttpRequest) -> HttpResponse:
     language = request.POST.get("language", "en")
     networks = [n for n in request.POST.getlist("network") if n in {"bluesky", "mastodon", "linkedin", "x"}]
     disclosure = disclosure_for(language=language)
-    checks = [
-        (NETWORKS[n], check_post(network=n, text=text, disclosure=disclosure))
-        for n in networks or ["bluesky"]
-    ]
+    checks = [(NETWORKS[n], check_post(network=n, text=text, disclosure=disclosure)) for n in networks or ["bluesky"]]
     body = text[len(disclosure) :] if text.startswith(disclosure) else None
     return render(
         request,

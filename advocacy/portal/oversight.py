@@ -35,9 +35,14 @@ DIRECT_EXPORT_MAX_ROWS = 10_000
 
 @requires(Capability.MANAGE_PROGRAM)
 def participation(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/participation.html", {
-        "figures": participation_by_team(), "minimum": settings.CANDOR_MIN_GROUP_SIZE,
-    })
+    return render(
+        request,
+        "portal/participation.html",
+        {
+            "figures": participation_by_team(),
+            "minimum": settings.CANDOR_MIN_GROUP_SIZE,
+        },
+    )
 
 
 # --- offboarding ----------------------------------------------------------------------
@@ -49,10 +54,15 @@ def people(request: HttpRequest) -> HttpResponse:
     rows = User.objects.order_by("email")
     if query:
         rows = rows.filter(email__icontains=query) | rows.filter(display_name__icontains=query)
-    return render(request, "oversight/people.html", {
-        "people": rows[:100], "q": query,
-        "open_cases": Offboarding.objects.exclude(state=Offboarding.State.COMPLETED).select_related("user"),
-    })
+    return render(
+        request,
+        "oversight/people.html",
+        {
+            "people": rows[:100],
+            "q": query,
+            "open_cases": Offboarding.objects.exclude(state=Offboarding.State.COMPLETED).select_related("user"),
+        },
+    )
 
 
 @requires(Capability.OFFBOARD)
@@ -69,13 +79,18 @@ def offboard(request: HttpRequest, user_id: int) -> HttpResponse:
     form.fields["reason"] = forms.CharField(label=gettext_lazy("Reason (optional)"), required=False, max_length=300)
     for account in corporate:
         form.fields[f"successor_{account.pk}"] = forms.ChoiceField(
-            label=_("New custodian for %(account)s") % {"account": account}, choices=choices)
+            label=_("New custodian for %(account)s") % {"account": account}, choices=choices
+        )
     if request.method == "POST" and form.is_valid():
-        successors = {a.pk: int(form.cleaned_data[f"successor_{a.pk}"]) for a in corporate
-                      if form.cleaned_data.get(f"successor_{a.pk}")}
+        successors = {
+            a.pk: int(form.cleaned_data[f"successor_{a.pk}"])
+            for a in corporate
+            if form.cleaned_data.get(f"successor_{a.pk}")
+        }
         try:
-            case = offboarding_start(actor=request.user, user_id=leaver.pk, successors=successors,
-                                     reason=form.cleaned_data["reason"])
+            case = offboarding_start(
+                actor=request.user, user_id=leaver.pk, successors=successors, reason=form.cleaned_data["reason"]
+            )
         except ApplicationError as exc:
             form_errors_from(form, exc)
         else:
@@ -96,8 +111,11 @@ def offboarding_detail(request: HttpRequest, offboarding_id: int) -> HttpRespons
     case = _case_for(request, offboarding_id)
     accounts = ConnectedAccount.objects.filter(pk__in=case.account_ids).select_related("owner")
     template = "oversight/_offboarding_accounts.html" if request.htmx else "oversight/offboarding.html"
-    return render(request, template, {"case": case, "accounts": accounts,
-                                      "can_retry": user_can(request.user, Capability.OFFBOARD)})
+    return render(
+        request,
+        template,
+        {"case": case, "accounts": accounts, "can_retry": user_can(request.user, Capability.OFFBOARD)},
+    )
 
 
 @requires(Capability.OFFBOARD)
@@ -133,17 +151,18 @@ def offboarding_receipt(request: HttpRequest, offboarding_id: int, fmt: str) -> 
 
 class AuditFilterForm(forms.Form):
     since = forms.DateField(label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=gettext_lazy("Until (exclusive)"), required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))
-    actor = forms.ModelChoiceField(label=gettext_lazy("Actor"), queryset=User.objects.order_by("email"),
-                                   required=False)
-    employee = forms.ModelChoiceField(label=gettext_lazy("About person"), queryset=User.objects.order_by("email"),
-                                      required=False)
-    action = forms.ChoiceField(label=gettext_lazy("Action"), required=False,
-                               choices=[("", "—"), *AuditAction.choices])
+    until = forms.DateField(
+        label=gettext_lazy("Until (exclusive)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    actor = forms.ModelChoiceField(label=gettext_lazy("Actor"), queryset=User.objects.order_by("email"), required=False)
+    employee = forms.ModelChoiceField(
+        label=gettext_lazy("About person"), queryset=User.objects.order_by("email"), required=False
+    )
+    action = forms.ChoiceField(label=gettext_lazy("Action"), required=False, choices=[("", "—"), *AuditAction.choices])
     account = forms.IntegerField(label=gettext_lazy("Account id"), required=False, min_value=1)
-    format = forms.ChoiceField(label=gettext_lazy("Format"), choices=[("csv", "CSV"), ("jsonl", "JSON Lines")],
-                               required=False)
+    format = forms.ChoiceField(
+        label=gettext_lazy("Format"), choices=[("csv", "CSV"), ("jsonl", "JSON Lines")], required=False
+    )
 
     def filters(self) -> ExportFilters:
         data = self.cleaned_data
@@ -152,9 +171,12 @@ class AuditFilterForm(forms.Form):
             return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC) if day else None
 
         return ExportFilters(
-            since=midnight(data.get("since")), until=midnight(data.get("until")),
-            actor_id=data["actor"].pk if data.get("actor") else None, action=data.get("action") or "",
-            account_id=data.get("account"), employee_id=data["employee"].pk if data.get("employee") else None,
+            since=midnight(data.get("since")),
+            until=midnight(data.get("until")),
+            actor_id=data["actor"].pk if data.get("actor") else None,
+            action=data.get("action") or "",
+            account_id=data.get("account"),
+            employee_id=data["employee"].pk if data.get("employee") else None,
         )
 
 
@@ -166,10 +188,16 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     from advocacy.audit.export import filtered_events
 
     events = filtered_events(filters=filters, upto_sequence=head).select_related("actor").order_by("-sequence")[:100]
-    return render(request, "oversight/audit.html", {
-        "form": form, "events": events, "jobs": AuditExportJob.objects.filter(requested_by=request.user)[:5],
-        "verify": audit_verify() if request.GET.get("verify") else None,
-    })
+    return render(
+        request,
+        "oversight/audit.html",
+        {
+            "form": form,
+            "events": events,
+            "jobs": AuditExportJob.objects.filter(requested_by=request.user)[:5],
+            "verify": audit_verify() if request.GET.get("verify") else None,
+        },
+    )
 
 
 @requires(Capability.VIEW_AUDIT)

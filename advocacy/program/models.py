@@ -14,9 +14,7 @@ class PolicyVersion(models.Model):
     # {"en": {"title": ..., "body": ...}, "de": {...}}; English is required.
     texts = models.JSONField()
     published_at = models.DateTimeField(auto_now_add=True)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
-    )
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         ordering = ["-number"]
@@ -54,9 +52,7 @@ class ConsentEvent(models.Model):
         RECONSENTED = "reconsented", _("Re-consented to a new policy")
         OPTED_OUT = "opted_out", _("Left the programme")
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="consent_events"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="consent_events")
     kind = models.CharField(max_length=12, choices=Kind.choices)
     policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -36,9 +36,7 @@ def participation_state(*, user: User) -> ParticipationState:
     current = policy_current()
     enrolled = enrollment is not None and enrollment.status == Enrollment.Status.ACTIVE
     needs = enrolled and current is not None and enrollment.policy_version_id != current.pk
-    return ParticipationState(
-        enrolled=enrolled, needs_reconsent=needs, enrollment=enrollment, current_policy=current
-    )
+    return ParticipationState(enrolled=enrolled, needs_reconsent=needs, enrollment=enrollment, current_policy=current)
 
 
 def users_may_share(*, user_ids: Iterable[int]) -> set[int]:

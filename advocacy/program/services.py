@@ -48,9 +48,7 @@ def policy_publish(
         texts={lang: {"title": t["title"].strip(), "body": t["body"].strip()} for lang, t in texts.items()},
         published_by=actor,
     )
-    audit_record(
-        actor=actor, action=AuditAction.POLICY_PUBLISHED, target=version, new={"number": version.number}
-    )
+    audit_record(actor=actor, action=AuditAction.POLICY_PUBLISHED, target=version, new={"number": version.number})
     return version
 
 
@@ -91,9 +89,7 @@ def enrollment_opt_in(*, user: User, policy_version_id: int, accepted: bool) -> 
     enrollment.policy_version = current
     enrollment.save()
     ConsentEvent.objects.create(user=user, kind=kind, policy_version=current)
-    audit_record(
-        actor=user, action=action, target=enrollment, subject=user, new={"policy_version": current.number}
-    )
+    audit_record(actor=user, action=action, target=enrollment, subject=user, new={"policy_version": current.number})
     return enrollment
 
 
@@ -119,9 +115,7 @@ def enrollment_leave(*, user: User, actor: User | None = None, reason: str = "")
     enrollment.status = Enrollment.Status.LEFT
     enrollment.left_at = timezone.now()
     enrollment.save(update_fields=["status", "left_at"])
-    ConsentEvent.objects.create(
-        user=user, kind=ConsentEvent.Kind.OPTED_OUT, policy_version=enrollment.policy_version
-    )
+    ConsentEvent.objects.create(user=user, kind=ConsentEvent.Kind.OPTED_OUT, policy_version=enrollment.policy_version)
     audit_record(
         actor=actor,
         action=AuditAction.CONSENT_OPTED_OUT,

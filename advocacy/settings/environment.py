@@ -33,9 +33,7 @@ class CandorEnv(environ.FileAwareEnv):
             return True
         if spelling in FALSE_SPELLINGS:
             return False
-        raise ImproperlyConfigured(
-            f"{var}={raw!r} is not a boolean; use one of true/false, yes/no, on/off, 1/0."
-        )
+        raise ImproperlyConfigured(f"{var}={raw!r} is not a boolean; use one of true/false, yes/no, on/off, 1/0.")
 
     def database(self, var: str = "DATABASE_URL", *, default: str) -> dict[str, Any]:
         url = self.str(var, default=default).strip()

@@ -44,9 +44,7 @@ class Share(models.Model):
     language = models.CharField(max_length=8, default="en")
     scheduled_at = models.DateTimeField(db_index=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.SCHEDULED)
-    idempotency_key = models.CharField(
-        max_length=64, unique=True, default=new_idempotency_key, editable=False
-    )
+    idempotency_key = models.CharField(max_length=64, unique=True, default=new_idempotency_key, editable=False)
     next_attempt_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
     claimed_at = models.DateTimeField(null=True, blank=True)

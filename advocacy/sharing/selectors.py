@@ -13,11 +13,7 @@ from advocacy.sharing.models import Share
 
 
 def shares_for_employee(*, user: User) -> QuerySet[Share]:
-    return (
-        Share.objects.filter(employee=user)
-        .select_related("draft", "account")
-        .order_by("-scheduled_at", "-id")
-    )
+    return Share.objects.filter(employee=user).select_related("draft", "account").order_by("-scheduled_at", "-id")
 
 
 def share_rows_for_employee(*, user: User, limit: int) -> list[dict[str, Any]]:

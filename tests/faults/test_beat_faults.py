@@ -29,8 +29,7 @@ def test_beats_killed_restarted_or_doubled_lose_and_double_nothing(
 
     # Two beats started by mistake tick side by side.
     first, second = start_beat(log_dir=logs), start_beat(log_dir=logs)
-    settle(lambda: all_in(early, State.SENT), what="the early shares sent", shares=early, worker=worker,
-           timeout=120)
+    settle(lambda: all_in(early, State.SENT), what="the early shares sent", shares=early, worker=worker, timeout=120)
 
     # Both die (a crash, a redeploy); a new one starts before the late shares are due.
     first.kill()
@@ -38,8 +37,7 @@ def test_beats_killed_restarted_or_doubled_lose_and_double_nothing(
     assert all_in(late, State.SCHEDULED), "nothing is dispatched before it is due"
     replacement = start_beat(log_dir=logs)
     try:
-        settle(lambda: all_in(late, State.SENT), what="the late shares sent", shares=late, worker=worker,
-               timeout=150)
+        settle(lambda: all_in(late, State.SENT), what="the late shares sent", shares=late, worker=worker, timeout=150)
     finally:
         replacement.kill()
 

@@ -30,9 +30,15 @@ def leaver(enrolled, author, reviewer, admin_user, django_capture_on_commit_call
     personal = connect(enrolled, handle="emma.test")
     mastodon = connect(enrolled, handle="emma@social.example", network="mastodon")
     corporate = account_connect(
-        actor=admin_user, network="x", ownership=ConnectedAccount.Ownership.CORPORATE,
-        identity=net.ConnectedAccount(handle="acme_news", external_id="42", service_url="",
-                                      credentials={"access_token": "planted-corporate-token"}),
+        actor=admin_user,
+        network="x",
+        ownership=ConnectedAccount.Ownership.CORPORATE,
+        identity=net.ConnectedAccount(
+            handle="acme_news",
+            external_id="42",
+            service_url="",
+            credentials={"access_token": "planted-corporate-token"},
+        ),
     )
     ConnectedAccount.objects.filter(pk=corporate.pk).update(owner=enrolled)  # Emma is its custodian
     draft = publish_draft(author, reviewer)
@@ -119,8 +125,11 @@ def test_running_hand_back_twice_changes_nothing(leaver, admin_user, other_emplo
     assert again.state == "completed"
     assert list(ConnectedAccount.objects.order_by("pk").values()) == before
     assert sum(len(n.calls) for n in networks._networks.values()) == calls
-    assert offboarding_start(actor=admin_user, user_id=leaver.pk, successors={corporate.pk: other_employee.pk}).pk \
-        != case.pk or Offboarding.objects.count() == 1
+    assert (
+        offboarding_start(actor=admin_user, user_id=leaver.pk, successors={corporate.pk: other_employee.pk}).pk
+        != case.pk
+        or Offboarding.objects.count() == 1
+    )
 
 
 def test_a_deactivated_user_is_handed_back_by_the_sweeper(leaver, networks):
@@ -168,16 +177,18 @@ def test_the_receipt_downloads_as_pdf_and_json(client, leaver, admin_user, other
     assert client.get(f"/offboarding/{case.pk}/receipt.json").status_code == 404
 
 
-def test_offboarding_in_the_browser_flow(client, leaver, admin_user, other_employee, networks,
-                                         django_capture_on_commit_callbacks):
+def test_offboarding_in_the_browser_flow(
+    client, leaver, admin_user, other_employee, networks, django_capture_on_commit_callbacks
+):
     corporate = ConnectedAccount.objects.get(network="x")
     client.force_login(admin_user)
     form = client.get(f"/people/{leaver.pk}/offboard/").content.decode()
     assert "New custodian for" in form
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(f"/people/{leaver.pk}/offboard/",
-                               {f"successor_{corporate.pk}": other_employee.pk, "reason": "Moving on"})
+        response = client.post(
+            f"/people/{leaver.pk}/offboard/", {f"successor_{corporate.pk}": other_employee.pk, "reason": "Moving on"}
+        )
     page = client.get(response["Location"]).content.decode()
 
     assert "Completed" in page and "Download receipt" in page

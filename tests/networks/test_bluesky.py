@@ -265,9 +265,7 @@ def silent_server() -> Iterator[str]:
 
 @pytest.mark.pds
 def test_connect_returns_identity_and_a_reusable_session(bluesky_pds: PdsServer, account: Account) -> None:
-    connected = bluesky.connect(
-        handle=account.handle, app_password=account.app_password, service_url=bluesky_pds.url
-    )
+    connected = bluesky.connect(handle=account.handle, app_password=account.app_password, service_url=bluesky_pds.url)
     assert connected.handle == account.handle
     assert connected.external_id == account.did
     assert connected.credentials["app_password"] == account.app_password
@@ -279,9 +277,7 @@ def test_connect_returns_identity_and_a_reusable_session(bluesky_pds: PdsServer,
 @pytest.mark.pds
 def test_connect_with_a_wrong_password_is_refused(bluesky_pds: PdsServer, account: Account) -> None:
     with pytest.raises(AuthError) as refused:
-        bluesky.connect(
-            handle=account.handle, app_password="aaaa-bbbb-cccc-dddd", service_url=bluesky_pds.url
-        )
+        bluesky.connect(handle=account.handle, app_password="aaaa-bbbb-cccc-dddd", service_url=bluesky_pds.url)
     assert refused.value.message == REFUSED
 
 
@@ -294,9 +290,7 @@ def test_connect_refuses_the_main_password(bluesky_pds: PdsServer, account: Acco
 
 def test_connect_to_an_unreachable_server_is_transient() -> None:
     with pytest.raises(TransientError) as failed:
-        bluesky.connect(
-            handle="emma.test", app_password="x", service_url=f"http://127.0.0.1:{free_loopback_port()}"
-        )
+        bluesky.connect(handle="emma.test", app_password="x", service_url=f"http://127.0.0.1:{free_loopback_port()}")
     assert not isinstance(failed.value, OutcomeUnknown)
 
 
@@ -397,9 +391,7 @@ def test_a_dead_access_token_is_refreshed_and_credentials_follow(
 
 
 @pytest.mark.pds
-def test_a_bogus_token_without_a_working_password_is_an_auth_error(
-    account: Account, session: AccountSession
-) -> None:
+def test_a_bogus_token_without_a_working_password_is_an_auth_error(account: Account, session: AccountSession) -> None:
     bogus = fake_jwt(account.did, 3600)
     session.credentials = {
         "session": with_session_parts(session.credentials["session"], access=bogus, refresh=bogus),

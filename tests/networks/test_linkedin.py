@@ -55,9 +55,7 @@ def plugin() -> LinkedInClient:
 
 def member(**credentials: object) -> AccountSession:
     creds = {"access_token": "li-token", "expires_at": int(time.time()) + 86_400, **credentials}
-    return AccountSession(
-        network="linkedin", handle="Ada Lovelace", external_id="782bbtaQ", credentials=creds
-    )
+    return AccountSession(network="linkedin", handle="Ada Lovelace", external_id="782bbtaQ", credentials=creds)
 
 
 def share(text: str = TEXT, **extra: object) -> PublishRequest:
@@ -151,9 +149,7 @@ def test_an_expired_token_is_refused_before_calling_linkedin(
     assert "60 days" in caught.value.message
 
 
-def test_images_are_refused_before_calling_linkedin(
-    api: responses.RequestsMock, plugin: LinkedInClient
-) -> None:
+def test_images_are_refused_before_calling_linkedin(api: responses.RequestsMock, plugin: LinkedInClient) -> None:
     image = MediaAttachment(content=b"\x89PNG", mime_type="image/png", alt_text="A bike")
     with pytest.raises(PermanentError):
         plugin.publish(member(), share(image=image))
@@ -201,9 +197,7 @@ def test_429_waits_as_long_as_linkedin_asks(api: responses.RequestsMock, plugin:
     assert caught.value.retry_after == 3600
 
 
-def test_429_without_a_hint_leaves_the_wait_to_the_engine(
-    api: responses.RequestsMock, plugin: LinkedInClient
-) -> None:
+def test_429_without_a_hint_leaves_the_wait_to_the_engine(api: responses.RequestsMock, plugin: LinkedInClient) -> None:
     refused(api, 429, {"status": 429, "message": "Throttled"})
 
     with pytest.raises(RateLimited) as caught:
@@ -222,9 +216,7 @@ def test_a_server_error_while_posting_is_an_unknown_outcome(
     assert caught.value.status == status
 
 
-def test_a_server_error_while_reading_is_transient(
-    api: responses.RequestsMock, plugin: LinkedInClient
-) -> None:
+def test_a_server_error_while_reading_is_transient(api: responses.RequestsMock, plugin: LinkedInClient) -> None:
     api.get(USERINFO, status=503, json={"status": 503, "message": "Service Unavailable"})
 
     with pytest.raises(TransientError) as caught:
@@ -254,17 +246,13 @@ def test_a_connect_error_is_transient_because_nothing_was_sent(
     assert not isinstance(caught.value, OutcomeUnknown)
 
 
-def test_a_duplicate_is_refused_in_linkedins_words(
-    api: responses.RequestsMock, plugin: LinkedInClient
-) -> None:
+def test_a_duplicate_is_refused_in_linkedins_words(api: responses.RequestsMock, plugin: LinkedInClient) -> None:
     body = {
         "errorDetailType": "com.linkedin.common.error.BadRequest",
         "message": "com.linkedin.content.common.exception.BadRequestResponseException: "
         f"Content is a duplicate of {URN}",
         "errorDetails": {
-            "inputErrors": [
-                {"description": "Duplicate post is detected", "input": {}, "code": "DUPLICATE_POST"}
-            ]
+            "inputErrors": [{"description": "Duplicate post is detected", "input": {}, "code": "DUPLICATE_POST"}]
         },
         "status": 422,
     }
@@ -278,9 +266,7 @@ def test_a_duplicate_is_refused_in_linkedins_words(
     assert "Exception" not in caught.value.message
 
 
-def test_a_validation_error_is_permanent_with_the_reason(
-    api: responses.RequestsMock, plugin: LinkedInClient
-) -> None:
+def test_a_validation_error_is_permanent_with_the_reason(api: responses.RequestsMock, plugin: LinkedInClient) -> None:
     body = {
         "errorDetailType": "com.linkedin.common.error.BadRequest",
         "message": "/commentary :: length of string is 3105, must be at most 3000",
@@ -297,12 +283,8 @@ def test_a_validation_error_is_permanent_with_the_reason(
 # -- identity, reconciling, deleting ----------------------------------------------------------
 
 
-def test_verify_reads_the_member_from_openid_userinfo(
-    api: responses.RequestsMock, plugin: LinkedInClient
-) -> None:
-    api.get(
-        USERINFO, json={"sub": "782bbtaQ", "name": "Ada Lovelace", "given_name": "Ada", "locale": "en_GB"}
-    )
+def test_verify_reads_the_member_from_openid_userinfo(api: responses.RequestsMock, plugin: LinkedInClient) -> None:
+    api.get(USERINFO, json={"sub": "782bbtaQ", "name": "Ada Lovelace", "given_name": "Ada", "locale": "en_GB"})
 
     account = plugin.verify(member(scope="openid,profile,w_member_social"))
 

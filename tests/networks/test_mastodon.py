@@ -149,9 +149,7 @@ def test_it_reads_the_instance_character_limit(
     )
     assert plugin.verify(session).max_characters == 1000
 
-    server.fault(
-        method="GET", path_regex=r"^/api/v2/instance/?$", effect={"type": "status", "status": 200, "body": {}}
-    )
+    server.fault(method="GET", path_regex=r"^/api/v2/instance/?$", effect={"type": "status", "status": 200, "body": {}})
     assert plugin.verify(session).max_characters == 500  # Mastodon's default when not advertised
 
 
@@ -242,9 +240,7 @@ def test_an_unanswered_post_is_unknown_and_reconciling_then_retrying_makes_one_s
     plugin: MastodonClient, server: MastodonMock, session: AccountSession
 ) -> None:
     # The server takes 3 s to act; the client stops waiting after 1.5 s.
-    server.fault(
-        method="POST", path_regex=r"^/api/v1/statuses$", effect={"type": "latency", "delay_ms": 3000}
-    )
+    server.fault(method="POST", path_regex=r"^/api/v1/statuses$", effect={"type": "latency", "delay_ms": 3000})
     with pytest.raises(OutcomeUnknown):
         plugin.publish(session, share())
     time.sleep(2)  # let the slow request finish (the mock drops it when the client hangs up)
@@ -387,9 +383,7 @@ def test_a_missing_scope_is_an_auth_error(
 
 def test_an_unreachable_instance_is_transient_even_for_a_post(plugin: MastodonClient) -> None:
     closed = f"http://127.0.0.1:{free_loopback_port()}"  # nothing listens there
-    session = AccountSession(
-        network="mastodon", handle="", service_url=closed, credentials={"access_token": "t"}
-    )
+    session = AccountSession(network="mastodon", handle="", service_url=closed, credentials={"access_token": "t"})
 
     with pytest.raises(TransientError) as caught:
         plugin.publish(session, share())

@@ -144,9 +144,7 @@ def test_a_duplicate_is_refused_in_xs_words(api: responses.RequestsMock, plugin:
     assert "duplicate content" in caught.value.message
 
 
-def test_403_for_the_wrong_kind_of_token_is_an_auth_error(
-    api: responses.RequestsMock, plugin: XClient
-) -> None:
+def test_403_for_the_wrong_kind_of_token_is_an_auth_error(api: responses.RequestsMock, plugin: XClient) -> None:
     body = {
         "title": "Unsupported Authentication",
         "detail": "Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.",
@@ -175,9 +173,7 @@ def test_429_waits_until_the_15_minute_window_resets(api: responses.RequestsMock
     assert 590 <= caught.value.retry_after <= 600
 
 
-def test_429_on_the_daily_cap_waits_for_the_24_hour_reset(
-    api: responses.RequestsMock, plugin: XClient
-) -> None:
+def test_429_on_the_daily_cap_waits_for_the_24_hour_reset(api: responses.RequestsMock, plugin: XClient) -> None:
     now = int(time.time())
     headers = {
         "x-rate-limit-remaining": "150",
@@ -213,9 +209,7 @@ def test_a_server_error_while_reading_is_transient(api: responses.RequestsMock, 
     assert not isinstance(caught.value, OutcomeUnknown)
 
 
-def test_a_read_timeout_while_posting_is_an_unknown_outcome(
-    api: responses.RequestsMock, plugin: XClient
-) -> None:
+def test_a_read_timeout_while_posting_is_an_unknown_outcome(api: responses.RequestsMock, plugin: XClient) -> None:
     api.post(TWEETS, body=requests.ReadTimeout("Read timed out. (read timeout=30.0)"))
 
     with pytest.raises(OutcomeUnknown):
@@ -251,9 +245,7 @@ def test_an_invalid_post_is_permanent_with_xs_reason(api: responses.RequestsMock
 # -- tokens ----------------------------------------------------------------------------------
 
 
-def test_an_expired_token_is_refreshed_first_and_the_new_one_used(
-    api: responses.RequestsMock, plugin: XClient
-) -> None:
+def test_an_expired_token_is_refreshed_first_and_the_new_one_used(api: responses.RequestsMock, plugin: XClient) -> None:
     api.post(
         TOKEN,
         json={
@@ -282,12 +274,8 @@ def test_an_expired_token_is_refreshed_first_and_the_new_one_used(
     assert session.credentials["expires_at"] > time.time() + 7000
 
 
-def test_a_refresh_without_a_new_refresh_token_keeps_the_old_one(
-    api: responses.RequestsMock, plugin: XClient
-) -> None:
-    api.post(
-        TOKEN, json={"token_type": "bearer", "expires_in": 7200, "access_token": "fresh", "scope": SCOPE}
-    )
+def test_a_refresh_without_a_new_refresh_token_keeps_the_old_one(api: responses.RequestsMock, plugin: XClient) -> None:
+    api.post(TOKEN, json={"token_type": "bearer", "expires_in": 7200, "access_token": "fresh", "scope": SCOPE})
     created(api)
     session = user(expires_in=-5)
 
@@ -337,9 +325,7 @@ def test_a_refused_refresh_token_means_reconnect(api: responses.RequestsMock, pl
     assert not session.credentials_changed
 
 
-def test_a_failed_refresh_is_transient_and_keeps_the_tokens(
-    api: responses.RequestsMock, plugin: XClient
-) -> None:
+def test_a_failed_refresh_is_transient_and_keeps_the_tokens(api: responses.RequestsMock, plugin: XClient) -> None:
     api.post(TOKEN, status=503, json={"title": "Service Unavailable"})
     session = user(expires_in=-5)
 
@@ -378,18 +364,14 @@ def test_verify_reads_users_me(api: responses.RequestsMock, plugin: XClient) -> 
     assert "tweet.write" in account.scopes
 
 
-def test_find_existing_matches_the_exact_text_of_a_recent_post(
-    api: responses.RequestsMock, plugin: XClient
-) -> None:
+def test_find_existing_matches_the_exact_text_of_a_recent_post(api: responses.RequestsMock, plugin: XClient) -> None:
     # X shortens links to t.co and HTML-escapes "&" in the text it returns.
     tco = "https://t.co/56a0vZUx7i"
     ours = {
         "id": POST_ID,
         "text": "#ad I work at Acme. Our new bike lanes open today: " + tco,
         "entities": {
-            "urls": [
-                {"start": 51, "end": 74, "url": tco, "expanded_url": "https://acme.example/lanes?a=1&b=2"}
-            ]
+            "urls": [{"start": 51, "end": 74, "url": tco, "expanded_url": "https://acme.example/lanes?a=1&b=2"}]
         },
     }
     other = {"id": "1", "text": "Lunch &amp; learn at 12"}
@@ -406,15 +388,12 @@ def test_find_existing_matches_the_exact_text_of_a_recent_post(
     assert sent["tweet.fields"] == ["entities"]
 
 
-def test_find_existing_is_unknown_when_x_will_not_list_posts(
-    api: responses.RequestsMock, plugin: XClient
-) -> None:
+def test_find_existing_is_unknown_when_x_will_not_list_posts(api: responses.RequestsMock, plugin: XClient) -> None:
     body = {
         "client_id": "123",
         "reason": "client-not-enrolled",
         "title": "Client Forbidden",
-        "detail": "Your client app is not configured with the appropriate oauth1 app permissions "
-        "for this endpoint.",
+        "detail": "Your client app is not configured with the appropriate oauth1 app permissions for this endpoint.",
         "type": "https://api.twitter.com/2/problems/client-forbidden",
     }
     api.get(TIMELINE, status=403, json=body)
@@ -440,9 +419,7 @@ def test_delete_is_safe_to_repeat(api: responses.RequestsMock, plugin: XClient) 
 # -- revoking ---------------------------------------------------------------------------------
 
 
-def test_revoke_revokes_both_tokens_and_is_safe_to_repeat(
-    api: responses.RequestsMock, plugin: XClient
-) -> None:
+def test_revoke_revokes_both_tokens_and_is_safe_to_repeat(api: responses.RequestsMock, plugin: XClient) -> None:
     api.post(REVOKE, json={"revoked": True})
 
     assert plugin.revoke(user()).revoked

@@ -87,9 +87,7 @@ def test_employees_cannot_open_the_comms_portal(client, employee):
 
 
 @pytest.mark.parametrize("rows", [2, 20])
-def test_review_queue_uses_a_fixed_number_of_queries(
-    client, author, reviewer, rows, django_assert_max_num_queries
-):
+def test_review_queue_uses_a_fixed_number_of_queries(client, author, reviewer, rows, django_assert_max_num_queries):
     from advocacy.drafts import services
 
     for index in range(rows):

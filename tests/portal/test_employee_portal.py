@@ -81,9 +81,7 @@ def test_sharing_schedules_in_my_time_zone(client, account, published, later):
 def test_removing_or_hiding_the_disclosure_is_refused(client, account, published, text, rule_words):
     client.force_login(account.owner)
 
-    response = client.post(
-        f"/feed/{published.pk}/share/", {"text": text, "accounts": [str(account.pk)], "when": "now"}
-    )
+    response = client.post(f"/feed/{published.pk}/share/", {"text": text, "accounts": [str(account.pk)], "when": "now"})
 
     assert response.status_code == 200
     assert rule_words in response.content.decode()

@@ -123,9 +123,7 @@ class PdsServer:
             "subject": {"$type": "com.atproto.admin.defs#repoRef", "did": did},
             "takedown": {"applied": True, "ref": "candor-test"},
         }
-        self.xrpc(
-            "POST", "com.atproto.admin.updateSubjectStatus", json=body, auth=("admin", self.admin_password)
-        )
+        self.xrpc("POST", "com.atproto.admin.updateSubjectStatus", json=body, auth=("admin", self.admin_password))
 
 
 def free_loopback_port() -> int:
@@ -139,9 +137,7 @@ def _check_installed() -> str:
     if node is None:
         raise PdsUnavailable("Node.js is not installed; the local Bluesky PDS needs `node` (20 or newer).")
     if not (PDS_DIR / "node_modules" / "@atproto" / "pds").is_dir():
-        raise PdsUnavailable(
-            f"The local Bluesky PDS is not installed. From {REPO_ROOT} run:\n    {INSTALL_HINT}"
-        )
+        raise PdsUnavailable(f"The local Bluesky PDS is not installed. From {REPO_ROOT} run:\n    {INSTALL_HINT}")
     return node
 
 

@@ -14,9 +14,7 @@ from advocacy.program.services import enrollment_opt_in, policy_publish
 
 @pytest.fixture
 def policy(admin_user):
-    return policy_publish(
-        actor=admin_user, texts={"en": {"title": "Our policy", "body": "Voluntary, always."}}
-    )
+    return policy_publish(actor=admin_user, texts={"en": {"title": "Our policy", "body": "Voluntary, always."}})
 
 
 @pytest.fixture

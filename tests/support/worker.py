@@ -88,8 +88,13 @@ def _start_celery(*, kind: str, args: list[str], log_dir: Path, ready: str) -> W
 
 
 def start_worker(*, log_dir: Path, concurrency: int = 1, queues: str = "celery,posting") -> WorkerProcess:
-    args = [f"--concurrency={concurrency}", f"--queues={queues}", "--without-gossip", "--without-mingle",
-            "--pool=prefork"]
+    args = [
+        f"--concurrency={concurrency}",
+        f"--queues={queues}",
+        "--without-gossip",
+        "--without-mingle",
+        "--pool=prefork",
+    ]
     return _start_celery(kind="worker", args=args, log_dir=log_dir, ready="ready.")
 
 

@@ -37,8 +37,7 @@ def test_it_cannot_be_cancelled_or_edited_while_in_doubt(in_doubt, enrolled):
     assert in_doubt.state == State.SCHEDULED and in_doubt.in_doubt
 
 
-def test_leaving_lets_the_engine_find_the_post_instead_of_calling_it_cancelled(in_doubt, enrolled, fake_network,
-                                                                                clock):
+def test_leaving_lets_the_engine_find_the_post_instead_of_calling_it_cancelled(in_doubt, enrolled, fake_network, clock):
     result = enrollment_leave(user=enrolled)
     assert result.cancelled_shares == 0
 
@@ -79,8 +78,15 @@ def test_a_reconnect_cannot_undo_a_hand_back_in_progress(account, enrolled):
 
     ConnectedAccount.objects.filter(pk=account.pk).update(status=ConnectedAccount.Status.REVOCATION_PENDING)
     with pytest.raises(Conflict, match="being handed back"):
-        account_connect(actor=enrolled, network=account.network, identity=Identity(
-            handle=account.handle, external_id=account.external_id, service_url=account.service_url,
-            credentials={"app_password": "new"}))
+        account_connect(
+            actor=enrolled,
+            network=account.network,
+            identity=Identity(
+                handle=account.handle,
+                external_id=account.external_id,
+                service_url=account.service_url,
+                credentials={"app_password": "new"},
+            ),
+        )
     account.refresh_from_db()
     assert account.status == ConnectedAccount.Status.REVOCATION_PENDING

@@ -340,9 +340,7 @@ def _reauthenticate(api: Client, session: AccountSession) -> None:
 
 
 def _delete_session(api: Client, refresh_jwt: str) -> None:
-    api.com.atproto.server.delete_session(
-        headers={"Authorization": f"Bearer {refresh_jwt}"}, ignore_session_check=True
-    )
+    api.com.atproto.server.delete_session(headers={"Authorization": f"Bearer {refresh_jwt}"}, ignore_session_check=True)
 
 
 def _current_session(api: Client) -> Session:

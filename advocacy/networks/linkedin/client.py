@@ -73,9 +73,7 @@ def _message(response: requests.Response) -> str:
     body = json_body(response)
     details = (body.get("errorDetails") or {}).get("inputErrors") or []
     extra = [d.get("description") or d.get("code") for d in details if isinstance(d, dict)]
-    message = _JAVA_PREFIX.sub(
-        "", str(body.get("message") or body.get("error_description") or body.get("error") or "")
-    )
+    message = _JAVA_PREFIX.sub("", str(body.get("message") or body.get("error_description") or body.get("error") or ""))
     parts = [message, *(e for e in extra if e and e not in message)]
     return " — ".join(p for p in parts if p)
 
@@ -177,9 +175,7 @@ class LinkedInClient:
 
     def publish(self, session: AccountSession, request: PublishRequest) -> PublishResult:
         if request.image is not None:
-            raise PermanentError(
-                "Candor cannot attach images to LinkedIn posts yet. Remove the image and share again."
-            )
+            raise PermanentError("Candor cannot attach images to LinkedIn posts yet. Remove the image and share again.")
         body = {
             "author": self._author(session),
             "commentary": escape_little(request.text),

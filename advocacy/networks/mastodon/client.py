@@ -145,9 +145,7 @@ class MastodonClient:
         except MastodonNetworkError as exc:
             if isinstance(exc.__context__, json.JSONDecodeError):
                 # create_app parses whatever came back; a web page means this is no Mastodon API.
-                raise PermanentError(
-                    f"{_host(instance_url)} does not answer like a Mastodon server."
-                ) from exc
+                raise PermanentError(f"{_host(instance_url)} does not answer like a Mastodon server.") from exc
             raise translate(exc, write=False, instance=_host(instance_url)) from exc
         except KeyError as exc:
             # create_app ignores the HTTP status: a refusal arrives as JSON without client_id.
@@ -173,9 +171,7 @@ class MastodonClient:
         """Trade the authorization code for a token and describe the account."""
         api = self._api(instance_url, client_id=client_id, client_secret=client_secret)
         try:
-            token = api.log_in(
-                code=code, redirect_uri=redirect_uri, scopes=SCOPES, allow_http=self.allow_http
-            )
+            token = api.log_in(code=code, redirect_uri=redirect_uri, scopes=SCOPES, allow_http=self.allow_http)
         except MastodonIllegalArgumentError as exc:
             # log_in turns every failure into this; the real cause is chained.
             cause = exc.__context__
@@ -187,9 +183,7 @@ class MastodonClient:
         except MastodonError as exc:
             raise translate(exc, write=False, instance=_host(instance_url)) from exc
         credentials = {"access_token": token, "client_id": client_id, "client_secret": client_secret}
-        session = AccountSession(
-            network=self.key, handle="", service_url=instance_url, credentials=credentials
-        )
+        session = AccountSession(network=self.key, handle="", service_url=instance_url, credentials=credentials)
         return self.verify(session)
 
     def _max_characters(self, api: Mastodon) -> int:
@@ -322,6 +316,5 @@ class MastodonClient:
             raise error from exc
         return RevokeResult(
             revoked=True,
-            detail=f"{_host(session.service_url)} confirmed the revocation. "
-            "Candor can no longer post to this account.",
+            detail=f"{_host(session.service_url)} confirmed the revocation. Candor can no longer post to this account.",
         )

@@ -148,8 +148,7 @@ class XClient:
         )
         if response.status_code == 400:
             raise AuthError(
-                f"X no longer accepts Candor's saved access ({_message(response)}). "
-                "Please reconnect the account.",
+                f"X no longer accepts Candor's saved access ({_message(response)}). Please reconnect the account.",
                 status=400,
             )
         if response.status_code == 401:
@@ -217,17 +216,11 @@ class XClient:
 
     def _url(self, session: AccountSession, post_id: str) -> str:
         username = session.handle.lstrip("@")
-        return (
-            f"https://x.com/{username}/status/{post_id}"
-            if username
-            else f"https://x.com/i/web/status/{post_id}"
-        )
+        return f"https://x.com/{username}/status/{post_id}" if username else f"https://x.com/i/web/status/{post_id}"
 
     def publish(self, session: AccountSession, request: PublishRequest) -> PublishResult:
         if request.image is not None:
-            raise PermanentError(
-                "Candor cannot attach images to X posts yet. Remove the image and share again."
-            )
+            raise PermanentError("Candor cannot attach images to X posts yet. Remove the image and share again.")
         response = self._call(session, "POST", "/2/tweets", write=True, json={"text": request.text})
         post_id = (json_body(response).get("data") or {}).get("id")
         if not post_id:
@@ -244,9 +237,7 @@ class XClient:
         include reading posts).
         """
         if text is None:
-            raise OutcomeUnknown(
-                "X keeps no idempotency key, so Candor needs the post's text to look for it."
-            )
+            raise OutcomeUnknown("X keeps no idempotency key, so Candor needs the post's text to look for it.")
         user_id = session.external_id or self.verify(session).external_id
         params = {
             "max_results": RECENT_POSTS_TO_SCAN,
@@ -302,6 +293,4 @@ class XClient:
                     revoked=False,
                     detail=f"X refused to revoke the {hint.replace('_', ' ')}: {_message(response)}",
                 )
-        return RevokeResult(
-            revoked=True, detail="X confirmed the revocation. Candor can no longer post as this user."
-        )
+        return RevokeResult(revoked=True, detail="X confirmed the revocation. Candor can no longer post as this user.")
