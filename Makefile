@@ -8,12 +8,13 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint security pin migrate demo install install-dev pds clean help bench
+.PHONY: run test test-fast lint security pin migrate demo install install-dev pds clean help bench
 
 help:
 	@echo "make run    install, migrate, load demo data, start web + worker + beat on http://$(HOST):$(PORT)"
 	@echo "make test   install dev requirements and run the whole test suite"
 	@echo "make pds    run a local Bluesky server on 127.0.0.1:2583 (PDS_PORT) with demo account leo.test"
+	@echo "make test-fast  the tests that need no worker, Bluesky PDS or browser (about 2 minutes)"
 	@echo "make lint   ruff check + ruff format --check (CI runs it)"
 	@echo "make security  bandit, and pip-audit when its database is reachable"
 	@echo "make pin    re-pin requirements/*.txt from requirements/*.in"
@@ -68,6 +69,12 @@ test: install-dev pds/node_modules/.installed e2e/node_modules/.installed
 	  echo ""; echo "NOTE: /usr/bin/chromium not found, so the browser tests are skipped."; \
 	  echo "      Install it with: sudo apt-get install chromium   (Playwright never downloads a browser here)"; echo ""; fi
 	@set +e; $(VENV)/bin/pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure, not a pass." >&2; exit 1; fi; \
+	exit $$rc
+
+# The quick loop while you work; `make test` (the whole suite) is what CI runs.
+test-fast: install-dev
+	@set +e; $(VENV)/bin/pytest -m "not worker and not pds and not browser" $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure, not a pass." >&2; exit 1; fi; \
 	exit $$rc
 

@@ -27,6 +27,26 @@ def pytest_sessionfinish(session, exitstatus):
         shutil.rmtree(settings.VAR_DIR, ignore_errors=True)
 
 
+# What a test needs, read from the fixtures it asks for, so `make test-fast`
+# (-m "not worker and not pds and not browser") leaves out every slow test without
+# each one having to remember its marker.
+_FIXTURE_MARKERS = {
+    "bluesky_pds": "pds",
+    "real_broker": "worker",
+    "celery_worker_process": "worker",
+    "page": "browser",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        needs = {_FIXTURE_MARKERS[name] for name in getattr(item, "fixturenames", ()) if name in _FIXTURE_MARKERS}
+        if "tests/browser/" in str(item.fspath):
+            needs.add("browser")
+        for marker in sorted(needs - {m.name for m in item.iter_markers()}):
+            item.add_marker(marker)
+
+
 @pytest.fixture
 def employee(db) -> User:
     return UserFactory(email="emma@example.com", display_name="Emma Employee", role=Role.EMPLOYEE)

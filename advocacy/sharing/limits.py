@@ -1,5 +1,6 @@
 """Per-account posting budgets, kept well inside each network's published limits
-(shared/NETWORKS.md) so a large campaign never trips an account's rate limit."""
+(each line names the network's own documented limit) so a large campaign never trips an
+account's rate limit."""
 
 from __future__ import annotations
 
