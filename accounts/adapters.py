@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from accounts.services import user_password_set
+from accounts.services import user_inactive_seen, user_password_set
 
 
 class CandorAccountAdapter(DefaultAccountAdapter):
@@ -35,6 +35,13 @@ class CandorAccountAdapter(DefaultAccountAdapter):
         """allauth's password change, set and reset pages: through the service that
         audits it. The person themselves is the actor (a reset link proves that)."""
         user.password = user_password_set(actor=user, user_id=user.pk, password=password).password
+
+    def respond_user_inactive(self, request: HttpRequest, user: Any) -> HttpResponse:
+        """allauth refuses a deactivated person here, on every sign-in path (SSO
+        included). Someone deactivated outside Candor's services (the IdP sync, a
+        shell) may still hold accounts: start their hand-back before answering."""
+        user_inactive_seen(user_id=user.pk)
+        return super().respond_user_inactive(request, user)
 
 
 # The social networks staff connect to post from, by allauth provider id, mapped to

@@ -26,7 +26,9 @@ from advocacy.audit.actions import AuditAction
 from advocacy.audit.services import audit_record
 from advocacy.core.errors import Conflict, NotAllowed, ValidationFailed
 from advocacy.core.security import mfa_missing
-from advocacy.ledger.models import ConnectedAccount
+from advocacy.ledger.models import ConnectedAccount, Offboarding
+from advocacy.ledger.offboarding import offboarding_start, user_deactivate
+from advocacy.program.models import Enrollment
 
 # Fields a person's name or address lives in. Their changes are recorded by name only:
 # the audit log is append-only, and erasure (``user_pseudonymise``) must not leave the
@@ -71,6 +73,10 @@ def user_pseudonymise(*, actor: User, user_id: int) -> User:
     if user.email == email and not user.is_active and not user.has_usable_password():
         return user
     was_active = user.is_active
+    if was_active:
+        # Erasure deactivates; deactivating always goes through the hand-back, so the
+        # enrollment ends and nothing pending is left for the erased person.
+        user_deactivate(actor=actor, user_id=user.pk)
     user.email = email
     user.first_name = user.last_name = ""
     user.display_name = f"erased-{user.pk}"
@@ -381,3 +387,24 @@ def token_revoke(*, actor: User, user_id: int) -> bool:
         new={"by": "self" if actor.pk == user.pk else "admin"},
     )
     return True
+
+
+def holds_anything(user: User) -> bool:
+    """Whether Candor still holds something for ``user`` that a hand-back ends: a
+    live social account or an active enrollment (and with it pending shares)."""
+    live = ConnectedAccount.objects.filter(
+        owner=user, status__in=(ConnectedAccount.Status.ACTIVE, ConnectedAccount.Status.NEEDS_RECONNECT)
+    )
+    return live.exists() or Enrollment.objects.filter(user=user, status=Enrollment.Status.ACTIVE).exists()
+
+
+@transaction.atomic
+def user_inactive_seen(*, user_id: int) -> Offboarding | None:
+    """A deactivated person showed up (a sign-in through SSO or allauth refused as
+    inactive). If they were deactivated some other way than ``user_deactivate`` and
+    Candor still holds something for them, start their hand-back now, as the
+    system, rather than waiting for the sweep. Returns the offboarding, if any."""
+    user = User.objects.select_for_update().filter(pk=user_id, is_active=False).first()
+    if user is None or not holds_anything(user):
+        return None
+    return offboarding_start(actor=None, user_id=user.pk, reason="Deactivated account, seen at sign-in")
