@@ -14,6 +14,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from accounts.services import user_inactive_seen, user_password_set
+
 
 class CandorAccountAdapter(DefaultAccountAdapter):
     """Self sign-up is off unless CANDOR_SIGNUP_OPEN is set, and then limited to the
@@ -28,6 +30,18 @@ class CandorAccountAdapter(DefaultAccountAdapter):
         if domains and email.rsplit("@", 1)[-1].lower() not in domains:
             raise ValidationError(_("Use your work email address (%(domains)s).") % {"domains": ", ".join(domains)})
         return email
+
+    def set_password(self, user: Any, password: str) -> None:
+        """allauth's password change, set and reset pages: through the service that
+        audits it. The person themselves is the actor (a reset link proves that)."""
+        user.password = user_password_set(actor=user, user_id=user.pk, password=password).password
+
+    def respond_user_inactive(self, request: HttpRequest, user: Any) -> HttpResponse:
+        """allauth refuses a deactivated person here, on every sign-in path (SSO
+        included). Someone deactivated outside Candor's services (the IdP sync, a
+        shell) may still hold accounts: start their hand-back before answering."""
+        user_inactive_seen(user_id=user.pk)
+        return super().respond_user_inactive(request, user)
 
 
 # The social networks staff connect to post from, by allauth provider id, mapped to

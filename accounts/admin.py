@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable
 from typing import Any
 
@@ -9,13 +10,30 @@ from django.contrib.admin import helpers
 from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from rest_framework.authtoken.admin import TokenAdmin as DrfTokenAdmin
+from rest_framework.authtoken.models import TokenProxy
 
-from accounts.models import User
+from accounts.models import ApiToken, User
+from accounts.permissions import Capability, user_can
+from accounts.services import (
+    PROFILE_FIELDS,
+    token_revoke,
+    user_create,
+    user_password_set,
+    user_privileges_set,
+    user_profile_update,
+    user_reactivate,
+    user_role_set,
+)
 from advocacy.core.errors import ApplicationError
 
 # The Django admin's own password-only login would skip allauth's MFA step and rate
@@ -26,6 +44,33 @@ DELETE_REFUSED = _(
     "%(people)s cannot be deleted: the audit trail or the ownership ledger refers to them. "
     "Deactivate and hand back instead; to erase their personal data afterwards, pseudonymise them."
 )
+
+
+# The admin that is changing a password, for the password form (Django's password view
+# builds the form without the request). Set only for the duration of that view.
+_password_actor: contextvars.ContextVar[User | None] = contextvars.ContextVar("password_actor", default=None)
+# Set on the request when a service refused the admin's save, so that no "changed
+# successfully" message or admin log entry claims otherwise.
+REFUSED = "_candor_save_refused"
+
+
+class AuditedPasswordChangeForm(AdminPasswordChangeForm):
+    """Django's admin password form, saving through ``user_password_set`` so that the
+    change is checked and audited like every other one."""
+
+    def clean(self) -> dict[str, Any]:
+        actor = _password_actor.get()
+        if actor is None or (actor.pk != self.user.pk and not user_can(actor, Capability.OFFBOARD)):
+            raise ValidationError(gettext("Only admins can set someone else's password."))
+        return super().clean()
+
+    def save(self, commit: bool = True) -> User:
+        actor = _password_actor.get()
+        assert actor is not None  # clean() refused otherwise
+        password = self.cleaned_data.get("password1") if self.cleaned_data["set_usable_password"] else None
+        # Django's view then keeps the admin signed in if they changed their own.
+        self.user = user_password_set(actor=actor, user_id=self.user.pk, password=password or None)
+        return self.user
 
 
 @admin.register(User)
@@ -45,32 +90,92 @@ class UserAdmin(DjangoUserAdmin):
         (_("Role"), {"fields": ("role", "is_active", "is_staff", "is_superuser")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "role", "password1", "password2")}),)
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("email", "role", "usable_password", "password1", "password2")}),
+    )
+    readonly_fields = ["last_login", "date_joined"]
+    change_password_form = AuditedPasswordChangeForm
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
-        """Role and active-state changes go through the services that audit them (and,
-        for deactivation, hand everything back); the rest of the form saves as usual."""
-        if not change:
-            super().save_model(request, obj, form, change)
-            return
-        from accounts.services import user_reactivate, user_role_set
-        from advocacy.core.errors import ApplicationError
+        """Nothing here saves the form: each kind of change goes to the service that
+        checks and audits it (profile, role, privileges, and deactivation, which hands
+        everything back at once). All or nothing: a refusal undoes the other changes of
+        the same save and says which rule was broken."""
+        try:
+            with transaction.atomic():
+                if change:
+                    self._save_changes(request, obj, form)
+                else:
+                    self._create(request, obj, form)
+        except ApplicationError as exc:
+            setattr(request, REFUSED, True)
+            self.message_user(request, exc.message, level=messages.ERROR)
+            if change:
+                obj.refresh_from_db()
+
+    @staticmethod
+    def _create(request: HttpRequest, obj: User, form: Any) -> None:
+        data = form.cleaned_data
+        created = user_create(
+            actor=request.user,
+            email=obj.email,
+            role=obj.role,
+            password=data.get("password1") if data.get("set_usable_password", True) else None,
+        )
+        # The admin goes on with ``obj`` (log entry, redirect): make it the saved row.
+        obj.pk, obj.password, obj.email = created.pk, created.password, created.email
+        obj._state.adding, obj._state.db = False, created._state.db
+
+    @staticmethod
+    def _save_changes(request: HttpRequest, obj: User, form: Any) -> None:
         from advocacy.ledger.offboarding import user_deactivate
 
-        original = User.objects.get(pk=obj.pk)
-        wanted_role, wanted_active = obj.role, obj.is_active
-        obj.role, obj.is_active = original.role, original.is_active
-        super().save_model(request, obj, form, change)
-        try:
-            if wanted_role != original.role:
-                user_role_set(actor=request.user, user_id=obj.pk, role=wanted_role)
-            if original.is_active and not wanted_active:
-                user_deactivate(actor=request.user, user_id=obj.pk)
-            elif wanted_active and not original.is_active:
-                user_reactivate(actor=request.user, user_id=obj.pk)
-        except ApplicationError as exc:
-            self.message_user(request, exc.message, level=messages.ERROR)
+        actor, changed = request.user, set(form.changed_data)
+        profile = {field: getattr(obj, field) for field in PROFILE_FIELDS if field in changed}
+        if profile:
+            user_profile_update(actor=actor, user_id=obj.pk, changes=profile)
+        if "role" in changed:
+            user_role_set(actor=actor, user_id=obj.pk, role=obj.role)
+        if changed & {"is_staff", "is_superuser"}:
+            user_privileges_set(
+                actor=actor,
+                user_id=obj.pk,
+                is_staff=obj.is_staff if "is_staff" in changed else None,
+                is_superuser=obj.is_superuser if "is_superuser" in changed else None,
+            )
+        if "is_active" in changed:
+            if obj.is_active:
+                user_reactivate(actor=actor, user_id=obj.pk)
+            else:
+                user_deactivate(actor=actor, user_id=obj.pk)
         obj.refresh_from_db()
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        if not getattr(request, REFUSED, False):
+            super().save_related(request, form, formsets, change)
+
+    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        return None if getattr(request, REFUSED, False) else super().log_addition(request, obj, message)
+
+    def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        return None if getattr(request, REFUSED, False) else super().log_change(request, obj, message)
+
+    def response_add(self, request: HttpRequest, obj: User, post_url_continue: str | None = None) -> HttpResponse:
+        if getattr(request, REFUSED, False):
+            return HttpResponseRedirect(request.path)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request: HttpRequest, obj: User) -> HttpResponse:
+        if getattr(request, REFUSED, False):
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
+        marker = _password_actor.set(request.user)  # type: ignore[arg-type]
+        try:
+            return super().user_change_password(request, id, form_url)
+        finally:
+            _password_actor.reset(marker)
 
     def _protected(self, request: HttpRequest, people: list[User] | QuerySet[User]) -> list[User]:
         """The people among ``people`` that something refers to with PROTECT."""
@@ -150,3 +255,34 @@ class UserAdmin(DjangoUserAdmin):
                 self.message_user(request, f"{person}: {exc.message}", level=messages.ERROR)
             else:
                 self.message_user(request, done(person))
+
+
+# DRF's own registration would show every key and offer an add form.
+admin.site.unregister(TokenProxy)
+
+
+@admin.register(ApiToken)
+class TokenAdmin(DrfTokenAdmin):
+    """API tokens, to see who has one and to revoke it. Never to create one: a token
+    acts as its owner everywhere, so only the person may create it, for themselves
+    (``accounts.services.token_issue``). The key is never shown."""
+
+    list_display = ("user", "created")
+    fields = ("user", "created")
+    readonly_fields = ("user", "created")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and user_can(request.user, Capability.OFFBOARD)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        token_revoke(actor=request.user, user_id=obj.user_id)  # type: ignore[arg-type]
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for token in queryset:
+            self.delete_model(request, token)

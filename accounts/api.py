@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework.authtoken.models import Token
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.serializers import MeSerializer
+from accounts.services import token_issue, token_revoke
 
 
 class MeView(APIView):
@@ -16,14 +16,15 @@ class MeView(APIView):
 
 
 class TokenView(APIView):
-    """Issue (or return) the caller's API token. Sign in with a session first."""
+    """Issue (or return) the caller's own API token. Sign in with a session first; a
+    role that needs MFA must have set up an authenticator."""
 
     @extend_schema(request=None, responses={200: {"type": "object", "properties": {"token": {"type": "string"}}}})
     def post(self, request: Request) -> Response:
-        token, _ = Token.objects.get_or_create(user=request.user)
+        token = token_issue(actor=request.user, user=request.user)
         return Response({"token": token.key})
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request) -> Response:
-        Token.objects.filter(user=request.user).delete()
+        token_revoke(actor=request.user, user_id=request.user.pk)
         return Response(status=204)

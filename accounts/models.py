@@ -4,7 +4,9 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from rest_framework.authtoken.models import TokenProxy
 
 
 class Role(models.TextChoices):
@@ -62,3 +64,16 @@ class User(AbstractUser):
     @property
     def name(self) -> str:
         return self.display_name or self.get_full_name() or self.email.split("@")[0]
+
+
+class ApiToken(TokenProxy):
+    """DRF's token as the Django admin shows it: named by its owner, never by its key
+    (Django puts an object's name in page titles and in its own admin log)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return gettext("API token of %(person)s") % {"person": self.user}

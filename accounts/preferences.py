@@ -18,6 +18,9 @@ from django.utils import translation
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from accounts.services import preferences_save
+from advocacy.core.errors import ApplicationError
+
 _REGIONS = ("Africa/", "America/", "Antarctica/", "Asia/", "Atlantic/", "Australia/", "Europe/", "Indian/", "Pacific/")
 
 
@@ -55,9 +58,15 @@ def preferences(request: HttpRequest) -> HttpResponse:
         current_zone=user.time_zone,
     )
     if request.method == "POST" and form.is_valid():
-        user.language = form.cleaned_data["language"]
-        user.time_zone = form.cleaned_data["time_zone"]
-        user.save(update_fields=["language", "time_zone"])
+        try:
+            user = preferences_save(
+                actor=user, language=form.cleaned_data["language"], time_zone=form.cleaned_data["time_zone"]
+            )
+        except ApplicationError as exc:
+            for field, errors in exc.fields.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+            return render(request, "accounts/preferences.html", {"form": form}, status=400)
         translation.activate(user.language)
         messages.success(request, gettext("Your preferences are saved."))
         response = redirect("preferences")

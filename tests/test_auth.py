@@ -7,6 +7,8 @@ from allauth.account.models import EmailAddress
 from django.core import mail
 
 from accounts.models import User
+from advocacy.audit.models import AuditEvent
+from advocacy.ledger.models import Offboarding
 from tests.factories import PASSWORD, UserFactory
 
 
@@ -89,3 +91,26 @@ def test_open_signup_is_limited_to_work_domains(client, settings):
     assert "Use your work email address" in refused.content.decode()
     assert accepted.status_code == 302
     assert User.objects.filter(email="me@acme.example").exists()
+
+
+@pytest.mark.django_db
+def test_someone_deactivated_elsewhere_is_handed_back_when_they_try_to_sign_in(client, account):
+    person = account.owner
+    # As an IdP sync or a shell would: no service, no hand-back.
+    User.objects.filter(pk=person.pk).update(is_active=False)
+
+    response = client.post("/accounts/login/", {"login": person.email, "password": PASSWORD})
+
+    assert response.status_code == 302 and response.url == "/accounts/inactive/"
+    case = Offboarding.objects.get(user=person)
+    assert case.started_by is None and case.account_ids == [account.pk]
+    assert AuditEvent.objects.filter(action="offboarding.started", subject=person, actor=None).exists()
+
+
+@pytest.mark.django_db
+def test_signing_in_deactivated_with_nothing_held_starts_nothing(client, employee):
+    User.objects.filter(pk=employee.pk).update(is_active=False)
+
+    client.post("/accounts/login/", {"login": employee.email, "password": PASSWORD})
+
+    assert not Offboarding.objects.filter(user=employee).exists()

@@ -55,6 +55,15 @@ class AuditAction(models.TextChoices):
     # audit itself
     AUDIT_EXPORTED = "audit.exported"
     DIAGNOSTIC_PROBE = "diagnostic.probe"
+    # people
+    USER_CREATED = "user.created"
+    USER_PROFILE_CHANGED = "user.profile_changed"
+    USER_PRIVILEGES_CHANGED = "user.privileges_changed"
+    USER_PASSWORD_CHANGED = "user.password_changed"
+    USER_PREFERENCES_SAVED = "user.preferences_saved"
+    TOKEN_ISSUED = "token.issued"
+    TOKEN_REVOKED = "token.revoked"
+    CREDENTIALS_KEY_ROTATED = "credentials.key_rotated"
 
 
 class Via(models.TextChoices):

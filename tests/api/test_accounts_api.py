@@ -2,6 +2,7 @@
 always refused."""
 
 import pytest
+from rest_framework.authtoken.models import Token
 
 from advocacy.audit.models import AuditEvent
 from advocacy.ledger.models import AccountEvent
@@ -94,3 +95,37 @@ def test_reassigning_unknown_things_is_a_clear_error(api_as, admin_user, account
     response = api_as(admin_user).post(url, {"new_owner": new_owner or admin_user.pk}, format="json")
 
     assert response.status_code == status
+
+
+def test_the_token_endpoint_issues_my_own_token_once_and_audits_it(api_as, employee):
+    client = api_as(employee)
+
+    first = client.post("/api/auth/token/")
+    again = client.post("/api/auth/token/")
+
+    assert first.status_code == again.status_code == 200
+    assert first.json()["token"] == again.json()["token"] == Token.objects.get(user=employee).key
+    event = AuditEvent.objects.get(action="token.issued")
+    assert (event.actor, event.subject, event.via) == (employee, employee, "api")
+    assert first.json()["token"] not in str(event.payload)
+
+
+def test_the_token_endpoint_refuses_a_reviewer_without_mfa(api_as, settings, reviewer):
+    settings.CANDOR_REQUIRE_MFA = True
+
+    response = api_as(reviewer).post("/api/auth/token/")
+
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "mfa_required"
+    assert not Token.objects.filter(user=reviewer).exists()
+
+
+def test_revoking_my_token_is_audited(api_as, employee):
+    client = api_as(employee)
+    client.post("/api/auth/token/")
+
+    assert client.delete("/api/auth/token/").status_code == 204
+
+    assert not Token.objects.filter(user=employee).exists()
+    event = AuditEvent.objects.get(action="token.revoked")
+    assert (event.actor, event.subject, event.payload["new"]) == (employee, employee, {"by": "self"})

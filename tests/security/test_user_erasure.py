@@ -15,7 +15,9 @@ from advocacy.audit.actions import AuditAction
 from advocacy.audit.models import AuditEvent
 from advocacy.audit.verify import audit_verify
 from advocacy.core.errors import Conflict, NotAllowed
+from advocacy.ledger.models import Offboarding
 from advocacy.ledger.services import account_disconnect
+from advocacy.program.models import Enrollment
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -162,3 +164,15 @@ def test_erasing_twice_records_it_once(admin_user, leaver):
 
     assert AuditEvent.objects.filter(action=AuditAction.USER_PSEUDONYMISED).count() == 1
     assert audit_verify().ok
+
+
+def test_erasing_someone_still_active_hands_back_and_ends_their_enrollment(
+    admin_user, leaver, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        user_pseudonymise(actor=admin_user, user_id=leaver.pk)
+
+    assert Enrollment.objects.get(user=leaver).status == Enrollment.Status.LEFT
+    case = Offboarding.objects.get(user=leaver)
+    assert (case.started_by, case.state) == (admin_user, Offboarding.State.COMPLETED)
+    assert AuditEvent.objects.filter(action=AuditAction.USER_DEACTIVATED, subject=leaver).exists()
