@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.models import User
 from advocacy.audit.verify import audit_verify
 from advocacy.core.errors import NotAllowed, ValidationFailed
+from advocacy.ledger.custody import custody_transfer_accept, custody_transfer_start
 from advocacy.ledger.models import ConnectedAccount, Offboarding
 from advocacy.ledger.offboarding import hand_back_due, hand_back_run, offboarding_start, user_deactivate
 from advocacy.ledger.services import account_connect, account_reassign
@@ -40,7 +41,17 @@ def leaver(enrolled, author, reviewer, admin_user, django_capture_on_commit_call
             credentials={"access_token": "planted-corporate-token"},
         ),
     )
-    ConnectedAccount.objects.filter(pk=corporate.pk).update(owner=enrolled)  # Emma is its custodian
+    # Emma becomes its custodian the only way there is: a custody transfer she accepts,
+    # then connecting it with her own credential.
+    transfer = custody_transfer_start(actor=admin_user, account_id=corporate.pk, to_user_id=enrolled.pk)
+    custody_transfer_accept(actor=enrolled, transfer_id=transfer.pk)
+    account_connect(
+        actor=enrolled,
+        network="x",
+        identity=net.ConnectedAccount(
+            handle="acme_news", external_id="42", service_url="", credentials={"access_token": "emmas-corporate-token"}
+        ),
+    )
     draft = publish_draft(author, reviewer)
     later = timezone.now() + dt.timedelta(days=1)
     for account in (personal, mastodon):
