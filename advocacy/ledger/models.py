@@ -42,6 +42,10 @@ class ConnectedAccount(models.Model):
     network = models.CharField(max_length=20, choices=NETWORK_CHOICES)
     handle = models.CharField(max_length=255)
     external_id = models.CharField(max_length=255)
+    # Who the account is, whatever address was typed to reach it: a Bluesky DID, a
+    # Mastodon ``acct@domain`` as the server reports it, the X/LinkedIn user id. Set
+    # by the connect service (services.network_identity_for); uniqueness uses it.
+    network_identity = models.CharField(max_length=255)
     service_url = models.CharField(max_length=255, blank=True)
     display_name = models.CharField(max_length=255, blank=True)
     ownership = models.CharField(max_length=10, choices=Ownership.choices, default=Ownership.PERSONAL)
@@ -63,10 +67,11 @@ class ConnectedAccount(models.Model):
         ordering = ["network", "handle"]
         constraints = [
             models.UniqueConstraint(
-                fields=["network", "service_url", "external_id"],
+                fields=["network", "network_identity"],
                 condition=models.Q(status__in=["active", "needs_reconnect", "revocation_pending"]),
-                name="one_live_connection_per_social_account",
-            )
+                name="one_live_connection_per_network_identity",
+            ),
+            models.CheckConstraint(condition=~models.Q(network_identity=""), name="network_identity_not_empty"),
         ]
 
     def __str__(self) -> str:
@@ -137,6 +142,8 @@ class Offboarding(models.Model):
     class State(models.TextChoices):
         RUNNING = "running", _("Handing back")
         REVOCATION_PENDING = "revocation_pending", _("Revocation pending")
+        # Retries ran out (offboarding.MAX_REVOCATION_ATTEMPTS): an admin must look.
+        REVOCATION_FAILED = "revocation_failed", _("Revocation failed: needs an admin")
         COMPLETED = "completed", _("Completed")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="offboardings")

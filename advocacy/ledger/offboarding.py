@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
@@ -35,6 +36,15 @@ logger = logging.getLogger(__name__)
 Status = ConnectedAccount.Status
 RETRY_BASE_SECONDS = 60
 RETRY_MAX_SECONDS = 3600
+# 1, 2, 4 ... 32 minutes, then hourly: about four hours in all before a person must look.
+MAX_REVOCATION_ATTEMPTS = 10
+# A case still "running" this long after it started lost its task (broker or worker gone).
+STALE_RUNNING = dt.timedelta(minutes=15)
+OPEN_STATES = (
+    Offboarding.State.RUNNING,
+    Offboarding.State.REVOCATION_PENDING,
+    Offboarding.State.REVOCATION_FAILED,
+)
 
 
 def _live_accounts(user: User) -> list[ConnectedAccount]:
@@ -45,8 +55,10 @@ def _live_accounts(user: User) -> list[ConnectedAccount]:
 def offboarding_start(
     *, actor: User | None, user_id: int, successors: dict[int, int] | None = None, reason: str = ""
 ) -> Offboarding:
-    """Mark a person as leaving. ``actor`` None means the system (a deactivation seen
-    by the sweeper). Admins must name a successor for every corporate account."""
+    """Mark a person as leaving and deactivate them: from now on they cannot sign in
+    (so cannot rejoin), and everything they did stays in the audit trail. ``actor``
+    None means the system (a deactivation seen by the sweeper). Admins must name a
+    successor for every corporate account. The hand-back runs after commit."""
     from advocacy.ledger.tasks import hand_back
 
     if actor is not None and not user_can(actor, Capability.OFFBOARD):
@@ -58,6 +70,7 @@ def offboarding_start(
         raise NotAllowed(gettext("You cannot offboard yourself; ask another admin."))
     open_case = Offboarding.objects.filter(user=leaver).exclude(state=Offboarding.State.COMPLETED).first()
     if open_case is not None:
+        _deactivate(actor=actor, leaver=leaver, reason=reason)
         return open_case
     accounts = _live_accounts(leaver)
     successors = {int(k): int(v) for k, v in (successors or {}).items()}
@@ -90,8 +103,24 @@ def offboarding_start(
         subject=leaver,
         new={"accounts": case.account_ids, "successors": case.successors, "reason": reason},
     )
+    _deactivate(actor=actor, leaver=leaver, reason=reason)
     hand_back.delay_on_commit(case.pk)
     return case
+
+
+def _deactivate(*, actor: User | None, leaver: User, reason: str) -> None:
+    if not leaver.is_active:
+        return
+    leaver.is_active = False
+    leaver.save(update_fields=["is_active"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.USER_DEACTIVATED,
+        target=leaver,
+        subject=leaver,
+        old={"is_active": True},
+        new={"is_active": False, "reason": reason[:300]},
+    )
 
 
 def _prepare(case: Offboarding) -> None:
@@ -239,11 +268,13 @@ def _finish(case_id: int, failures: int) -> Offboarding:
     from advocacy.ledger.receipt import receipt_build
 
     case = Offboarding.objects.select_for_update(of=("self",)).select_related("user", "started_by").get(pk=case_id)
+    if case.state == Offboarding.State.COMPLETED:  # another run (a retry enqueued twice) finished first
+        return case
     if failures:
-        attempts = max(
-            ConnectedAccount.objects.filter(pk__in=case.account_ids).values_list("revocation_attempts", flat=True),
-            default=1,
-        )
+        pending = ConnectedAccount.objects.filter(pk__in=case.account_ids, status=Status.REVOCATION_PENDING)
+        attempts = max(pending.values_list("revocation_attempts", flat=True), default=1)
+        if attempts >= MAX_REVOCATION_ATTEMPTS:
+            return _give_up(case, list(pending), attempts)
         delay = min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1))
         case.state, case.next_attempt_at = (
             Offboarding.State.REVOCATION_PENDING,
@@ -278,35 +309,78 @@ def _finish(case_id: int, failures: int) -> Offboarding:
     return case
 
 
+def _give_up(case: Offboarding, pending: list[ConnectedAccount], attempts: int) -> Offboarding:
+    """Retries ran out: stop retrying, keep the credential (it is still needed to
+    revoke), and tell the admins. An admin's "Retry now" on the hand-back page runs
+    it again; the sweep does not."""
+    case.state, case.next_attempt_at = Offboarding.State.REVOCATION_FAILED, None
+    case.save(update_fields=["state", "next_attempt_at"])
+    for account in pending:
+        # The audit log says, per account, that Candor stopped trying and why.
+        audit_record(
+            actor=None,
+            action=AuditAction.ACCOUNT_REVOCATION_PENDING,
+            target=account,
+            subject=account.owner,
+            new={"attempts": attempts, "retries_exhausted": True, "detail": account.status_detail},
+        )
+    admins = [case.started_by] if case.started_by else [u for u in User.objects.filter(is_active=True) if _admin(u)]
+    for admin in admins:
+        with recipient_locale(admin):
+            title = gettext("Hand-back of %(person)s needs you") % {"person": case.user}
+            body = gettext(
+                "Candor could not revoke its access to %(accounts)s after %(attempts)s attempts and has stopped "
+                "retrying. Revoke it at the network, or retry from the hand-back page."
+            ) % {"accounts": ", ".join(str(a) for a in pending), "attempts": attempts}
+        notify(
+            user=admin,
+            kind=Notification.Kind.OFFBOARDING,
+            title=title,
+            body=body,
+            link=f"/offboarding/{case.pk}/",
+            dedupe_key=f"offboarding-failed:{case.pk}:{attempts}",
+        )
+    return case
+
+
+def _admin(user: User) -> bool:
+    return user_can(user, Capability.OFFBOARD)
+
+
 def hand_back_due(*, now: dt.datetime | None = None) -> list[int]:
-    """Offboardings whose revocations are due for another try, and deactivated people
-    who still hold anything (deprovisioned by SSO or elsewhere) without an offboarding."""
+    """What the sweep (beat task ``ledger.hand_back_sweep``) must run now: offboardings
+    whose revocations are due for another try, ones whose task was lost, and, for each
+    deactivated person who still holds live accounts, pending shares or an enrollment
+    without an open offboarding (deactivated by SSO, the ORM, loaddata: any path that
+    skipped the service), a new offboarding started by the system, on the record."""
+    from advocacy.sharing.models import Share
+
     now = now or timezone.now()
     due = list(
-        Offboarding.objects.filter(state=Offboarding.State.REVOCATION_PENDING, next_attempt_at__lte=now).values_list(
-            "pk", flat=True
-        )
+        Offboarding.objects.filter(
+            Q(state=Offboarding.State.REVOCATION_PENDING, next_attempt_at__lte=now)
+            | Q(state=Offboarding.State.RUNNING, started_at__lte=now - STALE_RUNNING)
+        ).values_list("pk", flat=True)
     )
     holding = (
         User.objects.filter(is_active=False)
-        .filter(social_accounts__status__in=(Status.ACTIVE, Status.NEEDS_RECONNECT))
-        .exclude(offboardings__state__in=(Offboarding.State.RUNNING, Offboarding.State.REVOCATION_PENDING))
+        .filter(
+            Q(social_accounts__status__in=ConnectedAccount.LIVE_STATUSES)
+            | Q(shares__state__in=Share.PENDING_STATES)
+            | Q(enrollment__status=Enrollment.Status.ACTIVE)
+        )
+        .exclude(offboardings__state__in=OPEN_STATES)
         .distinct()
     )
     for user in holding[:100]:
-        due.append(offboarding_start(actor=None, user_id=user.pk, reason="Deactivated account").pk)
+        case = offboarding_start(actor=None, user_id=user.pk, reason="Deactivated outside Candor; seen by the sweep")
+        due.append(case.pk)
     return due
 
 
 @transaction.atomic
 def user_deactivate(*, actor: User, user_id: int, successors: dict[int, int] | None = None) -> Offboarding:
-    """Deactivate a person and hand everything back."""
+    """Deactivate a person and hand everything back (the same as offboarding them)."""
     if not user_can(actor, Capability.OFFBOARD):
         raise NotAllowed(gettext("Only admins can deactivate people."))
-    case = offboarding_start(actor=actor, user_id=user_id, successors=successors, reason="Deactivated by an admin")
-    user = User.objects.get(pk=user_id)
-    if user.is_active:
-        user.is_active = False
-        user.save(update_fields=["is_active"])
-        audit_record(actor=actor, action=AuditAction.USER_DEACTIVATED, target=user, subject=user)
-    return case
+    return offboarding_start(actor=actor, user_id=user_id, successors=successors, reason="Deactivated by an admin")

@@ -16,7 +16,7 @@ from accounts.models import User
 from accounts.permissions import Capability, user_can
 from advocacy.audit.actions import AuditAction
 from advocacy.audit.services import audit_record
-from advocacy.core.errors import Conflict, NotAllowed
+from advocacy.core.errors import Conflict, NotAllowed, ValidationFailed
 from advocacy.ledger import crypto
 from advocacy.ledger.models import AccountEvent, ConnectedAccount
 from advocacy.networks.base import ConnectedAccount as NetworkIdentity
@@ -28,6 +28,21 @@ def _event(account: ConnectedAccount, kind: str, actor: User | None, detail: dic
     AccountEvent.objects.create(account=account, kind=kind, actor=actor, detail=detail or {})
 
 
+def network_identity_for(*, network: str, identity: NetworkIdentity) -> str:
+    """Who this account is on its network, from what the network answered, never from
+    the address someone typed: a Bluesky DID (the same on any spelling of its server),
+    a Mastodon ``acct@domain`` with the domain the server reports, an X or LinkedIn
+    user id. One live connection per (network, identity)."""
+    by_handle = network == "mastodon"
+    value = identity.handle.strip().lstrip("@").lower() if by_handle else identity.external_id.strip()
+    if not value:
+        raise ValidationFailed(
+            gettext("The network did not say which account this is, so Candor cannot record it."),
+            code="no_network_identity",
+        )
+    return value
+
+
 @transaction.atomic
 def account_connect(
     *,
@@ -37,20 +52,17 @@ def account_connect(
     ownership: str = ConnectedAccount.Ownership.PERSONAL,
 ) -> ConnectedAccount:
     """Record a freshly verified connection. Connecting the same social account again
-    (same network, server and id) by the same person is a reconnect: the credential
-    is replaced but a refresh token the network did not reissue is kept."""
+    (same network identity, however its server was spelled) by the same person is a
+    reconnect: the credential is replaced but a refresh token the network did not
+    reissue is kept. Anyone else gets ``account_taken``: one account, one person."""
     if not user_can(actor, Capability.PARTICIPATE):
         raise NotAllowed(gettext("This account cannot connect social accounts."))
     if ownership == ConnectedAccount.Ownership.CORPORATE and not user_can(actor, Capability.MANAGE_PROGRAM):
         raise NotAllowed(gettext("Only admins connect corporate accounts; they name a custodian."))
+    network_identity = network_identity_for(network=network, identity=identity)
     existing = (
         ConnectedAccount.objects.select_for_update()
-        .filter(
-            network=network,
-            service_url=identity.service_url,
-            external_id=identity.external_id,
-            status__in=ConnectedAccount.LIVE_STATUSES,
-        )
+        .filter(network=network, network_identity=network_identity, status__in=ConnectedAccount.LIVE_STATUSES)
         .first()
     )
     if existing is not None and existing.status == Status.REVOCATION_PENDING:
@@ -60,7 +72,11 @@ def account_connect(
         )
     if existing is not None and existing.owner_id != actor.pk:
         raise Conflict(
-            gettext("This social account is already connected by someone else in Candor."), code="account_taken"
+            gettext(
+                "This social account is already connected by someone else in Candor. An account belongs to one "
+                "person only, whichever address is used to reach it."
+            ),
+            code="account_taken",
         )
     if existing is not None:
         return _reconnect(account=existing, actor=actor, identity=identity)
@@ -68,6 +84,7 @@ def account_connect(
         network=network,
         handle=identity.handle,
         external_id=identity.external_id,
+        network_identity=network_identity,
         service_url=identity.service_url,
         display_name=identity.display_name,
         ownership=ownership,

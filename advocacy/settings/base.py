@@ -405,6 +405,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 10.0,
         "options": {"expires": 9},
     },
+    # Retries failed revocations (with backoff, see ledger.offboarding) and starts the
+    # hand-back for anyone deactivated without it (SSO, the ORM, loaddata).
+    "ledger-hand-back-sweep": {
+        "task": "ledger.hand_back_sweep",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     "notifications-send-digests": {
         "task": "notifications.send_digests",
         "schedule": 3600.0,

@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.models import User
 from advocacy.audit.verify import audit_verify
 from advocacy.core.errors import NotAllowed, ValidationFailed
+from advocacy.ledger.custody import custody_transfer_accept, custody_transfer_start
 from advocacy.ledger.models import ConnectedAccount, Offboarding
 from advocacy.ledger.offboarding import hand_back_due, hand_back_run, offboarding_start, user_deactivate
 from advocacy.ledger.services import account_connect, account_reassign
@@ -40,7 +41,17 @@ def leaver(enrolled, author, reviewer, admin_user, django_capture_on_commit_call
             credentials={"access_token": "planted-corporate-token"},
         ),
     )
-    ConnectedAccount.objects.filter(pk=corporate.pk).update(owner=enrolled)  # Emma is its custodian
+    # Emma becomes its custodian the only way there is: a custody transfer she accepts,
+    # then connecting it with her own credential.
+    transfer = custody_transfer_start(actor=admin_user, account_id=corporate.pk, to_user_id=enrolled.pk)
+    custody_transfer_accept(actor=enrolled, transfer_id=transfer.pk)
+    account_connect(
+        actor=enrolled,
+        network="x",
+        identity=net.ConnectedAccount(
+            handle="acme_news", external_id="42", service_url="", credentials={"access_token": "emmas-corporate-token"}
+        ),
+    )
     draft = publish_draft(author, reviewer)
     later = timezone.now() + dt.timedelta(days=1)
     for account in (personal, mastodon):
@@ -167,12 +178,14 @@ def test_the_receipt_downloads_as_pdf_and_json(client, leaver, admin_user, other
     case = offboarding_start(actor=admin_user, user_id=leaver.pk, successors={corporate.pk: other_employee.pk})
     hand_back_run(offboarding_id=case.pk)
 
-    for person in (admin_user, leaver):
-        client.force_login(person)
-        pdf = client.get(f"/offboarding/{case.pk}/receipt.pdf")
-        data = json.loads(client.get(f"/offboarding/{case.pk}/receipt.json").content)
-        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
-        assert data["credentials_held"] == 0
+    client.force_login(admin_user)
+    pdf = client.get(f"/offboarding/{case.pk}/receipt.pdf")
+    data = json.loads(client.get(f"/offboarding/{case.pk}/receipt.json").content)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert data["credentials_held"] == 0
+    # The leaver is deactivated by the offboarding, so the portal no longer lets them in.
+    client.force_login(leaver)
+    assert client.get(f"/offboarding/{case.pk}/receipt.json").status_code == 302
     client.force_login(other_employee)
     assert client.get(f"/offboarding/{case.pk}/receipt.json").status_code == 404
 

@@ -25,6 +25,7 @@ import json
 import re
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from mastodon import (
     Mastodon,
@@ -186,13 +187,18 @@ class MastodonClient:
         session = AccountSession(network=self.key, handle="", service_url=instance_url, credentials=credentials)
         return self.verify(session)
 
-    def _max_characters(self, api: Mastodon) -> int:
+    def _instance_facts(self, api: Mastodon) -> tuple[int, str]:
+        """The instance's character limit and the domain it calls itself ("" if it does not say)."""
         try:
             instance = api.instance_v2()
+            domain = instance.get("domain") or ""
         except MastodonNotFoundError:  # servers older than Mastodon 4.0
             instance = api.instance_v1()
+            domain = instance.get("uri") or ""
         limit = ((instance.get("configuration") or {}).get("statuses") or {}).get("max_characters")
-        return int(limit) if limit else DEFAULT_MAX_CHARACTERS
+        # v1's "uri" is a bare domain on real servers, a URL on some others.
+        domain = urlsplit(domain).netloc if "://" in str(domain) else str(domain)
+        return (int(limit) if limit else DEFAULT_MAX_CHARACTERS), domain.strip().lower()
 
     # -- NetworkClient --------------------------------------------------------
 
@@ -201,11 +207,13 @@ class MastodonClient:
         instance = session.service_url
         try:
             account = api.account_verify_credentials()
-            max_characters = self._max_characters(api)
+            max_characters, domain = self._instance_facts(api)
         except MastodonError as exc:
             raise translate(exc, write=False, instance=_host(instance), api=api) from exc
-        # Local accounts come back as "name"; people know them as "@name@instance".
-        acct = account["acct"] if "@" in account["acct"] else f"{account['acct']}@{_host(instance)}"
+        # Local accounts come back as "name"; people know them as "@name@domain". The
+        # domain is the one the server reports, not the address typed to reach it, so
+        # the same account reached as 127.0.0.1 or localhost is still one account.
+        acct = account["acct"] if "@" in account["acct"] else f"{account['acct']}@{domain or _host(instance)}"
         return ConnectedAccount(
             handle=f"@{acct}",
             external_id=str(account["id"]),
