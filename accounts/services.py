@@ -242,7 +242,10 @@ def user_profile_update(*, actor: User, user_id: int, changes: dict[str, Any]) -
         if field not in PERSONAL_FIELDS:
             old[field], new[field] = getattr(user, field), changes[field]
         setattr(user, field, changes[field])
-    user.full_clean(exclude=["password"], validate_unique=False)
+    try:
+        user.full_clean(exclude=["password"], validate_unique=False)
+    except ValidationError as exc:
+        raise ValidationFailed(gettext("These details cannot be saved."), fields=exc.message_dict) from None
     user.save(update_fields=changed)
     personal = [field for field in changed if field in PERSONAL_FIELDS]
     if personal:
