@@ -9,12 +9,13 @@ from allauth.socialaccount.models import SocialApp, SocialLogin
 from allauth.socialaccount.providers.base import AuthError, AuthProcess, Provider
 from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.forms import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from accounts.services import user_inactive_seen, user_password_set
+from accounts.services import user_inactive_seen, user_password_set, user_signed_up
 
 
 class CandorAccountAdapter(DefaultAccountAdapter):
@@ -30,6 +31,15 @@ class CandorAccountAdapter(DefaultAccountAdapter):
         if domains and email.rsplit("@", 1)[-1].lower() not in domains:
             raise ValidationError(_("Use your work email address (%(domains)s).") % {"domains": ", ".join(domains)})
         return email
+
+    def save_user(self, request: HttpRequest, user: Any, form: Any, commit: bool = True) -> Any:
+        """Self sign-up (and SSO sign-up with a form): saved and recorded together."""
+        if not commit:
+            return super().save_user(request, user, form, commit=False)
+        with transaction.atomic():
+            user = super().save_user(request, user, form, commit=True)
+            user_signed_up(user=user, source="signup")
+        return user
 
     def set_password(self, user: Any, password: str) -> None:
         """allauth's password change, set and reset pages: through the service that
@@ -112,6 +122,16 @@ class CandorSocialAccountAdapter(DefaultSocialAccountAdapter):
         if sociallogin.account.provider in NETWORK_PROVIDERS:
             return False
         return super().is_open_for_signup(request, sociallogin)
+
+    def save_user(self, request: HttpRequest, sociallogin: SocialLogin, form: Any = None) -> Any:
+        """A first SSO sign-in that provisions the person: saved and recorded together.
+        With a sign-up form, the account adapter's ``save_user`` records it instead."""
+        if form is not None:
+            return super().save_user(request, sociallogin, form)
+        with transaction.atomic():
+            user = super().save_user(request, sociallogin, form)
+            user_signed_up(user=user, source=sociallogin.account.provider)
+        return user
 
     def pre_social_login(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
         network = NETWORK_PROVIDERS.get(sociallogin.account.provider)

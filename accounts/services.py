@@ -219,6 +219,21 @@ def user_create(*, actor: User, email: str, role: str, password: str | None = No
     return user
 
 
+def user_signed_up(*, user: User, source: str) -> None:
+    """Record a person who created their own account: open self sign-up, or a first
+    sign-in through SSO that provisions them (``source`` names which). allauth builds
+    and saves the row; the caller (the allauth adapters) must call this inside the
+    same transaction as that save."""
+    audit_record(
+        actor=user,
+        action=AuditAction.USER_CREATED,
+        target=user,
+        subject=user,
+        new={"role": user.role, "is_active": user.is_active, "usable_password": user.has_usable_password(),
+             "source": source},
+    )  # fmt: skip
+
+
 @transaction.atomic
 def user_profile_update(*, actor: User, user_id: int, changes: dict[str, Any]) -> User:
     """Change someone's email, names, display name, time zone, language or team
@@ -242,7 +257,10 @@ def user_profile_update(*, actor: User, user_id: int, changes: dict[str, Any]) -
         if field not in PERSONAL_FIELDS:
             old[field], new[field] = getattr(user, field), changes[field]
         setattr(user, field, changes[field])
-    user.full_clean(exclude=["password"], validate_unique=False)
+    try:
+        user.full_clean(exclude=["password"], validate_unique=False)
+    except ValidationError as exc:
+        raise ValidationFailed(gettext("These details cannot be saved."), fields=exc.message_dict) from None
     user.save(update_fields=changed)
     personal = [field for field in changed if field in PERSONAL_FIELDS]
     if personal:

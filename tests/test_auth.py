@@ -4,8 +4,11 @@ import re
 
 import pytest
 from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialAccount, SocialLogin
+from django.contrib.sessions.backends.db import SessionStore
 from django.core import mail
 
+from accounts.adapters import CandorSocialAccountAdapter
 from accounts.models import User
 from advocacy.audit.models import AuditEvent
 from advocacy.ledger.models import Offboarding
@@ -90,7 +93,10 @@ def test_open_signup_is_limited_to_work_domains(client, settings):
 
     assert "Use your work email address" in refused.content.decode()
     assert accepted.status_code == 302
-    assert User.objects.filter(email="me@acme.example").exists()
+    me = User.objects.get(email="me@acme.example")
+    event = AuditEvent.objects.get(action="user.created")
+    assert (event.actor, event.subject) == (me, me)
+    assert event.payload["new"] == {"role": "employee", "is_active": True, "usable_password": True, "source": "signup"}
 
 
 @pytest.mark.django_db
@@ -114,3 +120,19 @@ def test_signing_in_deactivated_with_nothing_held_starts_nothing(client, employe
     client.post("/accounts/login/", {"login": employee.email, "password": PASSWORD})
 
     assert not Offboarding.objects.filter(user=employee).exists()
+
+
+@pytest.mark.django_db
+def test_a_person_provisioned_by_sso_is_recorded(rf):
+    request = rf.get("/accounts/oidc/acme/login/callback/")
+    request.session = SessionStore()
+    login = SocialLogin(
+        user=User(email="sso.person@example.com"), account=SocialAccount(provider="openid_connect", uid="sub-42")
+    )
+
+    person = CandorSocialAccountAdapter(request).save_user(request, login)
+
+    event = AuditEvent.objects.get(action="user.created")
+    assert (event.actor, event.subject) == (person, person)
+    assert event.payload["new"]["source"] == "openid_connect"
+    assert event.payload["new"]["usable_password"] is False

@@ -8,7 +8,9 @@ import pytest
 from django.core import mail
 
 from accounts.models import User
+from accounts.services import user_profile_update
 from advocacy.audit.models import AuditEvent
+from advocacy.core.errors import NotAllowed, ValidationFailed
 from advocacy.ledger.models import ConnectedAccount, Offboarding
 from advocacy.sharing.models import Share
 from tests.api.conftest import connect, schedule
@@ -244,3 +246,17 @@ def test_a_password_reset_is_audited(client, employee):
 
     event = _event("user.password_changed")
     assert (event.actor, event.subject) == (employee, employee)
+
+
+def test_the_profile_service_refuses_other_fields_and_bad_values_without_a_trace(admin_user, employee):
+    with pytest.raises(ValidationFailed, match="cannot be changed here"):
+        user_profile_update(actor=admin_user, user_id=employee.pk, changes={"is_superuser": True})
+    with pytest.raises(ValidationFailed) as refused:
+        user_profile_update(actor=admin_user, user_id=employee.pk, changes={"language": "x" * 20})
+    with pytest.raises(NotAllowed):
+        user_profile_update(actor=employee, user_id=admin_user.pk, changes={"display_name": "Mine now"})
+
+    assert "language" in refused.value.fields
+    employee.refresh_from_db()
+    assert not employee.is_superuser and employee.language != "x" * 20
+    assert not AuditEvent.objects.filter(action="user.profile_changed").exists()
