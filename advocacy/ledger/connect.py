@@ -27,14 +27,24 @@ from advocacy.networks.mastodon.client import MastodonClient
 from advocacy.networks.registry import NETWORKS, get_client
 
 
-def account_connect_bluesky(*, actor: User, handle: str, app_password: str, service_url: str) -> ConnectedAccount:
+def account_connect_bluesky(
+    *, actor: User, handle: str, app_password: str, service_url: str, app_password_name: str = ""
+) -> ConnectedAccount:
+    """Log in with an app password and record the account. ``app_password_name`` (the
+    name the person gave it in Bluesky) is stored with the credential so that the
+    hand-back can revoke the app password itself, not just Candor's session."""
     if service_url.startswith("http://") and not settings.CANDOR_ALLOW_PLAIN_HTTP_NETWORKS:
         message = gettext("Candor only connects to Bluesky servers over https://.")
         raise ValidationFailed(message, fields={"service_url": [message]}, code="insecure_url")
     client = get_client("bluesky")
     handle = handle.strip().lstrip("@")
     try:
-        identity = client.connect(handle=handle, app_password=app_password.strip(), service_url=service_url.rstrip("/"))
+        identity = client.connect(
+            handle=handle,
+            app_password=app_password.strip(),
+            service_url=service_url.rstrip("/"),
+            app_password_name=app_password_name.strip() or None,
+        )
     except net.AuthError as exc:
         raise ValidationFailed(exc.message, fields={"app_password": [exc.message]}, code="network_auth") from None
     except net.NetworkError as exc:

@@ -9,13 +9,18 @@ from django.conf import settings
 from django.utils import timezone
 from fpdf import FPDF
 
-from advocacy.ledger.models import ConnectedAccount, Offboarding
+from advocacy.ledger.models import AccountEvent, ConnectedAccount, Offboarding
 from advocacy.sharing.models import Share
 
 
 def receipt_build(*, offboarding: Offboarding) -> dict[str, Any]:
     accounts = ConnectedAccount.objects.filter(pk__in=offboarding.account_ids).select_related("owner")
     still_held = [a for a in accounts if a.credentials_encrypted]
+    not_revoked = set(
+        AccountEvent.objects.filter(
+            account__in=accounts, kind=AccountEvent.Kind.REVOKED, detail__revoked=False
+        ).values_list("account_id", flat=True)
+    )
     posts = Share.objects.filter(employee=offboarding.user, state=Share.State.SENT).select_related("account", "draft")
     return {
         "organisation": settings.CANDOR_ORGANISATION_NAME,
@@ -33,6 +38,7 @@ def receipt_build(*, offboarding: Offboarding) -> dict[str, Any]:
                 "revoked_at": a.revoked_at.isoformat() if a.revoked_at else None,
                 "detail": a.revocation_detail,
                 "new_custodian": a.owner.name if a.ownership == ConnectedAccount.Ownership.CORPORATE else None,
+                "action_needed": _action_needed(a) if a.pk in not_revoked else None,
             }
             for a in accounts
         ],
@@ -54,6 +60,18 @@ def receipt_build(*, offboarding: Offboarding) -> dict[str, Any]:
             else f"Candor still holds credentials for {len(still_held)} account(s) while revocation is pending."
         ),
     }
+
+
+def _action_needed(account: ConnectedAccount) -> str:
+    """What the owner must still do themselves: the network revoked Candor's session
+    but the password or grant they gave Candor still works."""
+    if account.network == "bluesky":
+        return (
+            f"Delete the app password you gave Candor for {account.handle} on "
+            f"{account.connected_at:%Y-%m-%d} (Bluesky: Settings → Privacy and security → App passwords). "
+            "It still signs in until you do."
+        )
+    return f"Remove Candor's access to {account.handle} in the account's settings on the network."
 
 
 def _latin(text: object) -> str:
@@ -91,6 +109,8 @@ def receipt_pdf(*, receipt: dict[str, Any]) -> bytes:
             text += f". {account['detail']}"
         if account.get("new_custodian"):
             text += f" New custodian: {account['new_custodian']}."
+        if account.get("action_needed"):
+            text += f" TO DO: {account['action_needed']}"
         pdf.multi_cell(0, 6, _latin("- " + text), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     pdf.set_font("Helvetica", "B", 12)

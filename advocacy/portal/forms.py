@@ -88,6 +88,15 @@ class BlueskyConnectForm(forms.Form):
         max_length=64,
         help_text=_("Create one under Settings → App passwords. Never use your main password."),
     )
+    app_password_name = forms.CharField(
+        label=_("App password name (optional)"),
+        max_length=64,
+        required=False,
+        help_text=_(
+            "The name you gave the app password in Bluesky, for example “Candor”. With it, Candor can delete "
+            "the app password itself when you disconnect or leave; without it, you delete it yourself."
+        ),
+    )
     service_url = forms.URLField(
         label=_("Server"), initial="https://bsky.social", assume_scheme="https", max_length=255
     )

@@ -225,21 +225,54 @@ class BlueskyClient:
         self._call(session, lambda api: api.com.atproto.repo.delete_record(data), write=False)
 
     def revoke(self, session: AccountSession) -> RevokeResult:
+        """End Candor's session (deleteSession with the refresh token) and, when the
+        app password's name is known, revoke the app password; then check that the
+        stored app password really stopped signing in. ``revoked`` is True only when
+        it did: otherwise ``detail`` tells the owner which app password to delete.
+
+        An access token already issued cannot be revoked: the PDS checks it only by
+        its signature and expiry (TOKEN_CAVEAT)."""
         name = session.credentials.get("app_password_name")
+        refused = ""
         if name:
             data = models.ComAtprotoServerRevokeAppPassword.Data(name=name)
-            # AuthError here means the app password already stopped working.
-            with contextlib.suppress(AuthError):
+            try:
                 self._call(session, lambda api: api.com.atproto.server.revoke_app_password(data), write=False)
+            except AuthError:
+                pass  # the app password already stopped working
+            except PermanentError as exc:
+                # e.g. a server that lets only full sessions manage app passwords:
+                # end the session anyway and leave the app password to its owner.
+                refused = exc.message
         self._end_session(session)
-        if name:
-            done = f"Deleted the Bluesky app password “{name}” and ended Candor's session."
-        else:
-            done = (
-                "Ended Candor's Bluesky session. The app password itself keeps working until the owner "
-                "deletes it in Bluesky under Settings → Privacy and security → App passwords."
-            )
-        return RevokeResult(revoked=bool(name), detail=f"{done} {TOKEN_CAVEAT}")
+        if not self._still_signs_in(session):
+            what = f"Deleted the Bluesky app password “{name}”" if name else "The app password no longer signs in"
+            return RevokeResult(revoked=True, detail=f"{what} and ended Candor's session. {TOKEN_CAVEAT}")
+        which = f"the app password named “{name}”" if name else "the app password you created for Candor"
+        why = f" (Bluesky refused to revoke it: {refused})" if refused else ""
+        if name and not refused:
+            why = f" (Bluesky has no app password named “{name}”, so the name given when connecting was not its name)"
+        return RevokeResult(
+            revoked=False,
+            detail=(
+                f"Ended Candor's Bluesky session, but {which} still signs in{why}. Delete it in Bluesky under "
+                f"Settings → Privacy and security → App passwords. {TOKEN_CAVEAT}"
+            ),
+        )
+
+    def _still_signs_in(self, session: AccountSession) -> bool:
+        """Try the stored app password once; a session it opens is ended at once."""
+        password = session.credentials.get("app_password")
+        if not password:
+            return False
+        with self._api(session.service_url) as api:
+            try:
+                _password_login(api, session.external_id or session.handle, password)
+            except AuthError:
+                return False
+            with contextlib.suppress(AtProtocolError):
+                _delete_session(api, _current_session(api).refresh_jwt)
+        return True
 
     # -- sessions -----------------------------------------------------------------
 
