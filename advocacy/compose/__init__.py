@@ -7,6 +7,7 @@ from .disclosure import (
     DEFAULT_DISCLOSURES,
     Rule,
     Violation,
+    check_characters,
     check_disclosure,
     compose_text,
     disclosure_template,
@@ -14,7 +15,7 @@ from .disclosure import (
     render_disclosure,
 )
 from .length import BLUESKY_MAX_BYTES, NETWORK_LIMITS, LengthReport, measure
-from .normalize import normalize
+from .normalize import clean_text, hidden_characters, normalize
 from .tone import ToneFlag, tone_flags
 
 __all__ = [
@@ -25,9 +26,12 @@ __all__ = [
     "Rule",
     "ToneFlag",
     "Violation",
+    "check_characters",
     "check_disclosure",
+    "clean_text",
     "compose_text",
     "disclosure_template",
+    "hidden_characters",
     "is_disclosure_intact",
     "measure",
     "normalize",

@@ -3,7 +3,8 @@
 Regulators (FTC, ASA, ASAI, German courts) treat a disclosure at the end of a post,
 behind "more" or among trailing hashtags as missed, so Candor puts it at the very start.
 The check is strict on purpose: a post passes only if it *literally* starts with the
-configured disclosure, followed by whitespace or the end of the text. Everything else
+configured disclosure, alone on the first line (a line break or the end of the text
+follows it, so it cannot run into a "just kidding!"). Everything else
 fails, and the failure is explained by comparing *normalised* text, so a disguised
 copy (hidden characters, look-alike letters, odd spacing) is named for what it is
 instead of being reported as simply "missing".
@@ -20,12 +21,13 @@ from enum import StrEnum
 
 import grapheme
 
-from .normalize import fold, is_invisible, normalize, strip_invisible
+from .normalize import clean_text, fold, hidden_characters, is_invisible, normalize, strip_invisible
 
 __all__ = [
     "DEFAULT_DISCLOSURES",
     "Rule",
     "Violation",
+    "check_characters",
     "check_disclosure",
     "compose_text",
     "disclosure_template",
@@ -58,6 +60,12 @@ class Rule(StrEnum):
     # Whitespace before it. The threshold is zero: where the "see more" fold falls differs
     # by network and device, so no amount of leading blank space is known to be safe.
     BURIED = "buried"
+    # Followed on its line by more text: "#employee · I work at Acme. just kidding!"
+    # reads as one sentence. A line break must follow it.
+    NOT_ALONE = "not_alone"
+    # Anywhere in the post: characters readers cannot see (zero-width, bidi, tag
+    # characters, fillers, line breaks that render as nothing).
+    HIDDEN_IN_TEXT = "hidden_in_text"
 
 
 @dataclass(frozen=True)
@@ -92,10 +100,11 @@ def compose_text(*, disclosure: str, body: str) -> str:
     """Disclosure first, a blank line, then the body.
 
     A body that already starts with the disclosure (say, pasted from an earlier post,
-    possibly altered) loses that copy, so readers don't see it twice.
+    possibly altered) loses that copy, so readers don't see it twice. Characters
+    readers cannot see are removed from the body (see ``check_characters``).
     """
     _validate(disclosure)
-    rest = body.strip()
+    rest = clean_text(text=body).strip()
     while (found := _find_at_start(rest, disclosure)) is not None and found.ends_cleanly:
         rest = rest[found.end :].strip()
     return f"{disclosure}\n\n{rest}" if rest else disclosure
@@ -121,6 +130,22 @@ def check_disclosure(*, text: str, disclosure: str) -> list[Violation]:
     return [_explain_elsewhere(text, disclosure)]
 
 
+def check_characters(*, text: str) -> list[Violation]:
+    """Empty unless ``text`` has characters readers cannot see; emoji sequences
+    (families, flags, keycaps) keep their joiners and selectors."""
+    hidden = hidden_characters(text=text)
+    if not hidden:
+        return []
+    described = _describe(Counter(hidden), kind="hidden", show=False)
+    return [
+        Violation(
+            Rule.HIDDEN_IN_TEXT,
+            f"The post must not contain hidden characters: it has {described}, which readers cannot see. "
+            "Remove them, or type a plain space or line break instead.",
+        )
+    ]
+
+
 def _validate(disclosure: str) -> None:
     if disclosure != disclosure.strip() or not _skeleton(disclosure):
         raise ValueError("The disclosure must be visible text without leading or trailing whitespace.")
@@ -129,8 +154,15 @@ def _validate(disclosure: str) -> None:
 def _passes(text: str, disclosure: str) -> bool:
     if not text.startswith(disclosure):
         return False
-    rest = text[len(disclosure) :]
-    return not rest or rest[0].isspace()
+    return _alone_on_its_line(text[len(disclosure) :])
+
+
+_END_OF_LINE = re.compile(r"[ \t]*(?:\r?\n|\r|\Z)")
+
+
+def _alone_on_its_line(rest: str) -> bool:
+    """Only spaces or tabs may sit between the disclosure and its line break."""
+    return _END_OF_LINE.match(rest) is not None
 
 
 def _skeleton(text: str) -> str:
@@ -145,6 +177,7 @@ class _AtStart:
     trail: str  # invisible characters glued on after it
     end: int
     next_char: str | None
+    rest: str  # everything after the finding
 
     @property
     def ends_cleanly(self) -> bool:
@@ -183,7 +216,7 @@ def _find_at_start(text: str, disclosure: str) -> _AtStart | None:
             continue
         next_char = cluster[0]
         break
-    return _AtStart(text[:start], text[start:position], text[position:end], end, next_char)
+    return _AtStart(text[:start], text[start:position], text[position:end], end, next_char, text[end:])
 
 
 def _explain_at_start(found: _AtStart, disclosure: str) -> list[Violation]:
@@ -230,7 +263,15 @@ def _explain_at_start(found: _AtStart, disclosure: str) -> list[Violation]:
     if _compact(found.span, casefold=False) != _compact(disclosure, casefold=False):
         violations.append(_altered("its capital and small letters were changed"))
     elif not found.ends_cleanly:
-        violations.append(_altered("it runs straight into the following text; leave a space or line break after it"))
+        violations.append(_altered("it runs straight into the following text; start a new line after it"))
+    elif not found.trail and not _alone_on_its_line(found.rest):
+        violations.append(
+            Violation(
+                Rule.NOT_ALONE,
+                "The disclosure must stand alone on the first line: start a new line straight after it, "
+                "so readers do not take the following words as part of it.",
+            )
+        )
     if not violations:  # folding was needed, but none of the single steps explain it
         violations.append(
             Violation(
