@@ -1,4 +1,5 @@
-"""Post text: the disclosure that leads every post, per-network length, and tone hints.
+"""Post text: the disclosure that leads every post, the exact post each network
+receives, per-network length, and tone hints.
 
 Pure Python with no Django imports; callers pass any configuration in.
 """
@@ -14,6 +15,7 @@ from .disclosure import (
     is_disclosure_intact,
     render_disclosure,
 )
+from .final_post import FinalPost, LinkCard, final_post
 from .length import BLUESKY_MAX_BYTES, NETWORK_LIMITS, LengthReport, measure
 from .normalize import clean_text, hidden_characters, normalize
 from .tone import ToneFlag, tone_flags
@@ -22,7 +24,9 @@ __all__ = [
     "BLUESKY_MAX_BYTES",
     "DEFAULT_DISCLOSURES",
     "NETWORK_LIMITS",
+    "FinalPost",
     "LengthReport",
+    "LinkCard",
     "Rule",
     "ToneFlag",
     "Violation",
@@ -31,6 +35,7 @@ __all__ = [
     "clean_text",
     "compose_text",
     "disclosure_template",
+    "final_post",
     "hidden_characters",
     "is_disclosure_intact",
     "measure",

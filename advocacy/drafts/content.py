@@ -7,20 +7,26 @@ before sending, so the same rules apply at every step.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from django.utils import formats
 from django.utils.translation import get_language, gettext, gettext_lazy
 
 from advocacy.compose import (
+    FinalPost,
     LengthReport,
     Rule,
     Violation,
     check_characters,
     check_disclosure,
     compose_text,
+    final_post,
     measure,
 )
+
+if TYPE_CHECKING:
+    from advocacy.drafts.models import DraftVersion
 
 _UNPOSTABLE = re.compile("[\x00\ud800-\udfff]")
 
@@ -79,6 +85,37 @@ def check_post(*, network: str, text: str, disclosure: str, max_characters: int 
         problems.append(_length_problem(report))
         codes.append("too_long")
     return PostCheck(network, text, report.count, report.limit, report.unit, tuple(problems), tuple(codes))
+
+
+def share_post(*, network: str, text: str, version: DraftVersion) -> FinalPost:
+    """The exact post ``network`` receives when ``text`` is shared from ``version``
+    (its link and image): what the share page previews, what the checks measure and
+    what the posting engine hands the network client."""
+    return final_post(
+        network=network,
+        text=text,
+        link=version.link,
+        has_image=bool(version.image),
+        image_alt=version.image_alt if version.image else "",
+    )
+
+
+def check_share(
+    *, network: str, text: str, disclosure: str, version: DraftVersion, max_characters: int | None = None
+) -> PostCheck:
+    """``check_post`` on the final post, not on the text as typed: a link the network
+    adds is counted. The check's ``text`` is the final text."""
+    post = share_post(network=network, text=text, version=version)
+    check = check_post(network=network, text=post.text, disclosure=disclosure, max_characters=max_characters)
+    if post.text != text and "too_long" in check.codes:
+        index = check.codes.index("too_long")
+        why = gettext("On %(network)s the draft's link is added to the text, because the post has an image.") % {
+            "network": _NETWORK_NAMES.get(network, network)
+        }
+        problems = list(check.problems)
+        problems[index] = f"{problems[index]}. {why}"
+        check = replace(check, problems=tuple(problems))
+    return check
 
 
 # advocacy.compose is pure Python and explains problems in detailed English. For people

@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 
 from advocacy.audit.actions import AuditAction
 from advocacy.audit.services import AuditEntry, audit_record, audit_record_many
-from advocacy.drafts.content import check_post
+from advocacy.drafts.content import check_post, share_post
 from advocacy.drafts.models import Draft
 from advocacy.ledger.models import ConnectedAccount
 from advocacy.ledger.services import (
@@ -488,7 +488,9 @@ class _SendBatch:
         expires = share.draft_version.expires_at
         if expires is not None and self.now >= expires:
             return "This post has expired."
-        return self._text_problem(share.network, share.text, share.disclosure, share.account.max_characters)
+        # The final post, with whatever the network adds to the text, is what is checked.
+        text = share_post(network=share.network, text=share.text, version=share.draft_version).text
+        return self._text_problem(share.network, text, share.disclosure, share.account.max_characters)
 
     def _text_problem(self, network: str, text: str, disclosure: str, max_characters: int | None) -> str | None:
         # The shares of one campaign mostly carry the same text: check each text once per batch.
@@ -674,15 +676,17 @@ def _recent_sends(shares: list[Share], now: dt.datetime) -> dict[int, list[dt.da
 
 
 def _request(share: Share) -> net.PublishRequest:
+    """The final post (``share_post``), the one ``_precheck`` checked, as a request."""
     version = share.draft_version
+    post = share_post(network=share.network, text=share.text, version=version)
     image = None
     if version.image:
         with version.image.open("rb") as handle:
             content = handle.read()
         mime = "image/jpeg" if version.image.name.endswith(".jpg") else f"image/{version.image.name.rsplit('.', 1)[-1]}"
-        image = net.MediaAttachment(content=content, mime_type=mime, alt_text=version.image_alt)
+        image = net.MediaAttachment(content=content, mime_type=mime, alt_text=post.image_alt)
     return net.PublishRequest(
-        text=share.text,
+        text=post.text,
         idempotency_key=share.idempotency_key,
         link=version.link or None,
         image=image,
