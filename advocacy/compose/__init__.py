@@ -6,7 +6,10 @@ Pure Python with no Django imports; callers pass any configuration in.
 
 from .disclosure import (
     DEFAULT_DISCLOSURES,
+    EMPLOYMENT_TAGS,
+    EMPLOYMENT_WORDS,
     Rule,
+    TemplateProblem,
     Violation,
     check_characters,
     check_disclosure,
@@ -14,6 +17,7 @@ from .disclosure import (
     disclosure_template,
     is_disclosure_intact,
     render_disclosure,
+    template_problems,
 )
 from .final_post import FinalPost, LinkCard, final_post
 from .length import BLUESKY_MAX_BYTES, NETWORK_LIMITS, LengthReport, measure
@@ -23,11 +27,14 @@ from .tone import ToneFlag, tone_flags
 __all__ = [
     "BLUESKY_MAX_BYTES",
     "DEFAULT_DISCLOSURES",
+    "EMPLOYMENT_TAGS",
+    "EMPLOYMENT_WORDS",
     "NETWORK_LIMITS",
     "FinalPost",
     "LengthReport",
     "LinkCard",
     "Rule",
+    "TemplateProblem",
     "ToneFlag",
     "Violation",
     "check_characters",
@@ -41,5 +48,6 @@ __all__ = [
     "measure",
     "normalize",
     "render_disclosure",
+    "template_problems",
     "tone_flags",
 ]

@@ -25,7 +25,10 @@ from .normalize import clean_text, fold, hidden_characters, is_invisible, normal
 
 __all__ = [
     "DEFAULT_DISCLOSURES",
+    "EMPLOYMENT_TAGS",
+    "EMPLOYMENT_WORDS",
     "Rule",
+    "TemplateProblem",
     "Violation",
     "check_characters",
     "check_disclosure",
@@ -33,6 +36,7 @@ __all__ = [
     "disclosure_template",
     "is_disclosure_intact",
     "render_disclosure",
+    "template_problems",
 ]
 
 # The tag or label always comes first, so that even a truncated preview shows it.
@@ -43,6 +47,17 @@ DEFAULT_DISCLOSURES: dict[str, str] = {
     "it": "#dipendente · Lavoro presso {organisation}.",
 }
 _PLACEHOLDER = "{organisation}"
+# What says "I am employed here" in each default: its tag and its words. A template an
+# admin writes must keep one of them (or a tag of their own, see ``template_problems``).
+EMPLOYMENT_TAGS: dict[str, str] = {"en": "#employee", "de": "#Mitarbeiter", "id": "#karyawan", "it": "#dipendente"}
+EMPLOYMENT_WORDS: dict[str, str] = {
+    "en": "I work at {organisation}",
+    "de": "Ich arbeite bei {organisation}",
+    "id": "Saya bekerja di {organisation}",
+    "it": "Lavoro presso {organisation}",
+}
+# An admin's own tag: "#" and a letter, then letters, digits or "_"; one word, like the defaults.
+_OWN_TAG = re.compile(r"#[^\W\d_]\w{1,39}")
 
 
 class Rule(StrEnum):
@@ -94,6 +109,80 @@ def render_disclosure(*, template: str, organisation: str) -> str:
     disclosure = " ".join(template.replace(_PLACEHOLDER, name).split())
     _validate(disclosure)
     return disclosure
+
+
+@dataclass(frozen=True)
+class TemplateProblem:
+    code: str  # stable: no_organisation, hidden_characters, lookalike_letters, line_break, bad_tag,
+    # tag_not_used, no_employment_statement
+    message: str  # plain English, starting with the rule the template broke
+
+
+def template_problems(*, template: str, language: str, tag: str = "") -> list[TemplateProblem]:
+    """Empty when an admin's disclosure ``template`` for ``language`` may be used.
+
+    It must name the employer (``{organisation}``), be one line of ordinary visible
+    characters, and keep a visible employment statement: the language's default tag
+    (``EMPLOYMENT_TAGS``) or words (``EMPLOYMENT_WORDS``), or ``tag``, a tag the admin
+    chose, which must itself be a plain one-word hashtag and appear in the template.
+    """
+    primary = language.replace("_", "-").split("-")[0].strip().lower()
+    problems = []
+    if _PLACEHOLDER not in template:
+        problems.append(
+            TemplateProblem("no_organisation", "The disclosure must name the employer: add {organisation}.")
+        )
+    for code, text in (("hidden_characters", template), ("hidden_characters", tag)):
+        if hidden := hidden_characters(text=text):
+            described = _describe(Counter(hidden), kind="hidden", show=False)
+            problems.append(
+                TemplateProblem(
+                    code, f"The disclosure must be visible text: it has {described}, which readers cannot see."
+                )
+            )
+            break
+    if any(char in "\n\r" for char in template):
+        problems.append(TemplateProblem("line_break", "The disclosure must be one line: remove the line breaks."))
+    for text in (template, tag):
+        visible = strip_invisible(text=text)
+        if fold(text=visible, casefold=False) != visible:
+            problems.append(
+                TemplateProblem(
+                    "lookalike_letters",
+                    "The disclosure must be written with ordinary letters, not look-alike characters from other "
+                    "scripts or styled, full-width or differently encoded forms.",
+                )
+            )
+            break
+    tag = tag.strip()
+    if tag and not _OWN_TAG.fullmatch(tag):
+        problems.append(
+            TemplateProblem(
+                "bad_tag", "A tag must be one word: “#” followed by letters, digits or “_”, 3 to 41 characters."
+            )
+        )
+    elif tag and not _contains_tag(template, tag):
+        problems.append(TemplateProblem("tag_not_used", f"The disclosure must contain the chosen tag {tag}."))
+    statements = [EMPLOYMENT_TAGS.get(primary, EMPLOYMENT_TAGS["en"]), *([tag] if tag else [])]
+    words = EMPLOYMENT_WORDS.get(primary, EMPLOYMENT_WORDS["en"])
+    if not any(_contains_tag(template, statement) for statement in statements) and not _contains_words(template, words):
+        choices = " or ".join(f"“{statement}”" for statement in statements)
+        problems.append(
+            TemplateProblem(
+                "no_employment_statement",
+                f"The disclosure must say that the author works there: keep {choices}, or the words “{words}”.",
+            )
+        )
+    return problems
+
+
+def _contains_tag(template: str, tag: str) -> bool:
+    return re.search(rf"(?<![\w#]){re.escape(tag)}(?!\w)", template, re.IGNORECASE) is not None
+
+
+def _contains_words(template: str, words: str) -> bool:
+    pattern = r"\s+".join(re.escape(word) for word in words.split())
+    return re.search(rf"(?<!\w){pattern}", template, re.IGNORECASE) is not None
 
 
 def compose_text(*, disclosure: str, body: str) -> str:

@@ -16,6 +16,7 @@ from advocacy.compose import (
     measure,
     normalize,
     render_disclosure,
+    template_problems,
     tone_flags,
 )
 from advocacy.compose.length import twitter_text  # loaded the way the module loads it
@@ -238,3 +239,14 @@ def test_normalize_is_idempotent(text):
 def test_normalize_ignores_full_width_forms(text):
     wide = "".join(chr(ord(c) + 0xFEE0) if 0x21 <= ord(c) <= 0x7E else c for c in text)
     assert normalize(text=wide) == normalize(text=unicodedata.normalize("NFKC", text))
+
+
+@given(language=st.sampled_from(sorted(DEFAULT_DISCLOSURES)), data=st.data())
+def test_a_hidden_character_anywhere_in_a_template_is_refused(language, data):
+    template = DEFAULT_DISCLOSURES[language]
+    assert template_problems(template=template, language=language) == []
+    position = data.draw(st.integers(min_value=0, max_value=len(template)), label="position")
+    hidden = data.draw(HIDDEN_IN_BODY, label="hidden")
+    tampered = template[:position] + hidden + template[position:]
+    codes = {problem.code for problem in template_problems(template=tampered, language=language)}
+    assert codes & {"hidden_characters", "line_break"}
