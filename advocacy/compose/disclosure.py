@@ -3,7 +3,8 @@
 Regulators (FTC, ASA, ASAI, German courts) treat a disclosure at the end of a post,
 behind "more" or among trailing hashtags as missed, so Candor puts it at the very start.
 The check is strict on purpose: a post passes only if it *literally* starts with the
-configured disclosure, followed by whitespace or the end of the text. Everything else
+configured disclosure, alone on the first line (a line break or the end of the text
+follows it, so it cannot run into a "just kidding!"). Everything else
 fails, and the failure is explained by comparing *normalised* text, so a disguised
 copy (hidden characters, look-alike letters, odd spacing) is named for what it is
 instead of being reported as simply "missing".
@@ -20,17 +21,22 @@ from enum import StrEnum
 
 import grapheme
 
-from .normalize import fold, is_invisible, normalize, strip_invisible
+from .normalize import clean_text, fold, hidden_characters, is_invisible, normalize, strip_invisible
 
 __all__ = [
     "DEFAULT_DISCLOSURES",
+    "EMPLOYMENT_TAGS",
+    "EMPLOYMENT_WORDS",
     "Rule",
+    "TemplateProblem",
     "Violation",
+    "check_characters",
     "check_disclosure",
     "compose_text",
     "disclosure_template",
     "is_disclosure_intact",
     "render_disclosure",
+    "template_problems",
 ]
 
 # The tag or label always comes first, so that even a truncated preview shows it.
@@ -41,6 +47,17 @@ DEFAULT_DISCLOSURES: dict[str, str] = {
     "it": "#dipendente · Lavoro presso {organisation}.",
 }
 _PLACEHOLDER = "{organisation}"
+# What says "I am employed here" in each default: its tag and its words. A template an
+# admin writes must keep one of them (or a tag of their own, see ``template_problems``).
+EMPLOYMENT_TAGS: dict[str, str] = {"en": "#employee", "de": "#Mitarbeiter", "id": "#karyawan", "it": "#dipendente"}
+EMPLOYMENT_WORDS: dict[str, str] = {
+    "en": "I work at {organisation}",
+    "de": "Ich arbeite bei {organisation}",
+    "id": "Saya bekerja di {organisation}",
+    "it": "Lavoro presso {organisation}",
+}
+# An admin's own tag: "#" and a letter, then letters, digits or "_"; one word, like the defaults.
+_OWN_TAG = re.compile(r"#[^\W\d_]\w{1,39}")
 
 
 class Rule(StrEnum):
@@ -58,6 +75,12 @@ class Rule(StrEnum):
     # Whitespace before it. The threshold is zero: where the "see more" fold falls differs
     # by network and device, so no amount of leading blank space is known to be safe.
     BURIED = "buried"
+    # Followed on its line by more text: "#employee · I work at Acme. just kidding!"
+    # reads as one sentence. A line break must follow it.
+    NOT_ALONE = "not_alone"
+    # Anywhere in the post: characters readers cannot see (zero-width, bidi, tag
+    # characters, fillers, line breaks that render as nothing).
+    HIDDEN_IN_TEXT = "hidden_in_text"
 
 
 @dataclass(frozen=True)
@@ -88,14 +111,89 @@ def render_disclosure(*, template: str, organisation: str) -> str:
     return disclosure
 
 
+@dataclass(frozen=True)
+class TemplateProblem:
+    code: str  # stable: no_organisation, hidden_characters, lookalike_letters, line_break, bad_tag,
+    # tag_not_used, no_employment_statement
+    message: str  # plain English, starting with the rule the template broke
+
+
+def template_problems(*, template: str, language: str, tag: str = "") -> list[TemplateProblem]:
+    """Empty when an admin's disclosure ``template`` for ``language`` may be used.
+
+    It must name the employer (``{organisation}``), be one line of ordinary visible
+    characters, and keep a visible employment statement: the language's default tag
+    (``EMPLOYMENT_TAGS``) or words (``EMPLOYMENT_WORDS``), or ``tag``, a tag the admin
+    chose, which must itself be a plain one-word hashtag and appear in the template.
+    """
+    primary = language.replace("_", "-").split("-")[0].strip().lower()
+    problems = []
+    if _PLACEHOLDER not in template:
+        problems.append(
+            TemplateProblem("no_organisation", "The disclosure must name the employer: add {organisation}.")
+        )
+    for code, text in (("hidden_characters", template), ("hidden_characters", tag)):
+        if hidden := hidden_characters(text=text):
+            described = _describe(Counter(hidden), kind="hidden", show=False)
+            problems.append(
+                TemplateProblem(
+                    code, f"The disclosure must be visible text: it has {described}, which readers cannot see."
+                )
+            )
+            break
+    if any(char in "\n\r" for char in template):
+        problems.append(TemplateProblem("line_break", "The disclosure must be one line: remove the line breaks."))
+    for text in (template, tag):
+        visible = strip_invisible(text=text)
+        if fold(text=visible, casefold=False) != visible:
+            problems.append(
+                TemplateProblem(
+                    "lookalike_letters",
+                    "The disclosure must be written with ordinary letters, not look-alike characters from other "
+                    "scripts or styled, full-width or differently encoded forms.",
+                )
+            )
+            break
+    tag = tag.strip()
+    if tag and not _OWN_TAG.fullmatch(tag):
+        problems.append(
+            TemplateProblem(
+                "bad_tag", "A tag must be one word: “#” followed by letters, digits or “_”, 3 to 41 characters."
+            )
+        )
+    elif tag and not _contains_tag(template, tag):
+        problems.append(TemplateProblem("tag_not_used", f"The disclosure must contain the chosen tag {tag}."))
+    statements = [EMPLOYMENT_TAGS.get(primary, EMPLOYMENT_TAGS["en"]), *([tag] if tag else [])]
+    words = EMPLOYMENT_WORDS.get(primary, EMPLOYMENT_WORDS["en"])
+    if not any(_contains_tag(template, statement) for statement in statements) and not _contains_words(template, words):
+        choices = " or ".join(f"“{statement}”" for statement in statements)
+        problems.append(
+            TemplateProblem(
+                "no_employment_statement",
+                f"The disclosure must say that the author works there: keep {choices}, or the words “{words}”.",
+            )
+        )
+    return problems
+
+
+def _contains_tag(template: str, tag: str) -> bool:
+    return re.search(rf"(?<![\w#]){re.escape(tag)}(?!\w)", template, re.IGNORECASE) is not None
+
+
+def _contains_words(template: str, words: str) -> bool:
+    pattern = r"\s+".join(re.escape(word) for word in words.split())
+    return re.search(rf"(?<!\w){pattern}", template, re.IGNORECASE) is not None
+
+
 def compose_text(*, disclosure: str, body: str) -> str:
     """Disclosure first, a blank line, then the body.
 
     A body that already starts with the disclosure (say, pasted from an earlier post,
-    possibly altered) loses that copy, so readers don't see it twice.
+    possibly altered) loses that copy, so readers don't see it twice. Characters
+    readers cannot see are removed from the body (see ``check_characters``).
     """
     _validate(disclosure)
-    rest = body.strip()
+    rest = clean_text(text=body).strip()
     while (found := _find_at_start(rest, disclosure)) is not None and found.ends_cleanly:
         rest = rest[found.end :].strip()
     return f"{disclosure}\n\n{rest}" if rest else disclosure
@@ -121,6 +219,22 @@ def check_disclosure(*, text: str, disclosure: str) -> list[Violation]:
     return [_explain_elsewhere(text, disclosure)]
 
 
+def check_characters(*, text: str) -> list[Violation]:
+    """Empty unless ``text`` has characters readers cannot see; emoji sequences
+    (families, flags, keycaps) keep their joiners and selectors."""
+    hidden = hidden_characters(text=text)
+    if not hidden:
+        return []
+    described = _describe(Counter(hidden), kind="hidden", show=False)
+    return [
+        Violation(
+            Rule.HIDDEN_IN_TEXT,
+            f"The post must not contain hidden characters: it has {described}, which readers cannot see. "
+            "Remove them, or type a plain space or line break instead.",
+        )
+    ]
+
+
 def _validate(disclosure: str) -> None:
     if disclosure != disclosure.strip() or not _skeleton(disclosure):
         raise ValueError("The disclosure must be visible text without leading or trailing whitespace.")
@@ -129,8 +243,15 @@ def _validate(disclosure: str) -> None:
 def _passes(text: str, disclosure: str) -> bool:
     if not text.startswith(disclosure):
         return False
-    rest = text[len(disclosure) :]
-    return not rest or rest[0].isspace()
+    return _alone_on_its_line(text[len(disclosure) :])
+
+
+_END_OF_LINE = re.compile(r"[ \t]*(?:\r?\n|\r|\Z)")
+
+
+def _alone_on_its_line(rest: str) -> bool:
+    """Only spaces or tabs may sit between the disclosure and its line break."""
+    return _END_OF_LINE.match(rest) is not None
 
 
 def _skeleton(text: str) -> str:
@@ -145,6 +266,7 @@ class _AtStart:
     trail: str  # invisible characters glued on after it
     end: int
     next_char: str | None
+    rest: str  # everything after the finding
 
     @property
     def ends_cleanly(self) -> bool:
@@ -183,7 +305,7 @@ def _find_at_start(text: str, disclosure: str) -> _AtStart | None:
             continue
         next_char = cluster[0]
         break
-    return _AtStart(text[:start], text[start:position], text[position:end], end, next_char)
+    return _AtStart(text[:start], text[start:position], text[position:end], end, next_char, text[end:])
 
 
 def _explain_at_start(found: _AtStart, disclosure: str) -> list[Violation]:
@@ -230,7 +352,15 @@ def _explain_at_start(found: _AtStart, disclosure: str) -> list[Violation]:
     if _compact(found.span, casefold=False) != _compact(disclosure, casefold=False):
         violations.append(_altered("its capital and small letters were changed"))
     elif not found.ends_cleanly:
-        violations.append(_altered("it runs straight into the following text; leave a space or line break after it"))
+        violations.append(_altered("it runs straight into the following text; start a new line after it"))
+    elif not found.trail and not _alone_on_its_line(found.rest):
+        violations.append(
+            Violation(
+                Rule.NOT_ALONE,
+                "The disclosure must stand alone on the first line: start a new line straight after it, "
+                "so readers do not take the following words as part of it.",
+            )
+        )
     if not violations:  # folding was needed, but none of the single steps explain it
         violations.append(
             Violation(

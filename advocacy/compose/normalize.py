@@ -13,7 +13,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["fold", "is_invisible", "normalize", "strip_invisible"]
+import grapheme
+
+__all__ = ["clean_text", "fold", "hidden_characters", "is_invisible", "normalize", "strip_invisible"]
 
 # Characters that render as nothing (or as blank space without being whitespace) but
 # are not in category Cf. Hangul fillers and the braille blank are the usual way to
@@ -70,6 +72,66 @@ def is_invisible(*, char: str) -> bool:
 def strip_invisible(*, text: str) -> str:
     """Remove every character ``is_invisible`` reports."""
     return "".join(char for char in text if not is_invisible(char=char))
+
+
+# Joiners and selectors that are part of an emoji (a family, a rainbow flag, a keycap,
+# a skin tone's presentation): removing them would break the emoji, and inside one
+# cluster they hide nothing.
+_EMOJI_GLUE = frozenset("\u200d\ufe0e\ufe0f")
+_BLACK_FLAG, _CANCEL_TAG = "\U0001f3f4", "\U000e007f"  # subdivision flags: 🏴 + tag letters + cancel tag
+
+
+def _is_break_readers_cannot_see(char: str) -> bool:
+    """Whitespace that is not a space, tab or plain line break (LF, CR): vertical tab, the
+    information separators U+001C–U+001F, NEL, the line and paragraph separators.
+    Networks render them as nothing, so text after them runs on."""
+    category = unicodedata.category(char)
+    return category in ("Zl", "Zp") or (category == "Cc" and char.isspace() and char not in "\n\r\t")
+
+
+def _hidden(char: str) -> bool:
+    return is_invisible(char=char) or _is_break_readers_cannot_see(char)
+
+
+def _emoji_allows(cluster: str, index: int) -> bool:
+    """Whether the hidden character at ``index`` belongs to the emoji ``cluster`` forms."""
+    char, first = cluster[index], cluster[0]
+    is_emoji = unicodedata.category(first) in ("So", "Sk") or "\u20e3" in cluster
+    if not is_emoji:
+        return False
+    if char in _EMOJI_GLUE:
+        return char != "\u200d" or index < len(cluster) - 1  # a joiner must join something
+    tag = 0xE0020 <= ord(char) <= 0xE007F
+    return tag and first == _BLACK_FLAG and cluster.endswith(_CANCEL_TAG)
+
+
+def hidden_characters(*, text: str) -> list[str]:
+    """Characters in ``text`` that readers cannot see, in order: format and control
+    characters (zero-width, bidi, tag characters), fillers, and line breaks that render
+    as nothing. Joiners and selectors inside an emoji sequence are not counted."""
+    if not any(_hidden(char) for char in text):
+        return []  # the usual case, without splitting into clusters
+    found = []
+    for cluster in grapheme.graphemes(text):
+        for index, char in enumerate(cluster):
+            if _hidden(char) and not _emoji_allows(cluster, index):
+                found.append(char)
+    return found
+
+
+def clean_text(*, text: str) -> str:
+    """``text`` without what ``hidden_characters`` reports: unseen line breaks become
+    plain ones (``\\n``), every other hidden character is removed."""
+    if not any(_hidden(char) for char in text):
+        return text
+    out = []
+    for cluster in grapheme.graphemes(text):
+        for index, char in enumerate(cluster):
+            if _is_break_readers_cannot_see(char):
+                out.append("\n")
+            elif not _hidden(char) or _emoji_allows(cluster, index):
+                out.append(char)
+    return "".join(out)
 
 
 def _fold_once(text: str, *, casefold: bool, lookalikes: bool) -> str:

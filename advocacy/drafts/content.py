@@ -6,12 +6,29 @@ before sending, so the same rules apply at every step.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from django.utils import formats
 from django.utils.translation import get_language, gettext, gettext_lazy
 
-from advocacy.compose import LengthReport, Rule, Violation, check_disclosure, compose_text, measure
+from advocacy.compose import (
+    FinalPost,
+    LengthReport,
+    Rule,
+    Violation,
+    check_characters,
+    check_disclosure,
+    compose_text,
+    final_post,
+    measure,
+)
+
+if TYPE_CHECKING:
+    from advocacy.drafts.models import DraftVersion
+
+_UNPOSTABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def unix_newlines(text: str) -> str:
@@ -38,7 +55,8 @@ class PostCheck:
     limit: int
     unit: str
     problems: tuple[str, ...]
-    # Stable codes, one per problem: "disclosure_<rule>" (e.g. disclosure_not_first) or "too_long".
+    # Stable codes, one per problem: "disclosure_<rule>" (e.g. disclosure_not_first),
+    # "hidden_in_text" or "too_long".
     codes: tuple[str, ...] = ()
 
     @property
@@ -52,15 +70,52 @@ class PostCheck:
 
 
 def check_post(*, network: str, text: str, disclosure: str, max_characters: int | None = None) -> PostCheck:
-    """Disclosure first and intact, and within the network's length limit."""
+    """Disclosure first, intact and alone on its line; nothing hidden anywhere in the
+    text; within the network's length limit."""
     violations = check_disclosure(text=text, disclosure=disclosure)
     problems = [_disclosure_problem(violation, disclosure) for violation in violations]
     codes = [f"disclosure_{violation.rule}" for violation in violations]
+    # NUL and lone surrogates are refused earlier, where text comes in, with their own
+    # message ("cannot be posted"); naming them again here as hidden would say it twice.
+    for violation in check_characters(text=_UNPOSTABLE.sub("", text)):
+        problems.append(_disclosure_problem(violation, disclosure))
+        codes.append(str(violation.rule))
     report = measure(network=network, text=text, max_characters=max_characters)
     if not report.ok:
         problems.append(_length_problem(report))
         codes.append("too_long")
     return PostCheck(network, text, report.count, report.limit, report.unit, tuple(problems), tuple(codes))
+
+
+def share_post(*, network: str, text: str, version: DraftVersion) -> FinalPost:
+    """The exact post ``network`` receives when ``text`` is shared from ``version``
+    (its link and image): what the share page previews, what the checks measure and
+    what the posting engine hands the network client."""
+    return final_post(
+        network=network,
+        text=text,
+        link=version.link,
+        has_image=bool(version.image),
+        image_alt=version.image_alt if version.image else "",
+    )
+
+
+def check_share(
+    *, network: str, text: str, disclosure: str, version: DraftVersion, max_characters: int | None = None
+) -> PostCheck:
+    """``check_post`` on the final post, not on the text as typed: a link the network
+    adds is counted. The check's ``text`` is the final text."""
+    post = share_post(network=network, text=text, version=version)
+    check = check_post(network=network, text=post.text, disclosure=disclosure, max_characters=max_characters)
+    if post.text != text and "too_long" in check.codes:
+        index = check.codes.index("too_long")
+        why = gettext("On %(network)s the draft's link is added to the text, because the post has an image.") % {
+            "network": _NETWORK_NAMES.get(network, network)
+        }
+        problems = list(check.problems)
+        problems[index] = f"{problems[index]}. {why}"
+        check = replace(check, problems=tuple(problems))
+    return check
 
 
 # advocacy.compose is pure Python and explains problems in detailed English. For people
@@ -91,6 +146,14 @@ _RULE_MESSAGES = {
         "The disclosure must not be split up: its tag or words are broken by extra or different spaces or line breaks."
     ),
     Rule.ALTERED: gettext_lazy("The disclosure must be used exactly as given: “%(disclosure)s”."),
+    Rule.NOT_ALONE: gettext_lazy(
+        "The disclosure must stand alone on the first line: start a new line straight after it, "
+        "so readers do not take the following words as part of it."
+    ),
+    Rule.HIDDEN_IN_TEXT: gettext_lazy(
+        "The post must not contain hidden characters, which readers cannot see. "
+        "Remove them, or type a plain space or line break instead."
+    ),
     Rule.BURIED: gettext_lazy(
         "The disclosure must be the very first thing in the post: remove the spaces or line breaks before it, "
         "which can push it below the “see more” fold."

@@ -40,6 +40,10 @@ class Draft(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Not stored: ``draft_edit`` sets it when a save repeated the working version word
+    # for word, so no version was made; views tell the person instead of "saved".
+    nothing_changed: bool = False
+
     class Meta:
         ordering = ["-updated_at"]
 

@@ -1,12 +1,15 @@
 """The comms workflow: draft → in review → changes requested → approved → published
-→ retired. Every edit makes a new immutable version; the approver must not be the
-person who wrote the version they approve (four eyes)."""
+→ retired. Every edit that changes something makes a new immutable version; the
+approver must not be anyone who wrote a version since the last approved one (four
+eyes), so a second person saving an unchanged draft cannot turn its writer into an
+approver."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -74,6 +77,8 @@ def _validate(content: DraftContent) -> None:
         errors["expires_at"] = [gettext("The expiry must be in the future.")]
     if content.image is not None and not content.image_alt.strip():
         errors["image_alt"] = [gettext("Describe the image for people who cannot see it (alt text).")]
+    if (link_problem := _link_problem(content.link.strip())) is not None:
+        errors["link"] = [link_problem]
     if errors:
         raise ValidationFailed(
             gettext("The draft is not valid: %(problems)s")
@@ -99,6 +104,22 @@ def _validate(content: DraftContent) -> None:
         )
 
 
+def _link_problem(link: str) -> str | None:
+    """Links must be web addresses: a ``javascript:`` or ``data:`` link in a post runs
+    code or hides content, and ``ftp:``/``mailto:`` links are not what readers expect."""
+    if not link:
+        return None
+    try:
+        parts = urlsplit(link)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return gettext("Links must be web addresses starting with http:// or https://.")
+    if any(char.isspace() or ord(char) < 32 for char in link):
+        return gettext("Links must be web addresses starting with http:// or https://.")
+    return None
+
+
 def _new_version(*, draft: Draft, actor: User, content: DraftContent, number: int) -> DraftVersion:
     version = DraftVersion(
         draft=draft,
@@ -122,6 +143,31 @@ def _new_version(*, draft: Draft, actor: User, content: DraftContent, number: in
     ]
     version.save()
     return version
+
+
+def _unchanged(*, previous: DraftVersion, content: DraftContent) -> bool:
+    """Whether saving ``content`` would repeat ``previous`` word for word."""
+    if content.image is not None:
+        return False
+    kept_image = content.keep_image_from.image.name if content.keep_image_from and content.keep_image_from.image else ""
+    return (
+        previous.body == content.body.strip()
+        and previous.link == content.link.strip()
+        and previous.language == content.language
+        and list(previous.networks) == list(dict.fromkeys(content.networks))
+        and previous.variants == {k: v.strip() for k, v in content.variants.items() if v.strip()}
+        and previous.expires_at == content.expires_at
+        and previous.image_alt == content.image_alt.strip()
+        and (previous.image.name if previous.image else "") == kept_image
+    )
+
+
+def _writers_since_last_approval(draft: Draft) -> set[int]:
+    """Everyone who wrote a version after the last approved one, up to the one under review."""
+    versions = DraftVersion.objects.filter(draft=draft, number__lte=draft.working_version.number)
+    last_approved = versions.filter(approved_by__isnull=False).order_by("-number").values_list("number", flat=True)
+    since = last_approved.first() or 0
+    return set(versions.filter(number__gt=since).values_list("created_by_id", flat=True))
 
 
 def _content_snapshot(version: DraftVersion) -> dict[str, Any]:
@@ -173,7 +219,11 @@ def draft_create(*, actor: User, title: str, content: DraftContent, campaign: st
 def draft_edit(*, actor: User, draft_id: int, content: DraftContent, title: str | None = None) -> Draft:
     """Save changes as a new version. An approved or published version is never
     changed: the new version goes back to *draft* and needs approval again, while
-    the published one stays visible to employees until the new one is published."""
+    the published one stays visible to employees until the new one is published.
+
+    Saving content identical to the working version makes no version and no audit
+    event (a new title alone is saved and audited, without a version): the returned
+    draft then has ``nothing_changed`` set, which callers should tell the person."""
     _require(actor, Capability.WRITE_DRAFTS, gettext("Only the comms team can edit drafts."))
     draft = _lock(draft_id)
     if draft.state in (State.IN_REVIEW, State.RETIRED):
@@ -187,10 +237,25 @@ def draft_edit(*, actor: User, draft_id: int, content: DraftContent, title: str 
     if content.image is None and content.keep_image_from is None:
         content.keep_image_from = previous
     _validate(content)
+    new_title = title.strip() if title is not None and title.strip() else draft.title
+    if _unchanged(previous=previous, content=content):
+        # Not a new version: the person saving it did not write these words, and making
+        # them its author would let the real writer approve their own text.
+        draft.nothing_changed = True
+        if new_title != draft.title:
+            old_title, draft.title = draft.title, new_title
+            draft.save(update_fields=["title", "updated_at"])
+            audit_record(
+                actor=actor,
+                action=AuditAction.DRAFT_EDITED,
+                target=draft,
+                old={"title": old_title},
+                new={"title": new_title},
+            )
+        return draft
     version = _new_version(draft=draft, actor=actor, content=content, number=previous.number + 1)
     draft.working_version = version
-    if title is not None and title.strip():
-        draft.title = title.strip()
+    draft.title = new_title
     old_state = draft.state
     draft.state = State.DRAFT if old_state in (State.APPROVED, State.PUBLISHED) else old_state
     draft.save(update_fields=["working_version", "title", "state", "updated_at"])
@@ -264,14 +329,15 @@ def draft_request_changes(*, actor: User, draft_id: int, comment: str) -> Draft:
 
 def draft_approve(*, actor: User, draft_id: int, comment: str = "") -> Draft:
     """Approve the version under review. Refused, and the refusal audited, when the
-    approver wrote that version: a second person must always look."""
+    approver wrote that version or any version since the last approved one: a second
+    person, who wrote none of the words, must always look."""
     _require(actor, Capability.REVIEW_DRAFTS, gettext("Only reviewers can approve drafts."))
     with transaction.atomic():
         draft = _lock(draft_id)
         if draft.state != State.IN_REVIEW:
             raise Conflict(gettext("Only a draft in review can be approved."))
         version = draft.working_version
-        if version.created_by_id != actor.pk:
+        if actor.pk not in _writers_since_last_approval(draft):
             version.approved_by, version.approved_at = actor, timezone.now()
             version.save(update_fields=["approved_by", "approved_at"])
             return _transition(
@@ -288,7 +354,10 @@ def draft_approve(*, actor: User, draft_id: int, comment: str = "") -> Draft:
         target=draft,
         new={"version": version.number, "rule": "four_eyes"},
     )
-    raise NotAllowed(gettext("Four eyes: you wrote this version, so someone else must approve it."), code="four_eyes")
+    raise NotAllowed(
+        gettext("Four eyes: you wrote this version or an earlier unapproved one, so someone else must approve it."),
+        code="four_eyes",
+    )
 
 
 @transaction.atomic

@@ -94,7 +94,10 @@ class MediaAttachment:
 
 @dataclass(frozen=True)
 class PublishRequest:
-    """One post. ``text`` is final (disclosure already first, checked by the caller).
+    """One post. ``text`` is final (disclosure already first, checked by the caller):
+    the caller builds it with ``advocacy.compose.final_post``, and a plug-in that adds
+    anything (a link card for ``link``) decides it with that same function, never by
+    changing the text on its own, so what was checked is what is posted.
 
     ``idempotency_key`` is stable for the share across every retry; plug-ins use it
     as the network's idempotency key, record key or marker, whichever the network

@@ -107,7 +107,7 @@ def draft_edit_view(request: HttpRequest, draft_id: int) -> HttpResponse:
     form = DraftForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.draft_edit(
+            saved = services.draft_edit(
                 actor=request.user,
                 draft_id=draft.pk,
                 content=_content(request, form),
@@ -116,7 +116,10 @@ def draft_edit_view(request: HttpRequest, draft_id: int) -> HttpResponse:
         except ApplicationError as exc:
             form_errors_from(form, exc)
         else:
-            messages.success(request, _("Saved as a new version."))
+            if saved.nothing_changed:
+                messages.info(request, _("Nothing in the post changed, so no new version was saved."))
+            else:
+                messages.success(request, _("Saved as a new version."))
             return redirect("portal:draft", draft_id=draft.pk)
     return render(request, "comms/draft_form.html", {"form": form, "draft": draft})
 

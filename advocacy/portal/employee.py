@@ -24,9 +24,10 @@ from accounts.permissions import Capability
 from accounts.timezones import aware_in_user_zone, user_zone
 from advocacy.analytics.models import ALL_NETWORKS
 from advocacy.analytics.services import tracked_url
+from advocacy.compose import final_post
 from advocacy.core.errors import ApplicationError
 from advocacy.core.my_data import my_data_export
-from advocacy.drafts.content import check_post, final_text
+from advocacy.drafts.content import check_post, check_share, final_text, share_post, unix_newlines
 from advocacy.drafts.selectors import feed_cards_for_employee, feed_for_employee, published_draft_get
 from advocacy.ledger.connect import account_connect_bluesky
 from advocacy.ledger.models import ConnectedAccount, account_label
@@ -206,18 +207,27 @@ def share_compose(request: HttpRequest, draft_id: int) -> HttpResponse:
 @participant
 @require_POST
 def preview(request: HttpRequest) -> HttpResponse:
-    """Live preview (htmx): the exact final text per network, with counter and problems."""
-    text = request.POST.get("text", "")[:20000]
+    """Live preview (htmx): the exact final post per network (``share_post``, as the
+    share check and the network client build it), with counter and problems."""
+    text = unix_newlines(request.POST.get("text", "")[:20000])
     language = request.POST.get("language", "en")
     networks = [n for n in request.POST.getlist("network") if n in {"bluesky", "mastodon", "linkedin", "x"}]
+    version = None
+    if request.POST.get("draft", "").isdigit():
+        version = published_draft_get(user=request.user, draft_id=int(request.POST["draft"])).published_version
+        language = version.language
     disclosure = disclosure_for(language=language)
-    checks = [(NETWORKS[n], check_post(network=n, text=text, disclosure=disclosure)) for n in networks or ["bluesky"]]
-    body = text[len(disclosure) :] if text.startswith(disclosure) else None
-    return render(
-        request,
-        "portal/_preview.html",
-        {"checks": checks, "disclosure": disclosure, "body": body, "text": text},
-    )
+    previews = []
+    for network in networks or ["bluesky"]:
+        if version is not None:
+            post = share_post(network=network, text=text, version=version)
+            check = check_share(network=network, text=text, disclosure=disclosure, version=version)
+        else:
+            post = final_post(network=network, text=text)
+            check = check_post(network=network, text=text, disclosure=disclosure)
+        body = post.text[len(disclosure) :] if post.text.startswith(disclosure) else None
+        previews.append({"name": NETWORKS[network], "check": check, "post": post, "body": body})
+    return render(request, "portal/_preview.html", {"previews": previews, "disclosure": disclosure})
 
 
 @participant

@@ -65,11 +65,24 @@ class ConsentEvent(models.Model):
 
 
 class DisclosureTemplate(models.Model):
-    """Per-language disclosure placed first in every post. ``{organisation}`` is filled in."""
+    """Per-language disclosure placed first in every post. ``{organisation}`` is filled in.
+    Written only by ``disclosure_template_set``, which checks it keeps an employment
+    statement (``advocacy.compose.template_problems``) and audits the change."""
 
     language = models.CharField(max_length=8, unique=True)
     template = models.CharField(max_length=200)
+    # A tag the admin chose as the employment statement instead of the language's default
+    # tag or words; empty when the template keeps a default one.
+    tag = models.CharField(max_length=41, blank=True, default="")
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            # However a row is written (loaddata, the shell), a disclosure names the employer.
+            models.CheckConstraint(
+                condition=models.Q(template__contains="{organisation}"), name="disclosure_names_the_employer"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.language}: {self.template}"

@@ -7,9 +7,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import get_language, gettext, gettext_lazy, gettext_noop
 
 from accounts.models import User
 from accounts.permissions import Capability, user_can
@@ -126,9 +127,31 @@ def enrollment_leave(*, user: User, actor: User | None = None, reason: str = "")
     return LeaveResult(enrollment=enrollment, cancelled_shares=cancelled)
 
 
+# advocacy.compose explains a template's problems in English; people reading Candor in
+# another language get the same rule in theirs.
+_TEMPLATE_MESSAGES = {
+    "no_organisation": gettext_lazy("The disclosure must name the employer: add {organisation}."),
+    "hidden_characters": gettext_lazy("The disclosure must be visible text, without characters readers cannot see."),
+    "line_break": gettext_lazy("The disclosure must be one line: remove the line breaks."),
+    "lookalike_letters": gettext_lazy(
+        "The disclosure must be written with ordinary letters, not look-alike characters from other scripts "
+        "or styled, full-width or differently encoded forms."
+    ),
+    "bad_tag": gettext_lazy("A tag must be one word: “#” followed by letters, digits or “_”, 3 to 41 characters."),
+    "tag_not_used": gettext_lazy("The disclosure must contain the chosen tag %(tag)s."),
+    "no_employment_statement": gettext_lazy(
+        "The disclosure must say that the author works there: keep %(statements)s, or the words “%(words)s”."
+    ),
+}
+
+
 @transaction.atomic
-def disclosure_template_set(*, actor: User, language: str, template: str) -> DisclosureTemplate:
-    from advocacy.compose import render_disclosure
+def disclosure_template_set(*, actor: User, language: str, template: str, tag: str = "") -> DisclosureTemplate:
+    """Change the disclosure for ``language``. It must keep a visible employment
+    statement: the language's default tag or words, or ``tag``, a one-word hashtag the
+    admin chooses (see ``advocacy.compose.template_problems``). Shares scheduled under
+    the old disclosure are checked against the new one right before they are sent."""
+    from advocacy.compose import EMPLOYMENT_TAGS, EMPLOYMENT_WORDS, render_disclosure, template_problems
 
     if not user_can(actor, Capability.MANAGE_PROGRAM):
         raise NotAllowed(gettext("Only programme admins can change disclosures."))
@@ -137,18 +160,39 @@ def disclosure_template_set(*, actor: User, language: str, template: str) -> Dis
             gettext("Unsupported language %(language)s.") % {"language": repr(language)},
             fields={"language": [gettext("Use en, de, id or it.")]},
         )
-    try:
-        render_disclosure(template=template, organisation="Example Org")
-    except ValueError as exc:
-        raise ValidationFailed(str(exc), fields={"template": [str(exc)]}) from None
-    existing = DisclosureTemplate.objects.filter(language=language).first()
-    row, _ = DisclosureTemplate.objects.update_or_create(language=language, defaults={"template": template})
+    template, tag = template.strip(), tag.strip()
+    problems = template_problems(template=template, language=language, tag=tag)
+    english = (get_language() or "en").startswith("en")
+    statements = " / ".join(f"“{s}”" for s in [EMPLOYMENT_TAGS[language], *([tag] if tag else [])])
+    messages = [
+        problem.message
+        if english
+        else str(_TEMPLATE_MESSAGES[problem.code])
+        % {"tag": tag, "statements": statements, "words": EMPLOYMENT_WORDS[language]}
+        for problem in problems
+    ]
+    if not problems:
+        try:
+            render_disclosure(template=template, organisation=settings.CANDOR_ORGANISATION_NAME)
+        except ValueError as exc:
+            messages.append(str(exc))
+    if messages:
+        raise ValidationFailed(
+            gettext("The disclosure cannot be used: %(problems)s") % {"problems": " ".join(messages)},
+            fields={"template": messages},
+            code=f"disclosure_{problems[0].code}" if problems else "disclosure_invalid",
+        )
+    existing = DisclosureTemplate.objects.select_for_update().filter(language=language).first()
+    old = {"template": existing.template, "tag": existing.tag} if existing else None
+    if old == {"template": template, "tag": tag}:
+        return existing  # nothing changed: no audit event
+    row, _ = DisclosureTemplate.objects.update_or_create(language=language, defaults={"template": template, "tag": tag})
     audit_record(
         actor=actor,
         action=AuditAction.SETTINGS_CHANGED,
         target=row,
-        old={"disclosure": existing.template if existing else None},
-        new={"disclosure": template},
+        old={"disclosure": old, "language": language},
+        new={"disclosure": {"template": template, "tag": tag}, "language": language},
     )
     return row
 

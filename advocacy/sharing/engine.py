@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 
 from advocacy.audit.actions import AuditAction
 from advocacy.audit.services import AuditEntry, audit_record, audit_record_many
-from advocacy.drafts.content import check_post
+from advocacy.drafts.content import check_post, share_post
 from advocacy.drafts.models import Draft
 from advocacy.ledger.models import ConnectedAccount
 from advocacy.ledger.services import (
@@ -45,7 +45,7 @@ from advocacy.networks import base as net
 from advocacy.networks.registry import get_client
 from advocacy.notifications.models import Notification
 from advocacy.notifications.services import notify, recipient_locale
-from advocacy.program.selectors import users_may_share
+from advocacy.program.selectors import disclosure_for, users_may_share
 from advocacy.sharing.limits import ACCOUNT_POST_BUDGET, MAX_ATTEMPTS, backoff_seconds
 from advocacy.sharing.models import Share
 
@@ -402,6 +402,7 @@ class _SendBatch:
         self.facts_read = time.monotonic()
         self.recent_sends = _recent_sends(shares, now)
         self.text_problems: dict[tuple[str, str, str, int | None], str | None] = {}
+        self.disclosures: dict[str, str] = {}  # language: the disclosure in force now
 
     def refresh_if_stale(self, shares: list[Share]) -> None:
         """Re-read who may still share, and the state of their accounts and drafts, when
@@ -488,7 +489,25 @@ class _SendBatch:
         expires = share.draft_version.expires_at
         if expires is not None and self.now >= expires:
             return "This post has expired."
-        return self._text_problem(share.network, share.text, share.disclosure, share.account.max_characters)
+        # The final post, with whatever the network adds to the text, is what is checked.
+        text = share_post(network=share.network, text=share.text, version=share.draft_version).text
+        # The disclosure in force now decides, not the one the share was scheduled under:
+        # after the admins change it, a post that still starts with it goes out as
+        # scheduled, and one that does not is stopped, and its owner told why.
+        current = self._current_disclosure(share.language)
+        problem = self._text_problem(share.network, text, current, share.account.max_characters)
+        stale = problem is not None and current != share.disclosure
+        if stale and self._text_problem(share.network, text, share.disclosure, share.account.max_characters) is None:
+            return (
+                "The disclosure changed after this post was scheduled, and the post does not start with "
+                f"the current one (“{current}”). Share it again to post it with the current disclosure."
+            )
+        return problem
+
+    def _current_disclosure(self, language: str) -> str:
+        if language not in self.disclosures:
+            self.disclosures[language] = disclosure_for(language=language)
+        return self.disclosures[language]
 
     def _text_problem(self, network: str, text: str, disclosure: str, max_characters: int | None) -> str | None:
         # The shares of one campaign mostly carry the same text: check each text once per batch.
@@ -674,15 +693,17 @@ def _recent_sends(shares: list[Share], now: dt.datetime) -> dict[int, list[dt.da
 
 
 def _request(share: Share) -> net.PublishRequest:
+    """The final post (``share_post``), the one ``_precheck`` checked, as a request."""
     version = share.draft_version
+    post = share_post(network=share.network, text=share.text, version=version)
     image = None
     if version.image:
         with version.image.open("rb") as handle:
             content = handle.read()
         mime = "image/jpeg" if version.image.name.endswith(".jpg") else f"image/{version.image.name.rsplit('.', 1)[-1]}"
-        image = net.MediaAttachment(content=content, mime_type=mime, alt_text=version.image_alt)
+        image = net.MediaAttachment(content=content, mime_type=mime, alt_text=post.image_alt)
     return net.PublishRequest(
-        text=share.text,
+        text=post.text,
         idempotency_key=share.idempotency_key,
         link=version.link or None,
         image=image,

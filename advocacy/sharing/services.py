@@ -20,8 +20,8 @@ from accounts.permissions import Capability, user_can
 from advocacy.audit.actions import AuditAction
 from advocacy.audit.services import audit_record
 from advocacy.core.errors import Conflict, NotAllowed, ValidationFailed
-from advocacy.drafts.content import check_post, unix_newlines
-from advocacy.drafts.models import Draft
+from advocacy.drafts.content import check_share, unix_newlines
+from advocacy.drafts.models import Draft, DraftVersion
 from advocacy.drafts.selectors import published_draft_get
 from advocacy.ledger.models import ConnectedAccount
 from advocacy.program.selectors import disclosure_for, participation_state
@@ -41,8 +41,11 @@ def _label(label: str) -> str:
     return label.lower() if (get_language() or "en").startswith("en") else label
 
 
-def _check_text(*, text: str, network: str, disclosure: str, account: ConnectedAccount) -> None:
-    check = check_post(network=network, text=text, disclosure=disclosure, max_characters=account.max_characters)
+def _check_text(*, text: str, network: str, disclosure: str, account: ConnectedAccount, version: DraftVersion) -> None:
+    # The final post is checked: on some networks the draft's link is added to the text.
+    check = check_share(
+        network=network, text=text, disclosure=disclosure, version=version, max_characters=account.max_characters
+    )
     if not check.ok:
         raise ValidationFailed(" ".join(check.problems), fields={"text": list(check.problems)}, code=check.codes[0])
 
@@ -118,7 +121,7 @@ def share_create(
             fields={"account": [gettext("Network not offered for this post.")]},
         )
     disclosure = disclosure_for(language=version.language)
-    _check_text(text=text, network=account.network, disclosure=disclosure, account=account)
+    _check_text(text=text, network=account.network, disclosure=disclosure, account=account, version=version)
     when = scheduled_at or timezone.now()
     _check_time(when=when, expires=version.expires_at)
     share = Share.objects.create(
@@ -170,7 +173,13 @@ def share_edit(
         return share
     new_text = share.text if text is None else unix_newlines(text)
     new_time = share.scheduled_at if scheduled_at is None else scheduled_at
-    _check_text(text=new_text, network=share.network, disclosure=share.disclosure, account=share.account)
+    _check_text(
+        text=new_text,
+        network=share.network,
+        disclosure=share.disclosure,
+        account=share.account,
+        version=share.draft_version,
+    )
     if scheduled_at is not None:
         # The share keeps the version it was made from, and that version's expiry.
         _check_time(when=new_time, expires=share.draft_version.expires_at)

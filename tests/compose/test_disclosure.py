@@ -7,6 +7,7 @@ import pytest
 from advocacy.compose import (
     DEFAULT_DISCLOSURES,
     Rule,
+    check_characters,
     check_disclosure,
     compose_text,
     disclosure_template,
@@ -187,10 +188,25 @@ def test_a_second_copy_later_in_the_post_is_fine():
     assert check_disclosure(text=text, disclosure=disclosure) == []
 
 
-def test_disclosure_followed_by_any_whitespace_passes():
+def test_disclosure_followed_by_a_line_break_passes():
     disclosure = disclosure_for("id")
-    for separator in (" ", "\n", "\t", "\u00a0", "\r\n"):
+    for separator in ("\n", "\n\n", " \n", "\t\n", "\r\n"):
         assert is_disclosure_intact(text=disclosure + separator + "Halo", disclosure=disclosure)
+
+
+@pytest.mark.parametrize(
+    "separator",
+    [" ", "\t", "\u00a0", "\u3000", " · ", "\x0b", "\x1c", "\x1d", "\x1e", "\x1f", "\x85", "\u2028", "\u2029"],
+)
+def test_the_disclosure_must_stand_alone_on_the_first_line(separator):
+    """Text on the same line reads as part of it (``… Acme. just kidding!``), and the
+    separators U+000B, U+001C–U+001F, U+0085, U+2028/9 render as no break at all."""
+    text = EN + separator + "just kidding! We're hiring."
+
+    violations = check_disclosure(text=text, disclosure=EN)
+
+    assert [violation.rule for violation in violations] == ["not_alone"]
+    assert "stand alone on the first line" in violations[0].message
 
 
 # --- single rules, spelled out -------------------------------------------------------
@@ -414,6 +430,8 @@ def test_rule_codes_are_stable():
         "split",
         "altered",
         "buried",
+        "not_alone",
+        "hidden_in_text",
     }
 
 
@@ -423,3 +441,55 @@ def test_every_message_is_plain_english_sentence():
         text = damage(compose_text(disclosure=EN, body=body), EN, tag)
         for violation in check_disclosure(text=text, disclosure=EN):
             assert violation.message.startswith("The disclosure "), case
+
+
+# --- the rest of the post ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "hidden",
+    [
+        "\U000e0041",  # TAG LATIN CAPITAL LETTER A
+        "\U000e0001",  # LANGUAGE TAG
+        "\u115f",
+        "\u1160",
+        "\u3164",
+        "\uffa0",  # Hangul fillers
+        "\u200b",
+        "\u202e",
+        "\u2066",  # zero-width, bidi override and isolate
+        "\x1c",
+        "\x0b",
+        "\x85",  # line breaks that render as nothing
+    ],
+)
+def test_hidden_characters_anywhere_in_the_post_are_refused(hidden):
+    text = f"{EN}\n\nWe are hiring{hidden} in Turin."
+
+    violations = check_characters(text=text)
+
+    assert [violation.rule for violation in violations] == ["hidden_in_text"]
+    assert f"U+{ord(hidden):04X}" in violations[0].message
+    assert check_characters(text=compose_text(disclosure=EN, body=text)) == []  # composing strips it
+
+
+@pytest.mark.parametrize(
+    "emoji",
+    [
+        "👨\u200d👩\u200d👧\u200d👦",  # family: zero-width joiners
+        "🏳️\u200d🌈",  # rainbow flag: selector and joiner
+        "🏴\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f",  # England: tag characters
+        "#️⃣",  # keycap: selector
+        "❤️",
+        "🇮🇹",
+    ],
+)
+def test_emoji_sequences_keep_their_joiners(emoji):
+    text = f"{EN}\n\nWe love Turin {emoji}!"
+
+    assert check_characters(text=text) == []
+    assert compose_text(disclosure=EN, body=f"We love Turin {emoji}!") == text
+
+
+def test_a_joiner_outside_an_emoji_is_hidden():
+    assert [v.rule for v in check_characters(text="Tu\u200drin 😀\u200d")] == ["hidden_in_text"]

@@ -9,12 +9,14 @@ from hypothesis import strategies as st
 from advocacy.compose import (
     DEFAULT_DISCLOSURES,
     NETWORK_LIMITS,
+    check_characters,
     check_disclosure,
     compose_text,
     is_disclosure_intact,
     measure,
     normalize,
     render_disclosure,
+    template_problems,
     tone_flags,
 )
 from advocacy.compose.length import twitter_text  # loaded the way the module loads it
@@ -108,12 +110,64 @@ def test_a_composed_post_always_passes(body, disclosure):
 
 
 @given(text=ANY_TEXT, disclosure=DISCLOSURE, prefix=st.booleans())
-def test_passing_text_starts_with_the_exact_disclosure(text, disclosure, prefix):
+def test_passing_text_starts_with_the_exact_disclosure_alone_on_its_line(text, disclosure, prefix):
     candidate = disclosure + text if prefix else text
     if not check_disclosure(text=candidate, disclosure=disclosure):
         assert candidate.startswith(disclosure)
-        rest = candidate[len(disclosure) :]
-        assert rest == "" or rest[0].isspace()
+        first_line = candidate[len(disclosure) :].replace("\r", "\n").split("\n")[0]
+        assert first_line.strip(" \t") == ""
+
+
+# Written out here: whitespace that separates nothing on screen, and visible text.
+UNSEEN_BREAKS = st.sampled_from("\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029")
+# Tag characters, Hangul fillers, zero-width and bidi controls.
+HIDDEN_IN_BODY = st.one_of(
+    INVISIBLE.filter(lambda c: c not in "\u200d\ufe0f"),  # those two are emoji glue, tested below
+    st.characters(min_codepoint=0xE0000, max_codepoint=0xE007F),
+    UNSEEN_BREAKS,
+)
+
+
+@given(disclosure=DISCLOSURE, separator=UNSEEN_BREAKS | st.sampled_from([" ", "\t", "\u00a0", " · "]), body=ANY_TEXT)
+@example(disclosure="#employee · I work at Acme.", separator=" ", body="just kidding!")
+def test_text_on_the_disclosure_line_always_fails(disclosure, separator, body):
+    text = disclosure + separator + "x" + body
+    assert check_disclosure(text=text, disclosure=disclosure) != []
+
+
+@given(body=ANY_TEXT, disclosure=DISCLOSURE)
+def test_a_composed_post_has_no_hidden_characters(body, disclosure):
+    assert check_characters(text=compose_text(disclosure=disclosure, body=body)) == []
+
+
+@given(before=st.text(st.characters(categories=["L", "N", "Zs"])), hidden=HIDDEN_IN_BODY, after=ANY_TEXT)
+def test_a_hidden_character_anywhere_in_the_body_is_named(before, hidden, after):
+    violations = check_characters(text=f"#employee · I work at Acme.\n\n{before}{hidden}{after}")
+    assert [violation.rule for violation in violations] == ["hidden_in_text"]
+
+
+EMOJI_SEQUENCES = st.sampled_from(
+    [
+        "👨\u200d👩\u200d👧\u200d👦",
+        "🏳️\u200d🌈",
+        "🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f",
+        "👍🏽",
+        "#️⃣",
+        "🇩🇪",
+    ]
+)
+
+
+# Letters and digits, without the Hangul fillers (letters by category, blank on screen).
+WORDS = st.text(st.characters(categories=["L", "N"], exclude_characters="\u115f\u1160\u3164\uffa0"), min_size=1)
+
+
+@given(words=st.lists(WORDS | EMOJI_SEQUENCES, max_size=20), disclosure=DISCLOSURE)
+def test_emoji_sequences_pass_and_survive_composing(words, disclosure):
+    body = " ".join(words)
+    text = compose_text(disclosure=disclosure, body=body)
+    assert check_characters(text=text) == []
+    assert text.endswith(body.strip())
 
 
 @given(body=ANY_TEXT, disclosure=DISCLOSURE, data=st.data())
@@ -185,3 +239,14 @@ def test_normalize_is_idempotent(text):
 def test_normalize_ignores_full_width_forms(text):
     wide = "".join(chr(ord(c) + 0xFEE0) if 0x21 <= ord(c) <= 0x7E else c for c in text)
     assert normalize(text=wide) == normalize(text=unicodedata.normalize("NFKC", text))
+
+
+@given(language=st.sampled_from(sorted(DEFAULT_DISCLOSURES)), data=st.data())
+def test_a_hidden_character_anywhere_in_a_template_is_refused(language, data):
+    template = DEFAULT_DISCLOSURES[language]
+    assert template_problems(template=template, language=language) == []
+    position = data.draw(st.integers(min_value=0, max_value=len(template)), label="position")
+    hidden = data.draw(HIDDEN_IN_BODY, label="hidden")
+    tampered = template[:position] + hidden + template[position:]
+    codes = {problem.code for problem in template_problems(template=tampered, language=language)}
+    assert codes & {"hidden_characters", "line_break"}

@@ -125,6 +125,95 @@ def test_four_eyes_follows_the_version_not_the_draft(author, reviewer, draft_con
     assert draft_approve(actor=second_reviewer, draft_id=draft.pk).state == State.APPROVED
 
 
+def test_an_unchanged_save_by_someone_else_does_not_let_the_writer_approve(author, reviewer, draft_content):
+    """The reviewer saves the author's text untouched: that makes no version, so the
+    author is still its writer and cannot approve it."""
+    draft = draft_create(actor=author, title="Turin lab", content=draft_content())
+    draft_submit(actor=author, draft_id=draft.pk)
+    draft_request_changes(actor=reviewer, draft_id=draft.pk, comment="Let me look again.")
+    events_before = audit_actions(draft)
+
+    saved = draft_edit(actor=reviewer, draft_id=draft.pk, content=draft_content())
+    draft_submit(actor=author, draft_id=draft.pk)
+
+    assert saved.nothing_changed
+    assert DraftVersion.objects.filter(draft=draft).count() == 1
+    assert audit_actions(draft)[len(events_before) :] == [AuditAction.DRAFT_SUBMITTED]
+    author.role = Role.COMMS_REVIEWER  # even as a reviewer the writer may not approve
+    author.save(update_fields=["role"])
+    with pytest.raises(NotAllowed) as refused:
+        draft_approve(actor=author, draft_id=draft.pk)
+    assert refused.value.code == "four_eyes"
+
+
+def test_the_approver_must_not_have_written_any_version_since_the_last_approval(author, reviewer, draft_content):
+    """The reviewer wrote version 2 and the author a tiny version 3: the reviewer's own
+    words are still in what is approved, so neither of them may approve it."""
+    draft = draft_create(actor=author, title="Turin lab", content=draft_content())
+    draft_submit(actor=author, draft_id=draft.pk)
+    draft_request_changes(actor=reviewer, draft_id=draft.pk, comment="Let me fix it.")
+    draft_edit(actor=reviewer, draft_id=draft.pk, content=draft_content("Our new robotics lab in Turin is open."))
+    draft_edit(actor=author, draft_id=draft.pk, content=draft_content("Our new robotics lab in Turin is open!"))
+    draft_submit(actor=author, draft_id=draft.pk)
+
+    with pytest.raises(NotAllowed) as refused:
+        draft_approve(actor=reviewer, draft_id=draft.pk)
+
+    assert refused.value.code == "four_eyes"
+    assert draft_approve(actor=UserFactory(role=Role.COMMS_REVIEWER), draft_id=draft.pk).state == State.APPROVED
+
+
+def test_versions_before_the_last_approval_do_not_bar_a_reviewer(author, reviewer, make_published_draft, draft_content):
+    draft = make_published_draft()
+    draft_edit(actor=author, draft_id=draft.pk, content=draft_content("A second, approved-again text."))
+    draft_submit(actor=author, draft_id=draft.pk)
+
+    assert draft_approve(actor=reviewer, draft_id=draft.pk).state == State.APPROVED
+
+
+def test_an_unchanged_save_through_the_api_makes_no_version(api_as, author, reviewer, draft_content):
+    draft = draft_create(actor=author, title="Turin lab", content=draft_content())
+    draft_submit(actor=author, draft_id=draft.pk)
+    api_as(reviewer).post(f"/api/drafts/{draft.pk}/request-changes/", {"comment": "Hm."}, format="json")
+
+    response = api_as(reviewer).patch(f"/api/drafts/{draft.pk}/", {"body": draft.working_version.body}, format="json")
+    api_as(author).post(f"/api/drafts/{draft.pk}/submit/", format="json")
+    author.role = Role.COMMS_REVIEWER
+    author.save(update_fields=["role"])
+    refused = api_as(author).post(f"/api/drafts/{draft.pk}/approve/", {}, format="json")
+
+    assert response.status_code == 200
+    assert DraftVersion.objects.filter(draft=draft).count() == 1
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "four_eyes"
+
+
+@pytest.mark.parametrize(
+    "link",
+    ["javascript:alert(1)", "data:text/html,<b>hi</b>", "ftp://files.example.com/a", "mailto:hr@example.com", "//a.io"],
+)
+def test_a_draft_link_must_be_a_web_address(author, draft_content, link):
+    with pytest.raises(ValidationFailed) as refused:
+        draft_create(actor=author, title="Bad link", content=draft_content(link=link))
+
+    assert "http:// or https://" in refused.value.message
+    assert refused.value.fields["link"]
+    assert not Draft.objects.exists()
+
+
+def test_a_draft_link_is_checked_on_edit_and_through_the_api(api_as, author, draft_content):
+    draft = draft_create(actor=author, title="Turin lab", content=draft_content(link="https://example.com/lab"))
+    with pytest.raises(ValidationFailed):
+        draft_edit(actor=author, draft_id=draft.pk, content=draft_content(link="JavaScript:alert(1)"))
+
+    response = api_as(author).patch(f"/api/drafts/{draft.pk}/", {"link": "ftp://files.example.com/a"}, format="json")
+
+    assert response.status_code == 400
+    assert "http:// or https://" in str(response.json())
+    draft.refresh_from_db()
+    assert draft.working_version.link == "https://example.com/lab"
+
+
 # --- editing ---------------------------------------------------------------------------
 
 

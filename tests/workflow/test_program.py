@@ -7,20 +7,24 @@ import dataclasses
 import datetime as dt
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from accounts.models import Role, User
 from advocacy.audit.actions import AuditAction
 from advocacy.audit.models import AuditEvent
 from advocacy.audit.services import audit_record as real_audit_record
-from advocacy.core.errors import Conflict, ValidationFailed
-from advocacy.program.models import ConsentEvent, Enrollment
+from advocacy.core.errors import Conflict, NotAllowed, ValidationFailed
+from advocacy.notifications.models import Notification
+from advocacy.program.models import ConsentEvent, DisclosureTemplate, Enrollment
 from advocacy.program.selectors import (
     consent_history,
+    disclosure_for,
     participation_by_team,
     participation_state,
     policy_current,
 )
-from advocacy.program.services import enrollment_leave, enrollment_opt_in, policy_publish
+from advocacy.program.services import disclosure_template_set, enrollment_leave, enrollment_opt_in, policy_publish
+from advocacy.sharing import engine
 from advocacy.sharing.models import Share
 from tests.factories import UserFactory
 
@@ -258,3 +262,103 @@ def test_no_figure_names_anyone(policy, enroll, employee, other_employee, author
         assert person.email not in shown
         assert person.display_name not in shown
     assert policy_current() == policy
+
+
+# --- the disclosure template ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("template", "rule"),
+    [
+        ("{organisation}", "must say that the author works there"),
+        ("Proud to be at {organisation}!", "must say that the author works there"),
+        ("#employee · I work at {organisation}.\u200b", "must be visible text"),
+        ("\u202e#employee · I work at {organisation}.", "must be visible text"),
+        ("#employee\u2066 · I work at {organisation}.", "must be visible text"),
+        ("#\u0435mployee · {organisation}", "must be written with ordinary letters"),
+        ("#employee\n{organisation}", "must be one line"),
+        ("#employee · I work there.", "must name the employer"),
+    ],
+)
+def test_a_disclosure_that_discloses_nothing_is_refused(admin_user, template, rule):
+    with pytest.raises(ValidationFailed) as refused:
+        disclosure_template_set(actor=admin_user, language="en", template=template)
+
+    assert rule in refused.value.message
+    assert not DisclosureTemplate.objects.exists()
+    assert not AuditEvent.objects.filter(action=AuditAction.SETTINGS_CHANGED).exists()
+
+
+@pytest.mark.parametrize(
+    ("template", "tag"),
+    [
+        ("#employee · Robots at {organisation}.", ""),  # the default tag
+        ("Ad · I work at {organisation}.", ""),  # the default words
+        ("#AcmeCrew · Robots at {organisation}.", "#AcmeCrew"),  # the admin's own tag
+    ],
+)
+def test_a_disclosure_keeps_an_employment_statement(admin_user, template, tag):
+    disclosure_template_set(actor=admin_user, language="en", template=template, tag=tag)
+
+    assert disclosure_for(language="en") == template.replace("{organisation}", "Acme Robotics")
+
+
+@pytest.mark.parametrize("tag", ["AcmeCrew", "#Acme Crew", "#\u0430cme", "#a\u200bcme", "#1acme"])
+def test_an_admins_own_tag_is_checked_like_the_default(admin_user, tag):
+    with pytest.raises(ValidationFailed):
+        disclosure_template_set(actor=admin_user, language="en", template=f"{tag} · {{organisation}}", tag=tag)
+
+
+def test_changing_the_disclosure_is_audited_with_old_and_new(admin_user):
+    disclosure_template_set(actor=admin_user, language="de", template="#Mitarbeiter · Robotik bei {organisation}.")
+    disclosure_template_set(actor=admin_user, language="de", template="#Team · {organisation}", tag="#Team")
+
+    first, second = AuditEvent.objects.filter(action=AuditAction.SETTINGS_CHANGED).order_by("sequence")
+    assert first.actor == admin_user
+    assert first.payload["old"]["disclosure"] is None
+    assert second.payload["old"]["disclosure"] == {"template": "#Mitarbeiter · Robotik bei {organisation}.", "tag": ""}
+    assert second.payload["new"]["disclosure"] == {"template": "#Team · {organisation}", "tag": "#Team"}
+
+
+def test_only_programme_admins_change_the_disclosure(author):
+    with pytest.raises(NotAllowed):
+        disclosure_template_set(actor=author, language="en", template="#employee · I work at {organisation}.")
+
+
+def test_the_database_refuses_a_disclosure_without_the_employer(db):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DisclosureTemplate.objects.create(language="en", template="#employee")
+
+
+def _send_due(share: Share) -> Share:
+    assert share.pk in engine.dispatch_due()
+    engine.share_send(share_id=share.pk)
+    share.refresh_from_db()
+    return share
+
+
+def test_a_share_scheduled_under_an_older_disclosure_is_held_when_it_no_longer_passes(
+    admin_user, make_share, fake_network
+):
+    share = make_share()
+    disclosure_template_set(actor=admin_user, language="en", template="#ad #employee · I work at {organisation}.")
+
+    share = _send_due(share)
+
+    assert share.state == Share.State.CANCELLED
+    assert "The disclosure changed after this post was scheduled" in share.cancelled_reason
+    assert "#ad #employee · I work at Acme Robotics." in share.cancelled_reason
+    assert fake_network.posts == []
+    (notice,) = Notification.objects.filter(user=share.employee, kind=Notification.Kind.SHARE_CANCELLED)
+    assert "The disclosure changed" in notice.body
+
+
+def test_a_share_that_still_passes_the_current_disclosure_is_sent_as_scheduled(admin_user, make_share, fake_network):
+    share = make_share()
+    disclosure_template_set(actor=admin_user, language="en", template="#ad #employee · I work at {organisation}.")
+    disclosure_template_set(actor=admin_user, language="en", template="#employee · I work at {organisation}.")
+
+    share = _send_due(share)
+
+    assert share.state == Share.State.SENT
+    assert [post.text for post in fake_network.posts] == [share.text]

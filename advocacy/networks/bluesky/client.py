@@ -5,10 +5,10 @@ Choices worth knowing:
 * Idempotency: a post's record key is a TID derived from the share's idempotency
   key. A retried create then hits the same key (the PDS refuses it with an opaque
   500, reported as ``OutcomeUnknown``), and ``find_existing`` looks the key up.
-* ``request.link`` missing from the text: without an image it becomes a link card
-  (``app.bsky.embed.external``, titled with the host name since we do not fetch
-  the page); with an image it goes on its own line at the end of the text, as a
-  clickable link, because a post has only one embed and the image keeps its alt text.
+* ``request.link`` missing from the text: ``advocacy.compose.final_post`` decides
+  (without an image a link card titled with the host name, since we do not fetch
+  the page; with an image the link on its own line at the end of the text, because
+  a post has only one embed). The share check measured that same final post.
 * Credentials: ``app_password`` and ``session`` (the SDK's session string, kept
   current through ``on_session_change``) so calls reuse tokens instead of spending
   createSession's 30-per-5-minutes budget; ``app_password_name`` when known, which
@@ -26,7 +26,6 @@ import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import httpx
 from atproto_client import Client, models
@@ -46,6 +45,7 @@ from atproto_core.exceptions import AtProtocolError
 from atproto_core.uri import AtUri
 from atproto_server.exceptions import InvalidTokenError
 
+from advocacy.compose import final_post
 from advocacy.networks.base import (
     AccountSession,
     AuthError,
@@ -392,17 +392,22 @@ def _profile_name(api: Client, did: str) -> str:
 
 
 def _post_record(api: Client, request: PublishRequest) -> dict[str, Any]:
-    text = request.text
+    # The same builder the share check and the preview use, so the text sent is the
+    # text that was measured (idempotent: the engine's request text is already final).
+    post = final_post(
+        network="bluesky",
+        text=request.text,
+        link=request.link or "",
+        has_image=request.image is not None,
+        image_alt=request.image.alt_text if request.image else "",
+    )
+    text = post.text
     embed: dict[str, Any] | None = None
-    if request.link and request.link not in text:
-        if request.image:
-            text = f"{text}\n\n{request.link}"
-        else:
-            title = urlsplit(request.link).hostname or request.link
-            embed = {
-                "$type": "app.bsky.embed.external",
-                "external": {"uri": request.link, "title": title, "description": ""},
-            }
+    if post.link_card is not None:
+        embed = {
+            "$type": "app.bsky.embed.external",
+            "external": {"uri": post.link_card.uri, "title": post.link_card.title, "description": ""},
+        }
     if request.image:
         embed = _image_embed(api, request.image)
     record: dict[str, Any] = {
