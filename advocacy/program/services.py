@@ -5,6 +5,7 @@ stops everything pending at once."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -99,16 +100,53 @@ class LeaveResult:
     cancelled_shares: int
 
 
-@transaction.atomic
+# While a worker is publishing shares it leased before the leave, the leave checks
+# again this often (outside any transaction: it holds no lock while it waits).
+LEAVE_WAIT_SECONDS = 0.05
+
+
+class _PostsInFlight(Exception):
+    """A worker holds the lease of one of the leaver's shares: it was leased before
+    this leave and may be on its way to the network."""
+
+
 def enrollment_leave(*, user: User, actor: User | None = None, reason: str = "") -> LeaveResult:
-    """Leave the programme, effective now: every scheduled share is cancelled in this
-    same transaction. ``actor`` is the person themself, or an admin offboarding them."""
+    """Leave the programme, effective now: every scheduled share is cancelled in the
+    leave's transaction. ``actor`` is the person themself, or an admin offboarding them.
+
+    Call it outside any transaction (views, the hand-back do): a share a worker had
+    already leased when the leave began may be being posted right now, so the leave
+    waits (holding no lock) until each such share's outcome is recorded, then commits.
+    When it returns, nothing more is posted for the person, and every post that did go
+    out is in the audit log before the leave's event (docs/operations.md, "Leaving
+    while a batch is sending"). Inside a caller's transaction it cannot wait without
+    holding locks the worker needs, so it leaves at once and those posts may follow.
+    A share whose worker died holds its lease only until the lease expires; it is then
+    reconciled, never re-posted after the leave."""
+    may_wait = not transaction.get_connection().in_atomic_block
+    while True:
+        try:
+            return _leave(user=user, actor=actor or user, reason=reason, refuse_in_flight=may_wait)
+        except _PostsInFlight:
+            time.sleep(LEAVE_WAIT_SECONDS)
+
+
+@transaction.atomic
+def _leave(*, user: User, actor: User, reason: str, refuse_in_flight: bool) -> LeaveResult:
+    from advocacy.sharing.models import Share
     from advocacy.sharing.services import share_cancel_pending_for_user
 
-    actor = actor or user
+    # FOR UPDATE conflicts with the FOR SHARE the engine's lease transaction takes on
+    # this row (PostgreSQL; SQLite has one writer at a time): "leave committed" and
+    # "lease taken" are ordered, and every lease committed before this point is seen.
     enrollment = Enrollment.objects.select_for_update().filter(user=user).first()
     if enrollment is None or enrollment.status == Enrollment.Status.LEFT:
         raise Conflict(gettext("You are not taking part in the programme."), code="not_enrolled")
+    if (
+        refuse_in_flight
+        and Share.objects.filter(employee=user, state=Share.State.SENDING, lease_until__gt=timezone.now()).exists()
+    ):
+        raise _PostsInFlight  # rolls back, releasing the lock the worker may need next
     cancelled = share_cancel_pending_for_user(
         user=user, actor=actor, reason=reason or gettext_noop("You left the programme.")
     )

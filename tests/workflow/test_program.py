@@ -258,3 +258,17 @@ def test_no_figure_names_anyone(policy, enroll, employee, other_employee, author
         assert person.email not in shown
         assert person.display_name not in shown
     assert policy_current() == policy
+
+
+def test_someone_deactivated_outside_offboarding_can_no_longer_share(enrolled, published_draft, account):
+    from advocacy.sharing.services import share_create
+    from tests.workflow.conftest import _share_text
+
+    # An SSO sync or a shell session: the enrolment still says "participating", and
+    # the caller holds a user object loaded before the change.
+    User.objects.filter(pk=enrolled.pk).update(is_active=False)
+
+    assert participation_state(user=enrolled).can_share is False
+    with pytest.raises(Conflict):
+        share_create(employee=enrolled, draft_id=published_draft.pk, account_id=account.pk, text=_share_text())
+    assert not Share.objects.filter(employee=enrolled).exists()
