@@ -333,7 +333,7 @@ def _lock_people(user_ids: set[int]) -> None:
     placeholders = ", ".join(["%s"] * len(user_ids))
     # Sorted, so two workers never wait for each other's rows in opposite orders.
     sql = (
-        f"SELECT 1 FROM {users} u LEFT JOIN {enrollments} e ON e.user_id = u.id "  # noqa: S608  # nosec B608
+        f"SELECT 1 FROM {users} u JOIN {enrollments} e ON e.user_id = u.id "  # noqa: S608  # nosec B608
         f"WHERE u.id IN ({placeholders}) ORDER BY u.id FOR SHARE"
     )
     with connection.cursor() as cursor:
