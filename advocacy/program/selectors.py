@@ -65,6 +65,8 @@ def may_share_exists(user_id: OuterRef) -> Exists:
             user_id=user_id,
             user__is_active=True,
             status=Enrollment.Status.ACTIVE,
+            # Set while a leave waits for posts already on their way: no new ones.
+            left_at__isnull=True,
             policy_version=Subquery(latest),
         )
     )

@@ -268,17 +268,16 @@ def test_a_leave_begun_while_a_leased_post_is_on_its_way_waits_for_it_and_comes_
     [share] = batch_of(1)
     leaving = threading.Thread(target=lambda: (enrollment_leave(user=share.employee), connections.close_all()))
     waiting = threading.Event()
-    attempt = getattr(program_services, "_leave", None)
+    in_flight = getattr(program_services, "_posts_in_flight", None)
 
-    def leave_attempt(**kwargs):
-        try:
-            return attempt(**kwargs)
-        except Exception:
+    def seen_in_flight(**kwargs):
+        found = in_flight(**kwargs)
+        if found:
             waiting.set()
-            raise
+        return found
 
-    if attempt is not None:
-        monkeypatch.setattr(program_services, "_leave", leave_attempt)
+    if in_flight is not None:
+        monkeypatch.setattr(program_services, "_posts_in_flight", seen_in_flight)
 
     def the_person_leaves_meanwhile(request):
         leaving.start()
