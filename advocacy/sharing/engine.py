@@ -232,7 +232,7 @@ class _Outcomes:
         returns the (fresh, expired) leases as ``_take_leases`` does, and the facts the
         pre-send checks of ``lease`` must use, read in this same transaction."""
         with transaction.atomic():
-            # First, before any audit row: leave takes the enrolment lock and then the
+            # First, before any audit row: a leave takes the enrolment lock and then the
             # audit chain head, so the lease transaction takes them in that order too.
             if lease:
                 _lock_people({share.employee_id for share in lease})
@@ -319,13 +319,12 @@ def _lock_people(user_ids: set[int]) -> None:
     """Take a shared lock on the enrolment and user rows of ``user_ids`` (PostgreSQL),
     so that the lease taken in this transaction and a concurrent leave are ordered.
 
-    ``enrollment_leave`` holds ``FOR UPDATE`` on the enrolment while it checks for
-    shares in flight: either this lock is granted first, the leases commit, and the
-    leave then sees them in flight and waits until their outcomes are recorded (so
-    those posts, and their audit events, come before the leave's); or the leave
-    commits first and the facts read after this lock say so (READ COMMITTED: each
-    later statement sees what committed before it), so nothing is posted. SQLite has
-    one writer at a time (IMMEDIATE transactions), which orders them the same way."""
+    A leave first marks the enrolment as leaving under ``FOR UPDATE``. If that commits
+    first, ``_read_facts``, reading after this lock (READ COMMITTED: each statement sees
+    what committed before it), sees the mark and the share is cancelled, not posted. If
+    this lease commits first, the leave sees the share leased and waits until its
+    outcome is recorded, so that post and its audit event come before the leave's.
+    SQLite runs one writing transaction at a time (IMMEDIATE), which orders them too."""
     if connection.vendor != "postgresql" or not user_ids:
         return
     quote = connection.ops.quote_name
