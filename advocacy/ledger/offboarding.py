@@ -11,6 +11,7 @@ until it succeeds. Network calls never run inside a database transaction.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 
@@ -23,7 +24,7 @@ from accounts.models import User
 from accounts.permissions import Capability, user_can
 from advocacy.audit.actions import AuditAction
 from advocacy.audit.services import audit_record
-from advocacy.core.errors import NotAllowed, ValidationFailed
+from advocacy.core.errors import Conflict, NotAllowed, ValidationFailed
 from advocacy.ledger.models import AccountEvent, ConnectedAccount, CustodyTransfer, Offboarding
 from advocacy.ledger.sessions import session_for
 from advocacy.networks import base as net
@@ -128,10 +129,18 @@ def _prepare(case: Offboarding) -> None:
     from advocacy.program.services import enrollment_leave
     from advocacy.sharing.services import share_cancel_pending_for_account, share_cancel_pending_for_user
 
+    left = 0
+    if Enrollment.objects.filter(user=case.user, status=Enrollment.Status.ACTIVE).exists():
+        # First, in a transaction of its own: there the leave waits for posts a worker
+        # had already taken, so none of them goes out after it (docs/operations.md).
+        with contextlib.suppress(Conflict):  # they left meanwhile
+            left = enrollment_leave(
+                user=case.user, actor=case.started_by, reason=gettext_noop("Leaving the company.")
+            ).cancelled_shares
     with transaction.atomic():
         case = Offboarding.objects.select_for_update().get(pk=case.pk)
         actor = case.started_by
-        cancelled = share_cancel_pending_for_user(
+        cancelled = left + share_cancel_pending_for_user(
             user=case.user, actor=actor, reason=gettext_noop("You are leaving the company.")
         )
         enrollment = Enrollment.objects.filter(user=case.user, status=Enrollment.Status.ACTIVE).first()

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 
 from accounts.models import User
 from advocacy.compose import disclosure_template, render_disclosure
@@ -32,22 +32,43 @@ class ParticipationState:
 
 
 def participation_state(*, user: User) -> ParticipationState:
+    """Where ``user`` stands. A deactivated user is never ``enrolled``, whatever their
+    enrolment row says: deactivation that bypassed offboarding must not leave them able
+    to share. ``is_active`` is read fresh, not from the (maybe cached) ``user``."""
     enrollment = enrollment_for(user=user)
     current = policy_current()
-    enrolled = enrollment is not None and enrollment.status == Enrollment.Status.ACTIVE
+    enrolled = (
+        enrollment is not None
+        and enrollment.status == Enrollment.Status.ACTIVE
+        and User.objects.filter(pk=user.pk, is_active=True).exists()
+    )
     needs = enrolled and current is not None and enrollment.policy_version_id != current.pk
     return ParticipationState(enrolled=enrolled, needs_reconsent=needs, enrollment=enrollment, current_policy=current)
 
 
 def users_may_share(*, user_ids: Iterable[int]) -> set[int]:
-    """Those of ``user_ids`` with an active enrollment under the latest policy, in one
-    query: it runs before every batch of sends, so the latest policy is a subquery
-    rather than a second round trip (bench/)."""
+    """Those of ``user_ids`` who may share now, in one query (the rule is
+    ``may_share_exists``)."""
+    ids = set(user_ids)
+    return set(User.objects.filter(pk__in=ids).filter(may_share_exists(OuterRef("pk"))).values_list("pk", flat=True))
+
+
+def may_share_exists(user_id: OuterRef) -> Exists:
+    """ "May this person share": an active user with an active enrollment under the
+    latest policy, as an expression on ``user_id``, so the engine reads it with its
+    other pre-send facts in one statement (the latest policy is a subquery, not a
+    second round trip: bench/). A user deactivated any way at all (admin, SSO, the
+    ORM) may not share, whatever their enrolment says."""
     latest = PolicyVersion.objects.order_by("-number").values("pk")[:1]
-    return set(
+    return Exists(
         Enrollment.objects.filter(
-            user_id__in=set(user_ids), status=Enrollment.Status.ACTIVE, policy_version=Subquery(latest)
-        ).values_list("user_id", flat=True)
+            user_id=user_id,
+            user__is_active=True,
+            status=Enrollment.Status.ACTIVE,
+            # Set while a leave waits for posts already on their way: no new ones.
+            left_at__isnull=True,
+            policy_version=Subquery(latest),
+        )
     )
 
 

@@ -5,6 +5,7 @@ stops everything pending at once."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -100,13 +101,60 @@ class LeaveResult:
     cancelled_shares: int
 
 
-@transaction.atomic
+# While a worker is publishing shares it leased before the leave, the leave checks
+# again this often (outside any transaction: it holds no lock while it waits).
+LEAVE_WAIT_SECONDS = 0.05
+
+
 def enrollment_leave(*, user: User, actor: User | None = None, reason: str = "") -> LeaveResult:
-    """Leave the programme, effective now: every scheduled share is cancelled in this
-    same transaction. ``actor`` is the person themself, or an admin offboarding them."""
+    """Leave the programme, effective now: every scheduled share is cancelled in the
+    leave's transaction. ``actor`` is the person themself, or an admin offboarding them.
+
+    Call it outside any transaction (views and the hand-back do). It first stops the
+    engine taking any new lease for the person (its own short transaction), then waits,
+    holding no lock, until each share a worker had already leased has its outcome
+    recorded, and only then commits the leave. When it returns nothing more is posted
+    for the person, and every post that did go out is in the audit log before the
+    leave's event (docs/operations.md, "Leaving while a batch is sending"). Inside a
+    caller's transaction it cannot wait without holding locks the worker needs, so it
+    leaves at once and a post already leased may follow. A share whose worker died
+    holds its lease only until the lease expires; it is then reconciled, never posted
+    blindly after the leave."""
+    if not transaction.get_connection().in_atomic_block:
+        _leave_begin(user=user)
+        while _posts_in_flight(user=user):
+            time.sleep(LEAVE_WAIT_SECONDS)
+    return _leave(user=user, actor=actor or user, reason=reason)
+
+
+@transaction.atomic
+def _leave_begin(*, user: User) -> None:
+    """Stop new leases: the engine's "may this person share" needs ``left_at`` empty.
+    (A leave interrupted after this is finished by calling leave again.)
+
+    FOR UPDATE conflicts with the FOR SHARE the engine's lease transaction takes on
+    this row (PostgreSQL; SQLite runs one writer at a time): this commit and every
+    lease are ordered. A lease before it is seen by ``_posts_in_flight``; one after
+    it reads ``left_at`` and cancels the share instead of posting it."""
+    enrollment = Enrollment.objects.select_for_update().filter(user=user).first()
+    if enrollment is None or enrollment.status == Enrollment.Status.LEFT:
+        raise Conflict(gettext("You are not taking part in the programme."), code="not_enrolled")
+    if enrollment.left_at is None:
+        enrollment.left_at = timezone.now()
+        enrollment.save(update_fields=["left_at"])
+
+
+def _posts_in_flight(*, user: User) -> bool:
+    """A worker holds the lease of one of the person's shares: it may be on its way."""
+    from advocacy.sharing.models import Share
+
+    return Share.objects.filter(employee=user, state=Share.State.SENDING, lease_until__gt=timezone.now()).exists()
+
+
+@transaction.atomic
+def _leave(*, user: User, actor: User, reason: str) -> LeaveResult:
     from advocacy.sharing.services import share_cancel_pending_for_user
 
-    actor = actor or user
     enrollment = Enrollment.objects.select_for_update().filter(user=user).first()
     if enrollment is None or enrollment.status == Enrollment.Status.LEFT:
         raise Conflict(gettext("You are not taking part in the programme."), code="not_enrolled")

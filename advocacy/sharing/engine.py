@@ -26,16 +26,17 @@ from functools import partial
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from advocacy.audit.actions import AuditAction
 from advocacy.audit.services import AuditEntry, audit_record, audit_record_many
 from advocacy.drafts.content import check_post, share_post
 from advocacy.drafts.models import Draft
-from advocacy.ledger.models import ConnectedAccount
+from advocacy.ledger.models import ConnectedAccount, Offboarding
 from advocacy.ledger.services import (
     account_credentials_update,
     account_mark_needs_reconnect,
@@ -45,7 +46,8 @@ from advocacy.networks import base as net
 from advocacy.networks.registry import get_client
 from advocacy.notifications.models import Notification
 from advocacy.notifications.services import notify, recipient_locale
-from advocacy.program.selectors import disclosure_for, users_may_share
+from advocacy.program.models import Enrollment
+from advocacy.program.selectors import disclosure_for, may_share_exists
 from advocacy.sharing.limits import ACCOUNT_POST_BUDGET, MAX_ATTEMPTS, backoff_seconds
 from advocacy.sharing.models import Share
 
@@ -63,9 +65,8 @@ SEND_BATCH = 30
 # this many shares in doubt (each reconciled with the network before any resend);
 # the batch's other shares were never leased and simply go out again.
 LEASE_CHUNK = 10
-# ...and re-reads the facts its pre-send checks rely on (consent, account, draft) at
-# least this often, so a change made mid-batch is honoured within this time.
-FACTS_SECONDS = 0.5
+# The facts the pre-send checks rely on (consent, account, draft) are read fresh in
+# the transaction that takes each group's lease, never from a cache: see ``_lock_people``.
 # A batch stops starting sends after this long and hands the rest back to the
 # dispatcher, staying far inside the task's time limit on a slow network.
 BATCH_SECONDS = settings.CELERY_TASK_SOFT_TIME_LIMIT / 3
@@ -226,10 +227,15 @@ class _Outcomes:
     def add(self, transition: _Transition) -> None:
         self.pending.append(transition)
 
-    def flush(self, *, lease: Sequence[int] = ()) -> tuple[list[int], list[int]]:
+    def flush(self, *, lease: Sequence[Share] = ()) -> tuple[list[int], list[int], _Facts]:
         """Write the pending outcomes and lease the shares of ``lease`` (one commit);
-        returns the (fresh, expired) leases as ``_take_leases`` does."""
+        returns the (fresh, expired) leases as ``_take_leases`` does, and the facts the
+        pre-send checks of ``lease`` must use, read in this same transaction."""
         with transaction.atomic():
+            # First, before any audit row: a leave takes the enrolment lock and then the
+            # audit chain head, so the lease transaction takes them in that order too.
+            if lease:
+                _lock_people({share.employee_id for share in lease})
             moved = _move(self.pending, timezone.now()) if self.pending else []
             audit_record_many(
                 entries=[
@@ -250,9 +256,10 @@ class _Outcomes:
                 t.share.state = t.to
                 if t.notice is not None:
                     _tell(t.share, *t.notice)
-            leased = _take_leases(lease, timezone.now()) if lease else ([], [])
+            fresh, expired = _take_leases([share.pk for share in lease], timezone.now()) if lease else ([], [])
+            facts = _read_facts(lease)
         self.pending = []
-        return leased
+        return fresh, expired, facts
 
 
 def _move(transitions: list[_Transition], now: dt.datetime) -> list[_Transition]:
@@ -295,6 +302,77 @@ def _tell(share: Share, kind: str, words: Callable[[], tuple[str, str]]) -> None
         link=f"/shares/{share.pk}/",
         dedupe_key=f"{kind}:{share.pk}",
     )
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What the pre-send checks of one leased group rely on, read in the lease's
+    transaction: why each person may not share (absent: they may), and each
+    account's status and draft's state."""
+
+    refused: dict[int, str]
+    account_status: dict[int, str]
+    draft_state: dict[int, str]
+
+
+def _lock_people(user_ids: set[int]) -> None:
+    """Take a shared lock on the enrolment and user rows of ``user_ids`` (PostgreSQL),
+    so that the lease taken in this transaction and a concurrent leave are ordered.
+
+    A leave first marks the enrolment as leaving under ``FOR UPDATE``. If that commits
+    first, ``_read_facts``, reading after this lock (READ COMMITTED: each statement sees
+    what committed before it), sees the mark and the share is cancelled, not posted. If
+    this lease commits first, the leave sees the share leased and waits until its
+    outcome is recorded, so that post and its audit event come before the leave's.
+    SQLite runs one writing transaction at a time (IMMEDIATE), which orders them too."""
+    if connection.vendor != "postgresql" or not user_ids:
+        return
+    quote = connection.ops.quote_name
+    enrollments, users = quote(Enrollment._meta.db_table), quote(User._meta.db_table)
+    placeholders = ", ".join(["%s"] * len(user_ids))
+    # Sorted, so two workers never wait for each other's rows in opposite orders.
+    sql = (
+        f"SELECT 1 FROM {users} u JOIN {enrollments} e ON e.user_id = u.id "  # noqa: S608  # nosec B608
+        f"WHERE u.id IN ({placeholders}) ORDER BY u.id FOR SHARE"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, sorted(user_ids))
+
+
+def _read_facts(shares: Sequence[Share]) -> _Facts:
+    """The pre-send facts of ``shares``, fresh from the database, in one query."""
+    if not shares:
+        return _Facts({}, {}, {})
+    leaving = Offboarding.objects.filter(user_id=OuterRef("employee_id")).exclude(state=Offboarding.State.COMPLETED)
+    rows = (
+        Share.objects.filter(pk__in=[share.pk for share in shares])
+        .annotate(may_share=may_share_exists(OuterRef("employee_id")), leaving=Exists(leaving))
+        .values_list(
+            "employee_id",
+            "employee__is_active",
+            "may_share",
+            "leaving",
+            "account_id",
+            "account__status",
+            "draft_id",
+            "draft__state",
+        )
+    )
+    refused: dict[int, str] = {}
+    accounts: dict[int, str] = {}
+    drafts: dict[int, str] = {}
+    for user_id, is_active, may_share, is_leaving, account_id, account_status, draft_id, draft_state in rows:
+        if not is_active:
+            refused[user_id] = "Your Candor account is deactivated, so Candor no longer posts for you."
+        elif is_leaving:
+            refused[user_id] = "You are leaving the company, so Candor no longer posts for you."
+        elif not may_share:
+            refused[user_id] = (
+                "You are no longer taking part in the programme (or the policy changed and needs your consent)."
+            )
+        accounts[account_id] = account_status
+        drafts[draft_id] = draft_state
+    return _Facts(refused=refused, account_status=accounts, draft_state=drafts)
 
 
 def _take_leases(share_ids: Sequence[int], now: dt.datetime) -> tuple[list[int], list[int]]:
@@ -363,14 +441,14 @@ def shares_send(*, share_ids: Sequence[int]) -> list[SendOutcome]:
     try:
         while waiting and time.monotonic() <= deadline:
             chunk, waiting = waiting[:LEASE_CHUNK], waiting[LEASE_CHUNK:]
-            fresh, expired = batch.outcomes.flush(lease=chunk)
+            fresh, expired, facts = batch.outcomes.flush(lease=[by_pk[pk] for pk in chunk])
             leased = [pk for pk in chunk if pk in set(fresh) | set(expired)]
             for pk in leased:
                 by_pk[pk].attempts += 1
                 if pk in expired:
                     by_pk[pk].last_error_code = OUTCOME_UNKNOWN
+            batch.use_facts([by_pk[pk] for pk in leased], facts)
             while leased:
-                batch.refresh_if_stale([by_pk[pk] for pk in leased + waiting])
                 share = by_pk[leased.pop(0)]
                 outcomes[share.pk] = batch.send(share)
     finally:
@@ -398,26 +476,24 @@ class _SendBatch:
     def __init__(self, shares: list[Share], now: dt.datetime) -> None:
         self.now = now
         self.outcomes = _Outcomes()
-        self.may_share = users_may_share(user_ids={share.employee_id for share in shares})
-        self.facts_read = time.monotonic()
+        self.refused: dict[int, str] = {}
         self.recent_sends = _recent_sends(shares, now)
         self.text_problems: dict[tuple[str, str, str, int | None], str | None] = {}
         self.disclosures: dict[str, str] = {}  # language: the disclosure in force now
 
-    def refresh_if_stale(self, shares: list[Share]) -> None:
-        """Re-read who may still share, and the state of their accounts and drafts, when
-        the batch's copy is older than FACTS_SECONDS: someone who leaves, disconnects or
-        is offboarded mid-batch is not posted for after that (two queries)."""
-        if not shares or time.monotonic() - self.facts_read < FACTS_SECONDS:
-            return
-        self.may_share = users_may_share(user_ids={share.employee_id for share in shares})
-        accounts = ConnectedAccount.objects.filter(pk__in={share.account_id for share in shares})
-        statuses = dict(accounts.values_list("pk", "status"))
-        drafts = dict(Draft.objects.filter(pk__in={share.draft_id for share in shares}).values_list("pk", "state"))
+    def use_facts(self, shares: list[Share], facts: _Facts) -> None:
+        """Check ``shares`` against ``facts``, read when their lease was taken: someone
+        who left, was deactivated or offboarded, or whose account or draft changed
+        before that is not posted for; one who leaves after it waits for these
+        outcomes (see ``_lock_people``)."""
         for share in shares:
-            share.account.status = statuses.get(share.account_id, ConnectedAccount.Status.REVOKED)
-            share.draft.state = drafts.get(share.draft_id, Draft.State.RETIRED)
-        self.facts_read = time.monotonic()
+            reason = facts.refused.get(share.employee_id)
+            if reason is None:
+                self.refused.pop(share.employee_id, None)
+            else:
+                self.refused[share.employee_id] = reason
+            share.account.status = facts.account_status.get(share.account_id, ConnectedAccount.Status.REVOKED)
+            share.draft.state = facts.draft_state.get(share.draft_id, Draft.State.RETIRED)
 
     def send(self, share: Share) -> SendOutcome:
         if share.attempts > MAX_ATTEMPTS:
@@ -480,8 +556,8 @@ class _SendBatch:
 
     def _precheck(self, share: Share) -> str | None:
         """Everything that must still hold right before sending; the reason if not."""
-        if share.employee_id not in self.may_share:
-            return "You are no longer taking part in the programme (or the policy changed and needs your consent)."
+        if share.employee_id in self.refused:
+            return self.refused[share.employee_id]
         if share.account.status != ConnectedAccount.Status.ACTIVE:
             return f"The account {share.account} is {share.account.get_status_display().lower()}."
         if share.draft.state == Draft.State.RETIRED:

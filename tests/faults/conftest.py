@@ -584,13 +584,18 @@ class FaultProxy:
     method (``None`` = forward normally); with ``rkey``, only for calls about that record
     key (createRecord and getRecord), which come first. Every call is recorded in ``calls`` as
     ``(nsid, rkey)``; ``landed`` lists the record keys of createRecord calls that were
-    forwarded to the PDS. ``held`` is set while a request is being held.
+    forwarded to the PDS, and ``landed_at`` when each of them was answered (by then the
+    post exists; the wall clock, to compare with database timestamps). ``held`` is set
+    while a request is being held. ``create_delay`` seconds pass before each createRecord
+    is forwarded: a slow network, so a batch is mid-way for a while.
     """
 
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream.rstrip("/")
         self.calls: list[tuple[str, str | None]] = []
         self.landed: list[str | None] = []
+        self.landed_at: dict[str | None, float] = {}
+        self.create_delay = 0.0
         self.held = threading.Event()
         self.held_keys: list[str | None] = []
         self.rate_limit_resets: list[int] = []  # ``ratelimit-reset`` values sent, Unix seconds
@@ -702,10 +707,13 @@ class FaultProxy:
 
     def _forward(self, request: BaseHTTPRequestHandler, body: bytes, nsid: str, rkey: str | None) -> httpx.Response:
         headers = {name: value for name, value in request.headers.items() if name.lower() not in HOP_HEADERS}
+        if nsid == CREATE_RECORD and self.create_delay:
+            time.sleep(self.create_delay)
         response = self._http.request(request.command, request.path, content=body, headers=headers)
         if nsid == CREATE_RECORD:
             with self._lock:
                 self.landed.append(rkey)
+                self.landed_at[rkey] = time.time()
         return response
 
     def _reply(self, request: BaseHTTPRequestHandler, response: httpx.Response) -> None:

@@ -362,3 +362,17 @@ def test_a_share_that_still_passes_the_current_disclosure_is_sent_as_scheduled(a
 
     assert share.state == Share.State.SENT
     assert [post.text for post in fake_network.posts] == [share.text]
+
+
+def test_someone_deactivated_outside_offboarding_can_no_longer_share(enrolled, published_draft, account):
+    from advocacy.sharing.services import share_create
+    from tests.workflow.conftest import _share_text
+
+    # An SSO sync or a shell session: the enrolment still says "participating", and
+    # the caller holds a user object loaded before the change.
+    User.objects.filter(pk=enrolled.pk).update(is_active=False)
+
+    assert participation_state(user=enrolled).can_share is False
+    with pytest.raises(Conflict):
+        share_create(employee=enrolled, draft_id=published_draft.pk, account_id=account.pk, text=_share_text())
+    assert not Share.objects.filter(employee=enrolled).exists()
