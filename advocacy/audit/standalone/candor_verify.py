@@ -144,8 +144,9 @@ class VerifierKey:
     @classmethod
     def parse(cls, text: str) -> VerifierKey:
         """A verifier key in the signed-note form ``<name>+<hex key id>+<base64>``."""
-        name, _, rest = text.strip().rpartition("+")
-        name, _, hex_id = name.rpartition("+")
+        # Names cannot contain "+", base64 can: split from the left.
+        name, _, rest = text.strip().partition("+")
+        hex_id, _, rest = rest.partition("+")
         try:
             raw = base64.b64decode(rest, validate=True)
             expected_id = bytes.fromhex(hex_id)
