@@ -303,7 +303,8 @@ def verify_file(text: str, keys: Sequence[VerifierKey]) -> str:
     except ValueError:
         head = None
     if isinstance(head, dict) and "_meta" in head:
-        lines = [json.loads(line) for line in text.splitlines() if line.strip()]
+        # Not splitlines(): U+2028 and friends may sit unescaped inside a JSON string.
+        lines = [json.loads(line) for line in text.split("\n") if line.strip()]
         trailer = lines[-1].get("_proof") if len(lines) > 1 else None
         if not isinstance(trailer, dict):
             raise ProofError("the export carries no proof (no _proof line at its end)")
