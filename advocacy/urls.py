@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from accounts import preferences as account_preferences
+from advocacy.audit import views as audit_views
 from advocacy.core import views as core_views
 from advocacy.portal import employee as portal_employee
 
@@ -15,6 +16,7 @@ api_patterns = [
 urlpatterns = [
     path("", portal_employee.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path(".well-known/candor-audit-key", audit_views.audit_key, name="audit_key"),
     path("diagnostics/", core_views.diagnostics, name="diagnostics"),
     path("preferences/", account_preferences.preferences, name="preferences"),
     path("", include("advocacy.portal.urls")),

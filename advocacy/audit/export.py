@@ -1,6 +1,8 @@
 """Audit exports as CSV or JSON Lines, streamed in pieces so memory does not grow
 with the number of events. Each file starts with the chain head it was cut at,
-which ``audit_verify --expect-head`` can check later. docs/operations.md describes
+which ``audit_verify --expect-head`` can check later; a JSON Lines file ends with a
+``_proof`` line (a signed checkpoint and each event's inclusion proof, see
+``advocacy.audit.proofs``) that the standalone verifier checks offline. docs/operations.md describes
 the format.
 
 On PostgreSQL the rows come from ``COPY``, batch by batch: CSV formatted entirely by
@@ -100,6 +102,10 @@ def export_chunks(*, filters: ExportFilters, fmt: str, head: tuple[int, str]) ->
         yield from postgres_chunks(events, fmt=fmt, upto_sequence=head[0])
     else:
         yield from generic_chunks(events, fmt=fmt)
+    if fmt == "jsonl":
+        from advocacy.audit.proofs import export_proof_line  # proofs build on this module
+
+        yield export_proof_line(events=events, upto_sequence=head[0])
 
 
 def _header(*, filters: ExportFilters, fmt: str, head: tuple[int, str]) -> str:
@@ -108,7 +114,7 @@ def _header(*, filters: ExportFilters, fmt: str, head: tuple[int, str]) -> str:
             "chain_head_sequence": head[0],
             "chain_head_hash": head[1],
             "filters": filters.as_json(),
-            "format": f"candor-audit-{fmt}-v1",
+            "format": f"candor-audit-{fmt}-v2",  # v2: ends with the _proof line
         }
         return json.dumps({"_meta": meta}, ensure_ascii=False) + "\n"
     return (

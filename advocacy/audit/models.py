@@ -98,3 +98,26 @@ class AuditExportJob(models.Model):
     @property
     def percent(self) -> int:
         return 100 if self.state == self.State.DONE else int(100 * self.processed / self.total) if self.total else 0
+
+
+class AuditCheckpoint(models.Model):
+    """A signed checkpoint of the log (``advocacy.audit.checkpoints``). Stored for the
+    admin page and to know what to witness; not trusted by itself: verification reads
+    the checkpoints back from the witnesses, which the database owner does not control."""
+
+    tree_size = models.BigIntegerField(unique=True)
+    root_hash = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=8)
+    note = models.TextField(help_text="The signed checkpoint, exactly as witnessed.")
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    witnessed_at = models.DateTimeField(null=True, blank=True)
+    witness_failures = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-tree_size"]
+
+    def __str__(self) -> str:
+        return f"checkpoint #{self.tree_size}"

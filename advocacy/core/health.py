@@ -51,16 +51,55 @@ def check_worker() -> Check:
     return Check(True, f"last heartbeat {int(age.total_seconds())} s ago from {beat.hostname}")
 
 
+def check_audit_witnesses() -> Check:
+    """The audit log's checkpoints reach a witness outside the database: every witness
+    is there and writable, the signing key loads, the newest checkpoint was witnessed
+    and is not overdue (docs/operations.md, "Signed checkpoints and witnesses")."""
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    from advocacy.audit.keys import signing_key
+    from advocacy.audit.models import AuditChainHead, AuditCheckpoint
+    from advocacy.audit.witnesses import configured_witnesses
+
+    witnesses = configured_witnesses()
+    if not witnesses:
+        return Check(False, "no audit witness is configured: checkpoints are kept nowhere outside the database")
+    problems = [problem for witness in witnesses if (problem := witness.problem())]
+    try:
+        signing_key()
+    except ImproperlyConfigured as exc:
+        problems.append(str(exc))
+    newest = AuditCheckpoint.objects.order_by("-tree_size").first()
+    if newest is not None and newest.witness_failures:
+        problems.append(f"checkpoint #{newest.tree_size} not witnessed: {'; '.join(newest.witness_failures)}")
+    head = AuditChainHead.objects.filter(pk=1).values_list("sequence", flat=True).first() or 0
+    overdue = timedelta(seconds=3 * settings.CANDOR_CHECKPOINT_INTERVAL)
+    if (
+        head
+        and (newest is None or newest.tree_size < head)
+        and (newest is None or timezone.now() - newest.created_at > overdue)
+    ):
+        problems.append("no checkpoint signed for the newest events (is `celery beat` running?)")
+    if problems:
+        return Check(False, "; ".join(problems))
+    if newest is None:
+        return Check(True, f"{len(witnesses)} witness(es); no events to checkpoint yet")
+    return Check(True, f"{len(witnesses)} witness(es); newest checkpoint #{newest.tree_size} witnessed")
+
+
 def health_report() -> tuple[int, dict[str, object]]:
     """HTTP status and body. 503 when the database or broker is down; a stale worker
     makes the status "degraded" but keeps 200, so a load balancer does not take the
-    web tier out because a background process needs attention."""
+    web tier out because a background process needs attention. A missing or failing
+    audit witness is "degraded" too, loudly, and never skipped in silence."""
     database = check_database()
     broker = check_broker()
     worker = check_worker() if database.ok else Check(False, "unknown: database unreachable")
+    witnesses = check_audit_witnesses() if database.ok else Check(False, "unknown: database unreachable")
     if not (database.ok and broker.ok):
         status, http_status = "fail", 503
-    elif not worker.ok:
+    elif not (worker.ok and witnesses.ok):
         status, http_status = "degraded", 200
     else:
         status, http_status = "ok", 200
@@ -69,5 +108,6 @@ def health_report() -> tuple[int, dict[str, object]]:
         "database": asdict(database),
         "broker": asdict(broker),
         "worker": asdict(worker),
+        "audit_witnesses": asdict(witnesses),
     }
     return http_status, body

@@ -22,6 +22,7 @@ from advocacy.audit.actions import AuditAction
 from advocacy.audit.export import ExportFilters
 from advocacy.audit.jobs import audit_export_direct, audit_export_job_start, export_dir, export_size
 from advocacy.audit.models import AuditEvent, AuditExportJob
+from advocacy.audit.proofs import audit_proof
 from advocacy.audit.verify import audit_verify
 from advocacy.core.errors import ApplicationError
 from advocacy.ledger.models import ConnectedAccount, Offboarding
@@ -134,6 +135,8 @@ def offboarding_retry(request: HttpRequest, offboarding_id: int) -> HttpResponse
 def offboarding_receipt(request: HttpRequest, offboarding_id: int, fmt: str) -> HttpResponse:
     case = _case_for(request, offboarding_id)
     receipt = case.receipt or receipt_build(offboarding=case)
+    # Proofs are cut at download time, so they cover the completion event too.
+    receipt = {**receipt, "audit_proof": audit_proof(events=AuditEvent.objects.filter(subject_id=case.user_id))}
     name = f"candor-hand-back-receipt-{case.pk}"
     if fmt == "json":
         response = HttpResponse(json.dumps(receipt, indent=2, ensure_ascii=False), content_type="application/json")

@@ -40,6 +40,21 @@ CANDOR_NETWORK_APPS = {
 # it would let anyone connecting an account make Candor talk to unencrypted endpoints.
 CANDOR_ALLOW_PLAIN_HTTP_NETWORKS = env.bool("CANDOR_ALLOW_PLAIN_HTTP_NETWORKS", default=DEBUG)
 CANDOR_SITE_URL = env.str("CANDOR_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Signed checkpoints of the audit log and their witnesses (docs/operations.md,
+# "Signed checkpoints and witnesses"). The signing key never goes into the database:
+# the variable or CANDOR_AUDIT_SIGNING_KEY_FILE; unset, a key file under var/ is made
+# on first use (production refuses to start without a key).
+CANDOR_AUDIT_LOG_ORIGIN = env.str("CANDOR_AUDIT_LOG_ORIGIN", default=f"{urlsplit(CANDOR_SITE_URL).netloc}/audit")
+CANDOR_AUDIT_SIGNING_KEY = env.str("CANDOR_AUDIT_SIGNING_KEY", default="").strip()
+CANDOR_AUDIT_DEV_KEY_FILE: Path | None = VAR_DIR / "audit-signing.key"
+CANDOR_AUDIT_RETIRED_KEYS = [k.strip() for k in env.list("CANDOR_AUDIT_RETIRED_KEYS", default=[]) if k.strip()]
+if "CANDOR_AUDIT_WITNESS_DIRS" in env:
+    CANDOR_AUDIT_WITNESS_DIRS = [d.strip() for d in env.list("CANDOR_AUDIT_WITNESS_DIRS") if d.strip()]
+else:  # made here, like var/ itself; a configured witness that is missing is a health warning instead
+    CANDOR_AUDIT_WITNESS_DIRS = [str(VAR_DIR / "witness")]
+    (VAR_DIR / "witness").mkdir(exist_ok=True)
+CANDOR_AUDIT_WITNESS_EMAIL = [a.strip() for a in env.list("CANDOR_AUDIT_WITNESS_EMAIL", default=[]) if a.strip()]
+CANDOR_CHECKPOINT_INTERVAL = env.positive_int("CANDOR_CHECKPOINT_INTERVAL", default=600)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -416,6 +431,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.send_digests",
         "schedule": 3600.0,
         "options": {"expires": 3000},
+    },
+    "audit-checkpoint": {
+        "task": "audit.checkpoint",
+        "schedule": float(CANDOR_CHECKPOINT_INTERVAL),
+        "options": {"expires": CANDOR_CHECKPOINT_INTERVAL},
     },
     "notifications-warn-expiring-tokens": {
         "task": "notifications.warn_expiring_tokens",

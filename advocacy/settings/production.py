@@ -18,6 +18,14 @@ if not CANDOR_CREDENTIALS_KEYS:  # noqa: F405
         "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`."
     )
 
+# No generated key file: a key under var/ sits next to the data it is meant to vouch for.
+CANDOR_AUDIT_DEV_KEY_FILE = None
+if not CANDOR_AUDIT_SIGNING_KEY:  # noqa: F405
+    raise ImproperlyConfigured(
+        "CANDOR_AUDIT_SIGNING_KEY (or CANDOR_AUDIT_SIGNING_KEY_FILE) is not set; generate one with "
+        "`python manage.py audit_checkpoint --new-key` and keep it out of the database's reach."
+    )
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)

@@ -56,8 +56,9 @@ def test_jsonl_export_filters_by_person(client, admin_user, employee, events):
 
     lines = [json.loads(line) for line in _stream(response).splitlines()]
     assert "chain_head_hash" in lines[0]["_meta"]
-    assert {line["subject_id"] for line in lines[1:]} == {employee.pk}
-    assert [line["new"]["i"] for line in lines[1:]] == [0, 1, 2, 3, 4]
+    assert {line["subject_id"] for line in lines[1:-1]} == {employee.pk}
+    assert [line["new"]["i"] for line in lines[1:-1]] == [0, 1, 2, 3, 4]
+    assert set(lines[-1]["_proof"]["proofs"]) == {str(line["sequence"]) for line in lines[1:-1]}
 
 
 def test_a_large_export_runs_as_a_job_with_progress(
@@ -88,8 +89,8 @@ def test_command_line_export(events, tmp_path, capsys):
     target = tmp_path / "audit.jsonl"
     call_command("audit_export", "--since", "2000-01-01", "--format", "jsonl", "--output", str(target))
     lines = target.read_text().splitlines()
-    assert json.loads(lines[0])["_meta"]["format"] == "candor-audit-jsonl-v1"
-    assert len(lines) == 1 + 8 + 1  # meta, events, and the export's own event
+    assert json.loads(lines[0])["_meta"]["format"] == "candor-audit-jsonl-v2"
+    assert len(lines) == 1 + 8 + 1 + 1  # meta, events, the export's own event, and its proof
 
 
 def _export(fmt, head, filters=None):
@@ -150,7 +151,7 @@ def awkward_events(employee):
 
 def test_awkward_values_come_back_from_both_formats(awkward_events):
     csv_rows = list(csv.DictReader(io.StringIO(_export("csv", 2).split("\n", 1)[1])))
-    jsonl_rows = [json.loads(line) for line in _export("jsonl", 2).split("\n")[1:-1]]  # not splitlines(): U+2028
+    jsonl_rows = [json.loads(line) for line in _export("jsonl", 2).split("\n")[1:-2]]  # not splitlines(): U+2028
 
     for event, row, record in zip(awkward_events, csv_rows, jsonl_rows, strict=True):
         assert record["request_id"] == row["request_id"] == event.request_id

@@ -1,10 +1,14 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from advocacy.audit.verify import audit_verify
+from advocacy.audit.witnessed import witnessed_verify
 
 
 class Command(BaseCommand):
-    help = "Verify the audit log's hash chain; report the first broken link (exit 1 if broken)."
+    help = (
+        "Verify the audit log's hash chain, and that it is consistent with the signed checkpoints the "
+        "witnesses keep; report the first broken link or differing event (exit 1 if either is broken)."
+    )
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
         parser.add_argument(
@@ -21,6 +25,12 @@ class Command(BaseCommand):
             "the links between ranges are checked too, and the verdict is the same as with 1).",
         )
 
+        parser.add_argument(
+            "--checkpoint",
+            metavar="FILE",
+            help="Check against this signed checkpoint (e.g. one mailed to the auditors) instead of the witnesses'.",
+        )
+
     def handle(self, *args: object, **options: object) -> None:
         expect = None
         if options["expect_head"]:
@@ -31,7 +41,18 @@ class Command(BaseCommand):
         jobs = int(options["jobs"])  # type: ignore[call-overload]
         if jobs < 1:
             raise CommandError("--jobs must be 1 or more")
+        checkpoint_text = None
+        if options["checkpoint"]:
+            try:
+                with open(str(options["checkpoint"]), encoding="utf-8") as handle:
+                    checkpoint_text = handle.read()
+            except OSError as exc:
+                raise CommandError(f"--checkpoint: cannot read {options['checkpoint']}: {exc.strerror}") from exc
         report = audit_verify(expect_head=expect, jobs=jobs)
         if not report.ok:
             raise CommandError(report.summary())
         self.stdout.write(report.summary())
+        witnessed = witnessed_verify(checkpoint_text=checkpoint_text)
+        if not witnessed.ok:
+            raise CommandError(witnessed.summary())
+        self.stdout.write(witnessed.summary())

@@ -1,0 +1,83 @@
+"""Signed checkpoints and Merkle inclusion proofs for the events an export or a
+receipt lists, so that anyone holding the file and the public key can check it
+offline with ``advocacy/audit/standalone/candor_verify.py`` (no Django, no database).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from advocacy.audit import merkle
+from advocacy.audit.checkpoints import checkpoint_create, event_hashes, leaves
+from advocacy.audit.export import generic_chunks
+from advocacy.audit.models import AuditCheckpoint, AuditEvent
+
+# Above this many events an export carries the checkpoint but no per-event proofs:
+# 20-odd hashes per event would make a full export of a million events many times
+# larger and slower (docs/operations.md, "Signed checkpoints and witnesses").
+EXPORT_PROOF_LIMIT = 50_000
+VERIFY_HOW = (
+    "Check this file offline: save {key_url} as candor-audit-key.json, get candor_verify.py "
+    "(advocacy/audit/standalone/candor_verify.py in Candor's source; it needs Python 3 and the "
+    "`cryptography` package), then run: python3 candor_verify.py --key candor-audit-key.json <this file>"
+)
+
+
+def key_url() -> str:
+    return f"{settings.CANDOR_SITE_URL}/.well-known/candor-audit-key"
+
+
+def checkpoint_covering(*, sequence: int) -> AuditCheckpoint:
+    """The oldest checkpoint that includes event ``sequence``, signed now if none does."""
+    found = AuditCheckpoint.objects.filter(tree_size__gte=sequence).order_by("tree_size").first()
+    return found or checkpoint_create(actor=None)
+
+
+def inclusion_proofs(*, checkpoint: AuditCheckpoint, sequences: Iterable[int]) -> dict[str, list[str]]:
+    """Inclusion proofs of the given events in the checkpoint's tree (one pass over
+    the event hashes, then a handful of hashes per proof)."""
+    tree = merkle.Tree(leaves(event_hashes(upto=checkpoint.tree_size)))
+    size = min(tree.size, checkpoint.tree_size)
+    return {
+        str(sequence): [node.hex() for node in tree.inclusion_proof(sequence - 1, size)]
+        for sequence in sequences
+        if 0 < sequence <= size
+    }
+
+
+def audit_proof(*, events: QuerySet[AuditEvent]) -> dict[str, Any]:
+    """The events as an export lists them, with a checkpoint and their proofs (for a
+    receipt). The caller has already checked the reader may see these events."""
+    records = [
+        json.loads(line)
+        for piece in generic_chunks(events.order_by("sequence"), fmt="jsonl")
+        for line in piece.split("\n")
+        if line
+    ]
+    newest = max((r["sequence"] for r in records), default=1)
+    checkpoint = checkpoint_covering(sequence=newest)
+    return {
+        "checkpoint": checkpoint.note,
+        "key_id": checkpoint.key_id,
+        "key_url": key_url(),
+        "how_to_verify": VERIFY_HOW.format(key_url=key_url()),
+        "events": records,
+        "proofs": inclusion_proofs(checkpoint=checkpoint, sequences=[r["sequence"] for r in records]),
+    }
+
+
+def export_proof_line(*, events: QuerySet[AuditEvent], upto_sequence: int) -> str:
+    """The last line of a JSON Lines export: its checkpoint and the listed events' proofs."""
+    checkpoint = checkpoint_covering(sequence=upto_sequence)
+    sequences = list(events.values_list("sequence", flat=True)[: EXPORT_PROOF_LIMIT + 1])
+    proof: dict[str, Any] = {"checkpoint": checkpoint.note, "key_id": checkpoint.key_id, "key_url": key_url()}
+    if len(sequences) > EXPORT_PROOF_LIMIT:
+        proof["proofs_omitted"] = f"more than {EXPORT_PROOF_LIMIT} events; export a smaller range for proofs"
+    else:
+        proof["proofs"] = inclusion_proofs(checkpoint=checkpoint, sequences=sequences)
+    return json.dumps({"_proof": proof}, ensure_ascii=False) + "\n"

@@ -1,0 +1,168 @@
+"""RFC 9162 §2.1 Merkle hashing, proofs and their verification, against a slow
+reference written straight from the RFC's recursive definitions.
+
+No independent implementation is installed (none in requirements; sigstore's and
+trillian's are not on this machine), so the reference below is the known answer.
+"""
+
+import hashlib
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from advocacy.audit import merkle
+from advocacy.audit.merkle import ProofError, Tree
+
+
+def sha(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()
+
+
+def mth(leaves: list[bytes]) -> bytes:
+    """MTH(D[n]), RFC 9162 §2.1.1, literally."""
+    n = len(leaves)
+    if n == 0:
+        return sha(b"")
+    if n == 1:
+        return sha(b"\x00" + leaves[0])
+    k = 1 << ((n - 1).bit_length() - 1)
+    return sha(b"\x01" + mth(leaves[:k]) + mth(leaves[k:]))
+
+
+def path(m: int, leaves: list[bytes]) -> list[bytes]:
+    """PATH(m, D[n]), RFC 9162 §2.1.3.1."""
+    n = len(leaves)
+    if n == 1:
+        return []
+    k = 1 << ((n - 1).bit_length() - 1)
+    if m < k:
+        return [*path(m, leaves[:k]), mth(leaves[k:])]
+    return [*path(m - k, leaves[k:]), mth(leaves[:k])]
+
+
+def subproof(m: int, leaves: list[bytes], whole: bool) -> list[bytes]:
+    """SUBPROOF(m, D[n], b), RFC 9162 §2.1.4.1."""
+    n = len(leaves)
+    if m == n:
+        return [] if whole else [mth(leaves)]
+    k = 1 << ((n - 1).bit_length() - 1)
+    if m <= k:
+        return [*subproof(m, leaves[:k], whole), mth(leaves[k:])]
+    return [*subproof(m - k, leaves[k:], False), mth(leaves[:k])]
+
+
+def leaves_of(n: int) -> list[bytes]:
+    return [sha(i.to_bytes(8, "big")) for i in range(n)]
+
+
+def test_the_empty_tree_hashes_to_sha256_of_nothing():
+    assert merkle.root([]) == Tree([]).root() == hashlib.sha256(b"").digest()
+
+
+def test_a_published_vector_of_one_leaf():
+    # MTH of the single empty leaf: SHA-256(0x00), as in RFC 6962's test data.
+    assert merkle.root([b""]).hex() == "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"
+
+
+@pytest.mark.parametrize("n", range(71))
+def test_root_and_proofs_match_the_rfc_definitions(n):
+    leaves = leaves_of(n)
+    tree = Tree(leaves)
+    assert merkle.root(leaves) == tree.root() == mth(leaves)
+    for size in range(1, n + 1):
+        assert tree.root(size) == mth(leaves[:size])
+    for m in range(n):
+        assert tree.inclusion_proof(m) == path(m, leaves)
+        merkle.verify_inclusion(m, n, leaves[m], tree.inclusion_proof(m), tree.root())
+    for m in range(1, n):
+        assert tree.consistency_proof(m) == subproof(m, leaves, True)
+        merkle.verify_consistency(m, n, mth(leaves[:m]), tree.root(), tree.consistency_proof(m))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 3000), st.data())
+def test_proofs_for_prefixes_of_random_sizes_verify(n, data):
+    leaves = leaves_of(n)
+    tree = Tree(leaves)
+    size = data.draw(st.integers(1, n))
+    index = data.draw(st.integers(0, size - 1))
+    old = data.draw(st.integers(1, size))
+    assert tree.root(size) == merkle.root(leaves[:size])
+    proof = tree.inclusion_proof(index, size)
+    if n <= 300:
+        assert proof == path(index, leaves[:size])
+        assert tree.consistency_proof(old, size) == subproof(old, leaves[:size], True)
+    merkle.verify_inclusion(index, size, leaves[index], proof, tree.root(size))
+    merkle.verify_consistency(old, size, tree.root(old), tree.root(size), tree.consistency_proof(old, size))
+
+
+def flip(node: bytes) -> bytes:
+    return bytes([node[0] ^ 1]) + node[1:]
+
+
+@pytest.mark.parametrize("n", [2, 3, 7, 8, 13, 64, 65])
+def test_tampered_inclusion_proofs_are_rejected(n):
+    leaves = leaves_of(n)
+    tree = Tree(leaves)
+    root = tree.root()
+    for m in range(n):
+        proof = tree.inclusion_proof(m)
+        with pytest.raises(ProofError):
+            merkle.verify_inclusion(m, n, flip(leaves[m]), proof, root)
+        with pytest.raises(ProofError):
+            merkle.verify_inclusion(m, n, leaves[m], proof, flip(root))
+        for position in range(len(proof)):
+            bad = list(proof)
+            bad[position] = flip(bad[position])
+            with pytest.raises(ProofError):
+                merkle.verify_inclusion(m, n, leaves[m], bad, root)
+        with pytest.raises(ProofError):
+            merkle.verify_inclusion(m, n, leaves[m], proof[:-1], root)
+        with pytest.raises(ProofError):
+            merkle.verify_inclusion(m, n, leaves[m], [*proof, root], root)
+        other = (m + 1) % n
+        if leaves[other] != leaves[m]:
+            with pytest.raises(ProofError):
+                merkle.verify_inclusion(other, n, leaves[m], proof, root)
+
+
+@pytest.mark.parametrize("n", [2, 3, 7, 8, 13, 64, 65])
+def test_tampered_consistency_proofs_are_rejected(n):
+    leaves = leaves_of(n)
+    tree = Tree(leaves)
+    root = tree.root()
+    for m in range(1, n):
+        proof, old_root = tree.consistency_proof(m), tree.root(m)
+        with pytest.raises(ProofError):
+            merkle.verify_consistency(m, n, flip(old_root), root, proof)
+        with pytest.raises(ProofError):
+            merkle.verify_consistency(m, n, old_root, flip(root), proof)
+        for position in range(len(proof)):
+            bad = list(proof)
+            bad[position] = flip(bad[position])
+            with pytest.raises(ProofError):
+                merkle.verify_consistency(m, n, old_root, root, bad)
+        with pytest.raises(ProofError):
+            merkle.verify_consistency(m, n, old_root, root, proof[:-1])
+        with pytest.raises(ProofError):
+            merkle.verify_consistency(m, n, old_root, root, [])
+
+
+def test_a_rewritten_history_is_not_consistent_with_the_old_root():
+    leaves = leaves_of(20)
+    rewritten = [*leaves[:5], sha(b"forged"), *leaves[6:]]
+    tree = Tree(rewritten)
+    with pytest.raises(ProofError):
+        merkle.verify_consistency(10, 20, mth(leaves[:10]), tree.root(), tree.consistency_proof(10))
+
+
+def test_equal_and_empty_sizes():
+    leaves = leaves_of(5)
+    root = mth(leaves)
+    merkle.verify_consistency(5, 5, root, root, [])
+    merkle.verify_consistency(0, 5, hashlib.sha256(b"").digest(), root, [])
+    with pytest.raises(ProofError):
+        merkle.verify_consistency(5, 5, root, flip(root), [])
+    with pytest.raises(ProofError):
+        merkle.verify_inclusion(5, 5, leaves[0], [], root)
