@@ -293,7 +293,8 @@ class TokenAdmin(DrfTokenAdmin):
 
 
 class ReadOnlyAdmin:
-    """View only: no add, change, delete or bulk action."""
+    """No add, change or bulk action. Deleting stays allowed: it cannot make anyone
+    someone else, and deleting a person must be able to cascade to these rows."""
 
     actions = None
 
@@ -301,9 +302,6 @@ class ReadOnlyAdmin:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
