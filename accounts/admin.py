@@ -4,7 +4,11 @@ import contextvars
 from collections.abc import Callable
 from typing import Any
 
+from allauth.account.admin import EmailAddressAdmin
 from allauth.account.decorators import secure_admin_login
+from allauth.account.models import EmailAddress
+from allauth.socialaccount.admin import SocialAccountAdmin, SocialTokenAdmin
+from allauth.socialaccount.models import SocialAccount, SocialToken
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.actions import delete_selected as django_delete_selected
@@ -286,3 +290,30 @@ class TokenAdmin(DrfTokenAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for token in queryset:
             self.delete_model(request, token)
+
+
+class ReadOnlyAdmin:
+    """No add, change or bulk action. Deleting stays allowed: it cannot make anyone
+    someone else, and deleting a person must be able to cascade to these rows."""
+
+    actions = None
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+# allauth's own admins would let an admin become someone else without a trace: add a
+# verified email address to their account and reset its password, or link their own
+# SSO identity to it. A person's addresses and SSO links change only through allauth's
+# pages, which the person uses themselves; admins see them here and deactivate or
+# erase a person through the services above.
+for _model, _base in (
+    (EmailAddress, EmailAddressAdmin),
+    (SocialAccount, SocialAccountAdmin),
+    (SocialToken, SocialTokenAdmin),
+):
+    admin.site.unregister(_model)
+    admin.site.register(_model, type(f"ReadOnly{_base.__name__}", (ReadOnlyAdmin, _base), {}))

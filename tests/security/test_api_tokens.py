@@ -5,6 +5,8 @@ shows a key, and the service refuses to issue a token for someone else."""
 from __future__ import annotations
 
 import pytest
+from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialAccount
 from rest_framework.authtoken.models import Token
 
 from accounts.models import User
@@ -100,3 +102,24 @@ def test_a_deactivated_person_gets_no_token(employee):
 
     with pytest.raises(NotAllowed):
         token_issue(actor=employee, user=employee)
+
+
+@pytest.mark.parametrize("url", ["/admin/account/emailaddress/add/", "/admin/socialaccount/socialaccount/add/"])
+def test_the_admin_cannot_give_someone_an_email_address_or_sso_link(client, superadmin, employee, url):
+    client.force_login(superadmin)
+
+    planted = {"user": employee.pk, "email": "ada@evil.example", "verified": "on", "primary": "on"}
+    response = client.post(url, {**planted, "provider": "openid_connect", "uid": "ada", "extra_data": "{}"})
+
+    assert response.status_code == 403
+    assert not EmailAddress.objects.filter(email="ada@evil.example").exists()
+    assert not SocialAccount.objects.filter(user=employee).exists()
+
+
+def test_the_admin_still_lists_email_addresses(client, superadmin, employee):
+    assert EmailAddress.objects.filter(user=employee).exists()  # the factory verified it
+    client.force_login(superadmin)
+
+    listing = client.get("/admin/account/emailaddress/")
+
+    assert listing.status_code == 200 and employee.email in listing.content.decode()
