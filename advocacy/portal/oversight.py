@@ -21,9 +21,10 @@ from accounts.permissions import Capability, user_can
 from advocacy.audit.actions import AuditAction
 from advocacy.audit.export import ExportFilters
 from advocacy.audit.jobs import audit_export_direct, audit_export_job_start, export_dir, export_size
-from advocacy.audit.models import AuditEvent, AuditExportJob
+from advocacy.audit.models import AuditCheckpoint, AuditEvent, AuditExportJob
 from advocacy.audit.proofs import audit_proof
 from advocacy.audit.verify import audit_verify
+from advocacy.audit.witnessed import witnessed_verify
 from advocacy.core.errors import ApplicationError
 from advocacy.ledger.models import ConnectedAccount, Offboarding
 from advocacy.ledger.offboarding import hand_back_run, offboarding_start
@@ -191,6 +192,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     from advocacy.audit.export import filtered_events
 
     events = filtered_events(filters=filters, upto_sequence=head).select_related("actor").order_by("-sequence")[:100]
+    verify = request.GET.get("verify")
     return render(
         request,
         "oversight/audit.html",
@@ -198,7 +200,11 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "form": form,
             "events": events,
             "jobs": AuditExportJob.objects.filter(requested_by=request.user)[:5],
-            "verify": audit_verify() if request.GET.get("verify") else None,
+            "verify": audit_verify() if verify else None,
+            # Whether the database still matches the witnessed checkpoints costs a pass
+            # over every event, so it is computed with the verification, not on each view.
+            "witnessed": witnessed_verify() if verify else None,
+            "checkpoint": AuditCheckpoint.objects.order_by("-tree_size").first(),
         },
     )
 
