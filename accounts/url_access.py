@@ -38,6 +38,9 @@ ANALYTICS = (W, R, M)  # the comms team and programme admins; figures are about 
 URL_ACCESS: dict[str, Access] = {
     "home": Access(P),
     "healthz": Access(PUBLIC, note="service status, no personal data"),
+    "audit_key": Access(
+        PUBLIC, note="the audit log's public signing key(s) and fingerprint, so anyone can check a receipt"
+    ),
     "diagnostics": Access(D),
     "set_language": Access(PUBLIC, note="Django's language switcher"),
     "preferences": Access(tuple(Capability), note="anyone signed in: their own language and time zone"),

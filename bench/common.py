@@ -8,6 +8,7 @@ benchmarks start (gunicorn, the HTTP sink, the Bluesky PDS) bind 127.0.0.1 only.
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
 import secrets
 import signal
@@ -49,6 +50,8 @@ def bench_environment() -> dict[str, str]:
         "CELERY_BROKER_URL": BROKER_URL,
         "SECRET_KEY": secret,
         "CANDOR_CREDENTIALS_KEYS": fernet,
+        # Derived from the bench's own secret, so every run of one database signs alike.
+        "CANDOR_AUDIT_SIGNING_KEY": base64.b64encode(hashlib.sha256(secret.encode()).digest()).decode(),
         "CANDOR_VAR_DIR": str(VAR),
         "MEDIA_ROOT": str(VAR / "media"),
         "LOG_LEVEL": "WARNING",

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role, User
 from tests.factories import UserFactory
+from tests.support.fake_network import FakeNetworks
 from tests.support.pds import running_pds
 from tests.support.scenario import account, enrolled, later, policy, published  # noqa: F401 - fixtures
 
@@ -102,6 +103,19 @@ def bluesky_pds(tmp_path_factory: pytest.TempPathFactory):
     """One real Bluesky PDS (Node, loopback only) shared by the whole test session."""
     with running_pds(workdir=tmp_path_factory.mktemp("bluesky-pds")) as server:
         yield server
+
+
+@pytest.fixture
+def networks(monkeypatch) -> FakeNetworks:
+    """In-memory networks for the engine and the hand-back (revoke) alike."""
+    fakes = FakeNetworks()
+    for target in (
+        "advocacy.networks.registry.get_client",
+        "advocacy.sharing.engine.get_client",
+        "advocacy.ledger.offboarding.get_client",
+    ):
+        monkeypatch.setattr(target, fakes.get_client)
+    return fakes
 
 
 @pytest.fixture

@@ -16,6 +16,8 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "k" * 20 + "-production-secret-that-is-long-enough-1234567890",
     "ALLOWED_HOSTS": "candor.example.com",
     "CANDOR_CREDENTIALS_KEYS": "nW1bVjvCmI0Lw8vFQfYx3g8cRzj0N4cXhN9m2YJ6oTQ=",
+    # base64 of an Ed25519 seed: the audit checkpoints' signing key, kept outside the database.
+    "CANDOR_AUDIT_SIGNING_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
 }
 
 
@@ -47,6 +49,7 @@ def manage(*args: str, env: dict[str, str], tmp_path: Path) -> subprocess.Comple
         ({"OIDC_SERVER_URL": "https://login.example.com"}, "OIDC_CLIENT_ID"),
         ({**PRODUCTION_ENV, "SECRET_KEY": ""}, "SECRET_KEY"),
         ({**PRODUCTION_ENV, "CANDOR_CREDENTIALS_KEYS": ""}, "CANDOR_CREDENTIALS_KEYS"),
+        ({**PRODUCTION_ENV, "CANDOR_AUDIT_SIGNING_KEY": ""}, "CANDOR_AUDIT_SIGNING_KEY"),
     ],
 )
 def test_it_stops_with_one_line_naming_the_variable(env, variable, tmp_path):

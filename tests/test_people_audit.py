@@ -11,6 +11,7 @@ from accounts.models import User
 from accounts.services import user_profile_update
 from advocacy.audit.models import AuditEvent
 from advocacy.core.errors import NotAllowed, ValidationFailed
+from advocacy.ledger.custody import custody_transfer_accept, custody_transfer_start
 from advocacy.ledger.models import ConnectedAccount, Offboarding
 from advocacy.sharing.models import Share
 from tests.api.conftest import connect, schedule
@@ -198,7 +199,7 @@ def test_deactivating_in_the_admin_hands_everything_back(client, admin_user, emp
 
 
 def test_unticking_active_in_the_admin_cancels_shares_and_hands_back(
-    client, admin_user, enrolled, published, account, django_capture_on_commit_callbacks
+    client, admin_user, enrolled, published, account, networks, django_capture_on_commit_callbacks
 ):
     share = schedule(enrolled, published, account)
 
@@ -216,8 +217,10 @@ def test_unticking_active_in_the_admin_cancels_shares_and_hands_back(
 
 
 def test_a_refused_deactivation_leaves_the_person_active_and_says_why(client, admin_user, enrolled, other_employee):
-    corporate = connect(enrolled, handle="acme.test")
-    ConnectedAccount.objects.filter(pk=corporate.pk).update(ownership=ConnectedAccount.Ownership.CORPORATE)
+    corporate = connect(admin_user, handle="acme.test", ownership=ConnectedAccount.Ownership.CORPORATE)
+    # Emma becomes its custodian the only way there is: a custody transfer she accepts.
+    transfer = custody_transfer_start(actor=admin_user, account_id=corporate.pk, to_user_id=enrolled.pk)
+    custody_transfer_accept(actor=enrolled, transfer_id=transfer.pk)
 
     response = _admin_change(client, admin_user, enrolled, is_active="", display_name="Renamed")
 

@@ -362,10 +362,11 @@ def _read_facts(shares: Sequence[Share]) -> _Facts:
     accounts: dict[int, str] = {}
     drafts: dict[int, str] = {}
     for user_id, is_active, may_share, is_leaving, account_id, account_status, draft_id, draft_state in rows:
-        if not is_active:
-            refused[user_id] = "Your Candor account is deactivated, so Candor no longer posts for you."
-        elif is_leaving:
+        # Offboarding deactivates too; the more specific reason is the one people read.
+        if is_leaving:
             refused[user_id] = "You are leaving the company, so Candor no longer posts for you."
+        elif not is_active:
+            refused[user_id] = "Your Candor account is deactivated, so Candor no longer posts for you."
         elif not may_share:
             refused[user_id] = (
                 "You are no longer taking part in the programme (or the policy changed and needs your consent)."

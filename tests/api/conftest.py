@@ -19,8 +19,6 @@ from advocacy.drafts import services as drafts
 from advocacy.drafts.content import final_text
 from advocacy.drafts.models import Draft
 from advocacy.ledger.models import ConnectedAccount
-from advocacy.ledger.services import account_connect
-from advocacy.networks.base import ConnectedAccount as Identity
 from advocacy.notifications.models import Notification
 from advocacy.notifications.services import notify
 from advocacy.program.models import PolicyVersion
@@ -28,6 +26,7 @@ from advocacy.program.selectors import disclosure_for
 from advocacy.program.services import enrollment_opt_in, policy_publish
 from advocacy.sharing.models import Share
 from advocacy.sharing.services import share_create
+from tests.support.scenario import connect
 
 ALL_NETWORKS = ["bluesky", "mastodon", "linkedin", "x"]
 
@@ -69,19 +68,6 @@ def approved_draft(author: User, reviewer: User, **kwargs: Any) -> Draft:
 def published_draft(author: User, reviewer: User, **kwargs: Any) -> Draft:
     draft = approved_draft(author, reviewer, **kwargs)
     return drafts.draft_publish(actor=author, draft_id=draft.pk)
-
-
-def connect(user: User, handle: str = "emma.test", network: str = "bluesky") -> ConnectedAccount:
-    return account_connect(
-        actor=user,
-        network=network,
-        identity=Identity(
-            handle=handle,
-            external_id=f"did:plc:{handle}",
-            service_url="http://127.0.0.1:9",
-            credentials={"app_password": "planted-secret-app-password"},
-        ),
-    )
 
 
 def share_text(draft: Draft, network: str = "bluesky", extra: str = "") -> str:

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from advocacy.drafts import services as drafts
+from advocacy.ledger.models import ConnectedAccount
 from advocacy.ledger.services import account_connect
 from advocacy.networks.base import ConnectedAccount as Identity
 from advocacy.program.services import enrollment_opt_in, policy_publish
@@ -41,10 +42,11 @@ def published(author, reviewer):
     return publish_draft(author, reviewer)
 
 
-def connect(user, handle="emma.test", network="bluesky"):
+def connect(user, handle="emma.test", network="bluesky", ownership=ConnectedAccount.Ownership.PERSONAL):
     return account_connect(
         actor=user,
         network=network,
+        ownership=ownership,
         identity=Identity(
             handle=handle,
             external_id=f"did:plc:{handle}",
