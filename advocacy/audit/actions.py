@@ -55,6 +55,9 @@ class AuditAction(models.TextChoices):
     # audit itself
     AUDIT_EXPORTED = "audit.exported"
     DIAGNOSTIC_PROBE = "diagnostic.probe"
+    # shares
+    SHARE_REVIEW_APPROVED = "share.review_approved"
+    SHARE_REVIEW_REJECTED = "share.review_rejected"
 
 
 class Via(models.TextChoices):
