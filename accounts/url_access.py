@@ -47,6 +47,11 @@ URL_ACCESS: dict[str, Access] = {
     "api-schema": Access(PUBLIC, note="the API description; every endpoint still needs its own permission"),
     "api-docs": Access(PUBLIC),
     "api-redoc": Access(PUBLIC),
+    "draft_image": Access(
+        PUBLIC,
+        note="signed in only; an unpublished draft's image only for write_drafts, review_drafts or "
+        "manage_program; anything else 404",
+    ),
     "portal:programme": Access(P),
     "portal:leave": Access(P),
     "portal:feed": Access(P),
@@ -75,6 +80,7 @@ URL_ACCESS: dict[str, Access] = {
     "analytics:campaign_csv": Access(ANALYTICS),
     "portal:comms_drafts": Access(W),
     "portal:review_queue": Access(R),
+    "portal:share_review": Access(R, post_only=True, note="edited shares; never the reviewer's own"),
     "portal:draft_new": Access(W),
     "portal:draft": Access(W),
     "portal:draft_edit": Access(W),

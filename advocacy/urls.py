@@ -7,6 +7,7 @@ from accounts import preferences as account_preferences
 from advocacy.audit import views as audit_views
 from advocacy.core import views as core_views
 from advocacy.portal import employee as portal_employee
+from advocacy.portal import media as portal_media
 
 api_patterns = [
     path("auth/", include("accounts.api_urls")),
@@ -29,9 +30,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    # Uploaded media are draft images only, and never served as plain files (not even
+    # in development): each request is checked against who may see that draft.
+    path(f"{settings.MEDIA_URL.strip('/')}/<path:name>", portal_media.draft_image, name="draft_image"),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +20,7 @@ from accounts.permissions import Capability, user_can
 from advocacy.analytics.figures import Breakdown, Cell, Figure, breakdown
 from advocacy.analytics.models import LINK_NETWORK_CHOICES, LinkClickDaily, TrackedLink
 from advocacy.drafts.models import NETWORK_CHOICES, Campaign, Draft
+from advocacy.program.models import Enrollment
 from advocacy.sharing.models import Share
 
 VIEWER_CAPABILITIES = (Capability.WRITE_DRAFTS, Capability.REVIEW_DRAFTS, Capability.MANAGE_PROGRAM)
@@ -53,8 +54,9 @@ class DayRow:
 
 @dataclass(frozen=True)
 class Report:
-    """Figures about one draft or one campaign. ``shown`` is False when the whole group
-    of employees who shared is below the minimum; every figure is then withheld."""
+    """Figures about one draft or one campaign. ``shown`` is False when those who shared
+    or those taking part who did not share number fewer than the minimum (at or near
+    100% or 0%, everyone's choice would be known); every figure is then withheld."""
 
     kind: str  # "draft" or "campaign"
     subject_id: int
@@ -134,15 +136,16 @@ def _build(
         people_by_draft[row["draft_id"]].add(row["employee_id"])
         shares_by_draft[row["draft_id"]] += row["n"]
     anyone = bool(rows)
+    participants = _participants() if anyone else frozenset()
     if campaign:
         # A campaign counts only drafts that meet the minimum on their own, so a small
         # draft's figures cannot be had as "campaign minus the other drafts".
-        scope = {d for d, people in people_by_draft.items() if len(people) >= minimum}
+        scope = {d for d, people in people_by_draft.items() if _safe(people, participants, minimum)}
         rows = [row for row in rows if row["draft_id"] in scope]
     else:
         scope = set(drafts)
     everyone = frozenset(row["employee_id"] for row in rows)
-    shown = not anyone or len(everyone) >= minimum
+    shown = not anyone or _safe(everyone, participants, minimum)
     hide = not shown
 
     by_state: Groups = {}
@@ -228,6 +231,17 @@ def _build(
         ),
         by_draft=by_draft,
     )
+
+
+def _participants() -> frozenset[int]:
+    """Everyone taking part now: those who could have shared a post."""
+    return frozenset(Enrollment.objects.filter(status=Enrollment.Status.ACTIVE).values_list("user_id", flat=True))
+
+
+def _safe(sharers: Iterable[int], participants: frozenset[int], minimum: int) -> bool:
+    """Those who shared and the participants who did not each number at least ``minimum``."""
+    sharers = frozenset(sharers)
+    return len(sharers) >= minimum and len(participants - sharers) >= minimum
 
 
 def _clicks(*, scope: set[int]) -> tuple[Groups, Groups, set[dt.date]]:
@@ -327,16 +341,23 @@ def analytics_overview(*, user: User) -> Overview:
     """Published drafts and campaigns with their share totals (group figures only)."""
     _viewer(user)
     minimum = settings.CANDOR_MIN_GROUP_SIZE
+    taking_part = Q(shares__employee__enrollment__status=Enrollment.Status.ACTIVE)
     rows = list(
         Draft.objects.filter(published_version__isnull=False)
         .select_related("campaign")
-        .annotate(share_count=Count("shares"), people=Count("shares__employee", distinct=True))
+        .annotate(
+            share_count=Count("shares"),
+            people=Count("shares__employee", distinct=True),
+            people_taking_part=Count("shares__employee", distinct=True, filter=taking_part),
+        )
         .order_by("-published_at", "-id")
     )
+    participants = Enrollment.objects.filter(status=Enrollment.Status.ACTIVE).count() if rows else 0
     lines = []
     tallies: dict[int, _CampaignTally] = {}
     for draft in rows:
-        eligible = draft.people >= minimum
+        # As in the reports: enough who shared, and enough taking part who did not.
+        eligible = draft.people >= minimum and participants - draft.people_taking_part >= minimum
         value = draft.share_count if eligible or draft.people == 0 else None
         retired = draft.state == Draft.State.RETIRED
         figure = Figure(str(draft.pk), draft.title, value)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("enrollment/", program.EnrollmentView.as_view(), name="api-enrollment"),
     path("enrollment/leave/", program.EnrollmentLeaveView.as_view(), name="api-enrollment-leave"),
     path("enrollment/history/", program.ConsentHistoryView.as_view(), name="api-enrollment-history"),
+    path("programme/settings/", program.ProgrammeSettingsView.as_view(), name="api-programme-settings"),
     path("participation/", program.ParticipationView.as_view(), name="api-participation"),
     # comms
     path("drafts/", drafts.DraftListView.as_view(), name="api-drafts"),
@@ -34,6 +35,7 @@ urlpatterns = [
     path("feed/", shares.FeedView.as_view(), name="api-feed"),
     path("preview/", shares.PreviewView.as_view(), name="api-preview"),
     path("shares/", shares.ShareListView.as_view(), name="api-shares"),
+    path("shares/batch/", shares.ShareBatchView.as_view(), name="api-shares-batch"),
     path("shares/<api_id:share_id>/", shares.ShareDetailView.as_view(), name="api-share"),
     path("accounts/", accounts.AccountListView.as_view(), name="api-accounts"),
     path("accounts/<api_id:account_id>/", accounts.AccountDetailView.as_view(), name="api-account"),

@@ -64,6 +64,9 @@ class AuditAction(models.TextChoices):
     TOKEN_ISSUED = "token.issued"
     TOKEN_REVOKED = "token.revoked"
     CREDENTIALS_KEY_ROTATED = "credentials.key_rotated"
+    # shares
+    SHARE_REVIEW_APPROVED = "share.review_approved"
+    SHARE_REVIEW_REJECTED = "share.review_rejected"
 
 
 class Via(models.TextChoices):

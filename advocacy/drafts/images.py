@@ -7,13 +7,20 @@ import io
 import struct
 
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
+from django.http import Http404
 from django.utils.translation import gettext
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from accounts.models import User
+from accounts.permissions import Capability, user_can
 from advocacy.core.errors import ValidationFailed
+from advocacy.drafts.models import Draft, DraftVersion
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 40_000_000
+IMAGE_FOLDER = "drafts/"  # DraftVersion.image's upload_to
+# Who sees unpublished images: those who write and review drafts, and programme admins.
+IMAGE_REVIEWERS = (Capability.WRITE_DRAFTS, Capability.REVIEW_DRAFTS, Capability.MANAGE_PROGRAM)
 ALLOWED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
 
 
@@ -73,3 +80,25 @@ def image_clean(*, upload: UploadedFile) -> SimpleUploadedFile:
     extension = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}[fmt]
     stem = (upload.name or "image").rsplit(".", 1)[0][:60] or "image"
     return SimpleUploadedFile(f"{stem}.{extension}", out.getvalue(), content_type=ALLOWED_FORMATS[fmt])
+
+
+def draft_image_for_user(*, user: User, name: str) -> str:
+    """The stored name of the draft image ``name`` if ``user`` may see it; a 404 otherwise.
+
+    The comms team and programme admins see the image of any draft version (they
+    write and review them); anyone else signed in only an image of a post published
+    now. A 404, never a 403, so the names of unpublished images cannot be probed.
+    The caller makes sure ``user`` is signed in."""
+    if not name.startswith(IMAGE_FOLDER):
+        raise Http404("No such image.")
+    if any(user_can(user, capability) for capability in IMAGE_REVIEWERS):
+        visible = DraftVersion.objects.filter(image=name).exists()
+    else:
+        visible = (
+            Draft.objects.filter(published_version__image=name, state=Draft.State.PUBLISHED)
+            .exclude(published_version__isnull=True)
+            .exists()
+        )
+    if not visible:
+        raise Http404("No such image.")
+    return name

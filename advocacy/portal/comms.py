@@ -24,6 +24,8 @@ from advocacy.drafts.selectors import (
 )
 from advocacy.portal.forms import CommentForm, DraftForm
 from advocacy.portal.helpers import form_errors_from, requires
+from advocacy.sharing.selectors import shares_awaiting_review
+from advocacy.sharing.services import share_review_approve, share_review_reject
 
 comms_member = requires(Capability.WRITE_DRAFTS)
 
@@ -46,7 +48,36 @@ def drafts(request: HttpRequest) -> HttpResponse:
 
 @requires(Capability.REVIEW_DRAFTS)
 def review_queue_view(request: HttpRequest) -> HttpResponse:
-    return render(request, "comms/review_queue.html", {"drafts": review_queue(user=request.user)[:200]})
+    return render(
+        request,
+        "comms/review_queue.html",
+        {"drafts": review_queue(user=request.user)[:200], "shares": shares_awaiting_review()[:200]},
+    )
+
+
+@requires(Capability.REVIEW_DRAFTS)
+@require_POST
+def share_review(request: HttpRequest, share_id: int, action: str) -> HttpResponse:
+    """Approve or reject an edited share (four eyes: never the employee's own)."""
+    if action not in {"approve", "reject"}:
+        raise Http404
+    try:
+        if action == "approve":
+            share_review_approve(actor=request.user, share_id=share_id)
+        else:
+            form = CommentForm(request.POST)
+            reason = form.cleaned_data["comment"] if form.is_valid() else ""
+            share_review_reject(actor=request.user, share_id=share_id, reason=reason)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Approved: the share will be sent at its time.")
+            if action == "approve"
+            else _("Rejected: the share will not be sent, and the employee sees your reason."),
+        )
+    return redirect("portal:review_queue")
 
 
 def _content(request: HttpRequest, form: DraftForm) -> services.DraftContent:

@@ -41,7 +41,7 @@ from advocacy.program.selectors import consent_history, disclosure_for, particip
 from advocacy.program.services import enrollment_leave, enrollment_opt_in
 from advocacy.sharing.models import Share
 from advocacy.sharing.selectors import share_get_for_user, share_rows_for_employee, shares_for_employee
-from advocacy.sharing.services import share_cancel, share_create, share_edit
+from advocacy.sharing.services import ShareTarget, share_cancel, share_edit, shares_create
 
 participant = requires(Capability.PARTICIPATE)
 # Cards per feed page; older posts are a link away. All 50 newest on one page cost
@@ -106,7 +106,7 @@ def leave(request: HttpRequest) -> HttpResponse:
             _("You have left the programme. %(n)s scheduled post(s) were cancelled.") % {"n": result.cancelled_shares},
         )
         return redirect("portal:programme")
-    pending = Share.objects.filter(employee=request.user, state=Share.State.SCHEDULED).count()
+    pending = Share.objects.filter(employee=request.user, state__in=Share.PENDING_STATES).count()
     return render(request, "portal/leave.html", {"pending": pending})
 
 
@@ -172,21 +172,26 @@ def share_compose(request: HttpRequest, draft_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         when = form.cleaned_data["scheduled_at"] if form.cleaned_data["when"] == "later" else None
         scheduled_at = aware_in_user_zone(user=request.user, value=when) if when else None
-        created = 0
+        targets = [
+            ShareTarget(account_id=int(pk), text=form.cleaned_data["text"]) for pk in form.cleaned_data["accounts"]
+        ]
         try:
-            for account_id in form.cleaned_data["accounts"]:
-                share_create(
-                    employee=request.user,
-                    draft_id=draft.pk,
-                    account_id=int(account_id),
-                    text=form.cleaned_data["text"],
-                    scheduled_at=scheduled_at,
-                )
-                created += 1
+            created = shares_create(
+                employee=request.user, draft_id=draft.pk, targets=targets, scheduled_at=scheduled_at
+            )
         except ApplicationError as exc:
             form_errors_from(form, exc)
+            if len(targets) > 1:
+                # All or none: say so, or the employee may think the other networks went through.
+                form.add_error(None, _("Nothing was scheduled."))
         else:
-            messages.success(request, _("%(n)s post(s) scheduled.") % {"n": created})
+            waiting = sum(share.state == Share.State.REVIEW for share in created)
+            messages.success(request, _("%(n)s post(s) scheduled.") % {"n": len(created) - waiting})
+            if waiting:
+                messages.info(
+                    request,
+                    _("%(n)s post(s) wait for a review, because the programme reviews edited texts.") % {"n": waiting},
+                )
             return redirect("portal:shares")
     return render(
         request,

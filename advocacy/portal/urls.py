@@ -36,6 +36,7 @@ urlpatterns = [
     path("audit/jobs/<int:job_id>/download/", oversight.audit_job_download, name="audit_job_download"),
     path("comms/", comms.drafts, name="comms_drafts"),
     path("comms/review/", comms.review_queue_view, name="review_queue"),
+    path("comms/review/shares/<int:share_id>/<str:action>/", comms.share_review, name="share_review"),
     path("comms/drafts/new/", comms.draft_new, name="draft_new"),
     path("comms/drafts/<int:draft_id>/", comms.draft_detail, name="draft"),
     path("comms/drafts/<int:draft_id>/edit/", comms.draft_edit_view, name="draft_edit"),

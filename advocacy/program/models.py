@@ -96,3 +96,24 @@ class BlockedTerm(models.Model):
 
     def __str__(self) -> str:
         return self.term
+
+
+class ProgrammeSettings(models.Model):
+    """Choices the organisation makes about the programme: one row, id 1, made on
+    first read. Changed only through ``programme_settings_set``, which audits it."""
+
+    edited_shares_need_review = models.BooleanField(
+        default=False,
+        verbose_name=_("Edited shares need a review"),
+        help_text=_(
+            "A share whose text differs from the approved post waits for a comms reviewer before it can be sent."
+        ),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "programme settings"
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="programme_settings_single_row")]
+
+    def __str__(self) -> str:
+        return "Programme settings"

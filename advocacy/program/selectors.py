@@ -8,11 +8,23 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery
 
 from accounts.models import User
 from advocacy.compose import disclosure_template, render_disclosure
-from advocacy.program.models import BlockedTerm, ConsentEvent, DisclosureTemplate, Enrollment, PolicyVersion
+from advocacy.program.models import (
+    BlockedTerm,
+    ConsentEvent,
+    DisclosureTemplate,
+    Enrollment,
+    PolicyVersion,
+    ProgrammeSettings,
+)
 
 
 def policy_current() -> PolicyVersion | None:
     return PolicyVersion.objects.order_by("-number").first()
+
+
+def programme_settings() -> ProgrammeSettings:
+    """The programme's settings; the defaults until an admin changes one (nothing is written)."""
+    return ProgrammeSettings.objects.filter(pk=1).first() or ProgrammeSettings(pk=1)
 
 
 def enrollment_for(*, user: User) -> Enrollment | None:
@@ -105,6 +117,13 @@ class GroupFigure:
         return round(100 * (self.participating or 0) / self.members)
 
 
+def group_is_safe(*, members: int, participating: int, minimum: int) -> bool:
+    """A group's participation may be shown only when those who take part and those
+    who don't each number at least ``minimum``: at 100% or 0% (or close to either),
+    every member's choice would be known."""
+    return participating >= minimum and members - participating >= minimum
+
+
 def participation_by_team() -> list[GroupFigure]:
     """Participation per team plus the whole organisation. Never names anyone."""
     minimum = settings.CANDOR_MIN_GROUP_SIZE
@@ -117,11 +136,20 @@ def participation_by_team() -> list[GroupFigure]:
     )
     total_members = sum(row["members"] for row in rows)
     total_participating = sum(row["participating"] for row in rows)
-    shown = [row for row in rows if row["members"] >= minimum]
-    # The whole minus the shown teams is the hidden teams together: if that is a group
-    # below the minimum, hide the smallest shown team too, so no one can be worked out.
-    if shown and 0 < total_members - sum(row["members"] for row in shown) < minimum:
-        shown.remove(min(shown, key=lambda row: row["members"]))
+    whole_shown = group_is_safe(members=total_members, participating=total_participating, minimum=minimum)
+    shown = [
+        row
+        for row in rows
+        if whole_shown and group_is_safe(members=row["members"], participating=row["participating"], minimum=minimum)
+    ]
+    # The whole minus the shown teams is the hidden teams together: it must itself be
+    # nobody or a safe group, or hide the smallest shown team too, until it is.
+    while shown:
+        rest_members = total_members - sum(row["members"] for row in shown)
+        rest_participating = total_participating - sum(row["participating"] for row in shown)
+        if rest_members == 0 or group_is_safe(members=rest_members, participating=rest_participating, minimum=minimum):
+            break
+        shown.remove(min(shown, key=lambda row: (row["members"], row["team"] or "")))
     figures = []
     for row in rows:
         name = row["team"] or "—"
@@ -129,9 +157,5 @@ def participation_by_team() -> list[GroupFigure]:
             figures.append(GroupFigure(name, True, row["members"], row["participating"]))
         else:
             figures.append(GroupFigure(name, False))
-    whole = (
-        GroupFigure("all", True, total_members, total_participating)
-        if total_members >= minimum
-        else GroupFigure("all", False)
-    )
+    whole = GroupFigure("all", True, total_members, total_participating) if whole_shown else GroupFigure("all", False)
     return [whole, *figures]

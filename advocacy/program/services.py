@@ -18,8 +18,15 @@ from accounts.permissions import Capability, user_can
 from advocacy.audit.actions import AuditAction
 from advocacy.audit.services import audit_record
 from advocacy.core.errors import Conflict, NotAllowed, ValidationFailed
-from advocacy.program.models import BlockedTerm, ConsentEvent, DisclosureTemplate, Enrollment, PolicyVersion
-from advocacy.program.selectors import policy_current
+from advocacy.program.models import (
+    BlockedTerm,
+    ConsentEvent,
+    DisclosureTemplate,
+    Enrollment,
+    PolicyVersion,
+    ProgrammeSettings,
+)
+from advocacy.program.selectors import policy_current, programme_settings
 
 SUPPORTED_LANGUAGES = ("en", "de", "id", "it")
 
@@ -261,3 +268,25 @@ def blocked_terms_set(*, actor: User, terms: list[str]) -> list[str]:
         new={"blocked_terms": cleaned},
     )
     return cleaned
+
+
+@transaction.atomic
+def programme_settings_set(*, actor: User, edited_shares_need_review: bool) -> ProgrammeSettings:
+    """Change the programme's settings (admins). Shares already scheduled keep their
+    state: the setting applies to shares created or edited from now on."""
+    if not user_can(actor, Capability.MANAGE_PROGRAM):
+        raise NotAllowed(gettext("Only programme admins can change the programme settings."))
+    old = programme_settings().edited_shares_need_review
+    row, _ = ProgrammeSettings.objects.select_for_update().get_or_create(pk=1)
+    if old == edited_shares_need_review:
+        return row
+    row.edited_shares_need_review = edited_shares_need_review
+    row.save(update_fields=["edited_shares_need_review", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.SETTINGS_CHANGED,
+        target=row,
+        old={"edited_shares_need_review": old},
+        new={"edited_shares_need_review": edited_shares_need_review},
+    )
+    return row

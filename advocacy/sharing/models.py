@@ -29,9 +29,12 @@ class Share(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
         MISSED = "missed", _("Missed")
         UNKNOWN = "unknown", _("Needs checking")
+        # Edited away from the approved text while the programme wants edits reviewed:
+        # the engine only ever claims SCHEDULED rows, so nothing here is sent.
+        REVIEW = "review", _("Awaiting review")
 
-    PENDING_STATES = (State.SCHEDULED,)
-    EDITABLE_STATES = (State.SCHEDULED,)
+    PENDING_STATES = (State.SCHEDULED, State.REVIEW)
+    EDITABLE_STATES = (State.SCHEDULED, State.REVIEW)
     FINAL_STATES = (State.SENT, State.FAILED, State.CANCELLED, State.MISSED)
 
     employee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="shares")
@@ -57,6 +60,13 @@ class Share(models.Model):
     last_error_code = models.CharField(max_length=40, blank=True)
     last_error = models.CharField(max_length=1000, blank=True)
     cancelled_reason = models.CharField(max_length=300, blank=True)
+    edited = models.BooleanField(
+        default=False, help_text="The text differs from the approved post's (the disclosure aside)."
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -69,6 +79,16 @@ class Share(models.Model):
             # The missed-shares sweep runs with every dispatch: scheduled and overdue only.
             models.Index(fields=["state", "scheduled_at"], name="share_late_idx"),
             models.Index(fields=["employee", "-scheduled_at"], name="share_employee_idx"),
+        ]
+        constraints = [
+            # Only an edited share ever waits for a review, and no one reviews their own words.
+            models.CheckConstraint(
+                condition=~models.Q(state="review") | models.Q(edited=True), name="share_review_only_if_edited"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reviewed_by__isnull=True) | ~models.Q(reviewed_by=models.F("employee")),
+                name="share_reviewer_not_employee",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -41,6 +41,7 @@ def _share_rows() -> QuerySet[Share, dict[str, Any]]:
         "external_url",
         "last_error",
         "cancelled_reason",
+        "edited",
         title=Subquery(title),
         account_network=Subquery(account.values("network")),
         account_handle=Subquery(account.values("handle")),
@@ -53,3 +54,13 @@ def share_get_for_user(*, user: User, share_id: int) -> Share:
     if share is None:
         raise Http404("No such share.")
     return share
+
+
+def shares_awaiting_review() -> QuerySet[Share]:
+    """Edited shares waiting for a comms reviewer, oldest first. The caller checks that
+    the viewer may review; the employee's own ones are in the list but they cannot act."""
+    return (
+        Share.objects.filter(state=Share.State.REVIEW)
+        .select_related("employee", "draft__published_version", "draft_version", "account")
+        .order_by("created_at", "id")
+    )

@@ -2,29 +2,35 @@
 
 A share's text is final: the disclosure first, checked here when it is created or
 edited and again by the posting engine right before sending. Editing and cancelling
-are conditional updates on ``state='scheduled'``, so they can never race a worker
-that has already started sending.
+are conditional updates on a pending state (``scheduled``, or ``review`` for an
+edited share the programme wants reviewed), so they can never race a worker that
+has already started sending: the engine only ever claims ``scheduled`` shares.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import get_language, gettext, gettext_lazy, gettext_noop
 
 from accounts.models import User
 from accounts.permissions import Capability, user_can
+from advocacy.analytics.models import TrackedLink
 from advocacy.audit.actions import AuditAction
 from advocacy.audit.services import audit_record
-from advocacy.core.errors import Conflict, NotAllowed, ValidationFailed
-from advocacy.drafts.content import check_share, unix_newlines
+from advocacy.compose.normalize import fold
+from advocacy.core.errors import ApplicationError, Conflict, NotAllowed, ValidationFailed
+from advocacy.drafts.content import body_with_link, check_share, unix_newlines
 from advocacy.drafts.models import Draft, DraftVersion
 from advocacy.drafts.selectors import published_draft_get
 from advocacy.ledger.models import ConnectedAccount
-from advocacy.program.selectors import disclosure_for, participation_state
+from advocacy.program.selectors import disclosure_for, participation_state, programme_settings
 from advocacy.sharing.models import Share
 
 MAX_SCHEDULE_AHEAD = dt.timedelta(days=90)
@@ -81,17 +87,15 @@ def _kick_dispatcher() -> None:
     dispatch_due_shares.delay_on_commit()
 
 
-@transaction.atomic
-def share_create(
-    *,
-    employee: User,
-    draft_id: int,
-    account_id: int,
-    text: str,
-    scheduled_at: dt.datetime | None = None,
-) -> Share:
-    """Schedule one post of a published draft on one of the employee's own accounts."""
-    text = unix_newlines(text)
+@dataclass(frozen=True)
+class ShareTarget:
+    """One account to post on, and the final text for it (disclosure first)."""
+
+    account_id: int
+    text: str
+
+
+def _check_participant(employee: User) -> None:
     if not user_can(employee, Capability.PARTICIPATE):
         raise NotAllowed(gettext("This account cannot take part in the programme."))
     state = participation_state(user=employee)
@@ -101,8 +105,9 @@ def share_create(
         raise Conflict(
             gettext("The programme policy changed; read it and confirm before sharing again."), code="policy_outdated"
         )
-    draft = published_draft_get(user=employee, draft_id=draft_id)
-    account = ConnectedAccount.objects.filter(pk=account_id, owner=employee).first()
+
+
+def _check_account(*, account: ConnectedAccount | None, version: DraftVersion) -> ConnectedAccount:
     if account is None:
         raise ValidationFailed(
             gettext("Choose one of your own connected accounts."),
@@ -114,42 +119,148 @@ def share_create(
             % {"account": account, "status": _label(account.get_status_display())},
             code="account_unusable",
         )
-    version = draft.published_version
     if account.network not in version.networks:
         raise ValidationFailed(
             gettext("This post is not meant for %(network)s.") % {"network": account.get_network_display()},
             fields={"account": [gettext("Network not offered for this post.")]},
         )
+    return account
+
+
+def _naming(exc: ApplicationError, account: ConnectedAccount | None) -> ApplicationError:
+    """``exc`` again, its words prefixed with the account they are about: in a share to
+    several networks at once the employee must see which one failed."""
+    if account is None:
+        return exc
+    prefix = f"{account.get_network_display()} ({account.handle}): "
+    message = prefix + exc.message.rstrip()
+    message += ("" if message.endswith((".", "!", "?")) else ".") + " " + gettext("Nothing was scheduled.")
+    fields = {name: [prefix + text for text in texts] for name, texts in exc.fields.items()}
+    return type(exc)(message, fields=fields, code=exc.code)
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def _comparable(text: str) -> str:
+    # Line breaks, runs of spaces and invisible characters are not an edit; case and letters are.
+    return _SPACES.sub(" ", fold(text=text, casefold=False, lookalikes=False)).strip()
+
+
+def _text_edited(*, text: str, draft: Draft, version: DraftVersion, network: str, disclosure: str) -> bool:
+    """Whether ``text`` differs from the approved post as offered for ``network`` (in the
+    composer or the API feed), the disclosure aside. A tracked short link the portal put
+    in for the draft's link counts as that link."""
+    body = text[len(disclosure) :] if text.startswith(disclosure) else text
+    if version.link:
+        codes = TrackedLink.objects.filter(draft=draft).values_list("code", flat=True)
+        for code in codes:
+            body = body.replace(f"{settings.CANDOR_SITE_URL}/l/{code}", version.link)
+    mine = _comparable(body)
+    approved = {version.body, version.body_for(network)}
+    return all(mine != _comparable(body_with_link(body=candidate, link=version.link)) for candidate in approved)
+
+
+def _initial_state(*, edited: bool) -> str:
+    if edited and programme_settings().edited_shares_need_review:
+        return Share.State.REVIEW
+    return Share.State.SCHEDULED
+
+
+@transaction.atomic
+def shares_create(
+    *,
+    employee: User,
+    draft_id: int,
+    targets: Sequence[ShareTarget],
+    scheduled_at: dt.datetime | None = None,
+) -> list[Share]:
+    """Schedule a published draft on one or more of the employee's own accounts: all or none.
+
+    Every target is checked before anything is written; if one fails, the error names
+    its network and account and no share is created, so submitting again never posts
+    twice. A text that differs from the approved post is marked ``edited`` and, when
+    the programme wants edits reviewed, waits in the review queue instead."""
+    _check_participant(employee)
+    ids = [target.account_id for target in targets]
+    if not ids:
+        raise ValidationFailed(
+            gettext("Choose at least one account."), fields={"account": [gettext("Choose an account.")]}
+        )
+    if len(set(ids)) != len(ids):
+        raise ValidationFailed(
+            gettext("Each account can be chosen only once."), fields={"account": [gettext("Chosen twice.")]}
+        )
+    draft = published_draft_get(user=employee, draft_id=draft_id)
+    version = draft.published_version
     disclosure = disclosure_for(language=version.language)
-    _check_text(text=text, network=account.network, disclosure=disclosure, account=account, version=version)
     when = scheduled_at or timezone.now()
     _check_time(when=when, expires=version.expires_at)
-    share = Share.objects.create(
-        employee=employee,
-        draft=draft,
-        draft_version=version,
-        account=account,
-        network=account.network,
-        text=text,
-        disclosure=disclosure,
-        language=version.language,
-        scheduled_at=when,
-        next_attempt_at=when,
-    )
-    audit_record(
-        actor=employee,
-        action=AuditAction.SHARE_SCHEDULED,
-        target=share,
-        subject=employee,
-        new={
-            "draft": draft.pk,
-            "version": version.number,
-            "account": account.pk,
-            "scheduled_at": when.isoformat(),
-        },
-    )
-    if when <= timezone.now() + dt.timedelta(seconds=30):
+    accounts = {a.pk: a for a in ConnectedAccount.objects.filter(pk__in=ids, owner=employee)}
+    checked: list[tuple[ConnectedAccount, str, bool]] = []
+    for target in targets:
+        account = accounts.get(target.account_id)
+        text = unix_newlines(target.text)
+        try:
+            account = _check_account(account=account, version=version)
+            _check_text(text=text, network=account.network, disclosure=disclosure, account=account, version=version)
+        except ApplicationError as exc:
+            raise _naming(exc, accounts.get(target.account_id) if len(targets) > 1 else None) from None
+        edited = _text_edited(text=text, draft=draft, version=version, network=account.network, disclosure=disclosure)
+        checked.append((account, text, edited))
+    shares = []
+    for account, text, edited in checked:
+        state = _initial_state(edited=edited)
+        share = Share.objects.create(
+            employee=employee,
+            draft=draft,
+            draft_version=version,
+            account=account,
+            network=account.network,
+            text=text,
+            disclosure=disclosure,
+            language=version.language,
+            scheduled_at=when,
+            next_attempt_at=when,
+            state=state,
+            edited=edited,
+        )
+        audit_record(
+            actor=employee,
+            action=AuditAction.SHARE_SCHEDULED,
+            target=share,
+            subject=employee,
+            new={
+                "draft": draft.pk,
+                "version": version.number,
+                "account": account.pk,
+                "scheduled_at": when.isoformat(),
+                "edited": edited,
+                "state": state,
+            },
+        )
+        shares.append(share)
+    due_soon = when <= timezone.now() + dt.timedelta(seconds=30)
+    if due_soon and any(share.state == Share.State.SCHEDULED for share in shares):
         _kick_dispatcher()
+    return shares
+
+
+def share_create(
+    *,
+    employee: User,
+    draft_id: int,
+    account_id: int,
+    text: str,
+    scheduled_at: dt.datetime | None = None,
+) -> Share:
+    """Schedule one post of a published draft on one of the employee's own accounts."""
+    (share,) = shares_create(
+        employee=employee,
+        draft_id=draft_id,
+        targets=[ShareTarget(account_id=account_id, text=text)],
+        scheduled_at=scheduled_at,
+    )
     return share
 
 
@@ -185,10 +296,21 @@ def share_edit(
         _check_time(when=new_time, expires=share.draft_version.expires_at)
     if share.in_doubt:
         raise Conflict(str(IN_DOUBT_MESSAGE), code="share_in_doubt")
+    changes: dict[str, object] = {}
+    if new_text != share.text:
+        # New words are looked at afresh: an approval covered the words it was given.
+        edited = _text_edited(
+            text=new_text,
+            draft=share.draft,
+            version=share.draft_version,
+            network=share.network,
+            disclosure=share.disclosure,
+        )
+        changes = {"edited": edited, "state": _initial_state(edited=edited), "reviewed_by": None, "reviewed_at": None}
     updated = (
-        Share.objects.filter(pk=share.pk, state=Share.State.SCHEDULED)
+        Share.objects.filter(pk=share.pk, state__in=Share.EDITABLE_STATES)
         .exclude(last_error_code=IN_DOUBT)
-        .update(text=new_text, scheduled_at=new_time, next_attempt_at=new_time, updated_at=timezone.now())
+        .update(text=new_text, scheduled_at=new_time, next_attempt_at=new_time, updated_at=timezone.now(), **changes)
     )
     if not updated:
         raise Conflict(
@@ -199,8 +321,13 @@ def share_edit(
         action=AuditAction.SHARE_EDITED,
         target=share,
         subject=employee,
-        old={"text": share.text, "scheduled_at": share.scheduled_at.isoformat()},
-        new={"text": new_text, "scheduled_at": new_time.isoformat()},
+        old={"text": share.text, "scheduled_at": share.scheduled_at.isoformat(), "state": share.state},
+        new={
+            "text": new_text,
+            "scheduled_at": new_time.isoformat(),
+            "edited": changes.get("edited", share.edited),
+            "state": changes.get("state", share.state),
+        },
     )
     share.refresh_from_db()
     return share
@@ -209,7 +336,7 @@ def share_edit(
 @transaction.atomic
 def share_cancel(*, employee: User, share_id: int) -> Share:
     share = _owned_share(employee=employee, share_id=share_id)
-    if share.in_doubt and share.state == Share.State.SCHEDULED:
+    if share.in_doubt and share.state in Share.PENDING_STATES:
         raise Conflict(str(IN_DOUBT_MESSAGE), code="share_in_doubt")
     if not _cancel_rows(ids=[share.pk], actor=employee, reason=gettext_noop("You cancelled it.")):
         raise Conflict(
@@ -225,7 +352,7 @@ def _cancel_rows(*, ids: Sequence[int], actor: User | None, reason: str) -> int:
         return 0
     pending = list(
         Share.objects.select_for_update(of=("self",))
-        .filter(pk__in=ids, state=Share.State.SCHEDULED)
+        .filter(pk__in=ids, state__in=Share.PENDING_STATES)
         # In-doubt shares may already be live: the engine reconciles them first and
         # then cancels them itself if they must not go out.
         .exclude(last_error_code=IN_DOUBT)
@@ -233,7 +360,7 @@ def _cancel_rows(*, ids: Sequence[int], actor: User | None, reason: str) -> int:
     )
     if not pending:
         return 0
-    Share.objects.filter(pk__in=[s.pk for s in pending], state=Share.State.SCHEDULED).update(
+    Share.objects.filter(pk__in=[s.pk for s in pending], state__in=Share.PENDING_STATES).update(
         state=Share.State.CANCELLED, cancelled_reason=reason[:300], updated_at=timezone.now()
     )
     for share in pending:
@@ -242,22 +369,102 @@ def _cancel_rows(*, ids: Sequence[int], actor: User | None, reason: str) -> int:
             action=AuditAction.SHARE_CANCELLED,
             target=share,
             subject=share.employee,
-            old={"state": Share.State.SCHEDULED},
+            old={"state": share.state},
             new={"state": Share.State.CANCELLED, "reason": reason},
         )
     return len(pending)
 
 
 def share_cancel_pending_for_user(*, user: User, actor: User | None, reason: str) -> int:
-    ids = list(Share.objects.filter(employee=user, state=Share.State.SCHEDULED).values_list("pk", flat=True))
+    ids = list(Share.objects.filter(employee=user, state__in=Share.PENDING_STATES).values_list("pk", flat=True))
     return _cancel_rows(ids=ids, actor=actor, reason=reason)
 
 
 def share_cancel_pending_for_draft(*, draft: Draft, actor: User | None, reason: str) -> int:
-    ids = list(Share.objects.filter(draft=draft, state=Share.State.SCHEDULED).values_list("pk", flat=True))
+    ids = list(Share.objects.filter(draft=draft, state__in=Share.PENDING_STATES).values_list("pk", flat=True))
     return _cancel_rows(ids=ids, actor=actor, reason=reason)
 
 
 def share_cancel_pending_for_account(*, account: ConnectedAccount, actor: User | None, reason: str) -> int:
-    ids = list(Share.objects.filter(account=account, state=Share.State.SCHEDULED).values_list("pk", flat=True))
+    ids = list(Share.objects.filter(account=account, state__in=Share.PENDING_STATES).values_list("pk", flat=True))
     return _cancel_rows(ids=ids, actor=actor, reason=reason)
+
+
+# --- reviewing edited shares ------------------------------------------------------------
+
+
+def _share_under_review(*, actor: User, share_id: int) -> Share:
+    if not user_can(actor, Capability.REVIEW_DRAFTS):
+        raise NotAllowed(gettext("Only comms reviewers can review edited shares."))
+    share = (
+        Share.objects.select_for_update(of=("self",))
+        .select_related("employee", "draft_version")
+        .filter(pk=share_id)
+        .first()
+    )
+    if share is None or share.state != Share.State.REVIEW:
+        raise Conflict(gettext("This share is not waiting for a review."), code="share_not_in_review")
+    if share.employee_id == actor.pk:
+        raise NotAllowed(
+            gettext("Four eyes: someone other than the person sharing must review an edited share."),
+            code="four_eyes",
+        )
+    return share
+
+
+@transaction.atomic
+def share_review_approve(*, actor: User, share_id: int) -> Share:
+    """A comms reviewer lets an edited share go out. If its time passed while it waited,
+    it is sent at once (the wait was the reviewer's, not the employee's); a share whose
+    post has expired in the meantime can only be rejected."""
+    share = _share_under_review(actor=actor, share_id=share_id)
+    now = timezone.now()
+    expires = share.draft_version.expires_at
+    if expires is not None and expires <= now:
+        raise Conflict(
+            gettext("The post expired at %(expiry)s UTC, so this share can no longer be sent; reject it instead.")
+            % {"expiry": f"{expires:%Y-%m-%d %H:%M}"},
+            code="share_expired",
+        )
+    when = max(share.scheduled_at, now)
+    Share.objects.filter(pk=share.pk, state=Share.State.REVIEW).update(
+        state=Share.State.SCHEDULED,
+        reviewed_by=actor,
+        reviewed_at=now,
+        scheduled_at=when,
+        next_attempt_at=when,
+        updated_at=now,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.SHARE_REVIEW_APPROVED,
+        target=share,
+        subject=share.employee,
+        old={"state": Share.State.REVIEW, "scheduled_at": share.scheduled_at.isoformat()},
+        new={"state": Share.State.SCHEDULED, "scheduled_at": when.isoformat(), "edited": True},
+    )
+    if when <= now + dt.timedelta(seconds=30):
+        _kick_dispatcher()
+    share.refresh_from_db()
+    return share
+
+
+@transaction.atomic
+def share_review_reject(*, actor: User, share_id: int, reason: str = "") -> Share:
+    """A comms reviewer stops an edited share; the employee sees the reason in My shares."""
+    share = _share_under_review(actor=actor, share_id=share_id)
+    reason = " ".join(reason.split())[:250] or gettext_noop("A reviewer did not approve the edited text.")
+    now = timezone.now()
+    Share.objects.filter(pk=share.pk, state=Share.State.REVIEW).update(
+        state=Share.State.CANCELLED, cancelled_reason=reason, reviewed_by=actor, reviewed_at=now, updated_at=now
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.SHARE_REVIEW_REJECTED,
+        target=share,
+        subject=share.employee,
+        old={"state": Share.State.REVIEW},
+        new={"state": Share.State.CANCELLED, "reason": reason, "edited": True},
+    )
+    share.refresh_from_db()
+    return share

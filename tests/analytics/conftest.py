@@ -53,11 +53,18 @@ def policy(admin_user: User):
 
 @pytest.fixture
 def make_people(policy) -> Callable[..., list[tuple[User, ConnectedAccount]]]:
-    """``n`` employees, each enrolled with their own account on ``network``."""
+    """``n`` employees, each enrolled with their own account on ``network``.
+
+    The first call also enrols five colleagues who never share: a figure is shown only
+    when those who shared and those taking part who did not are each at least five."""
     made = 0
 
     def make(n: int, *, network: str = "bluesky") -> list[tuple[User, ConnectedAccount]]:
         nonlocal made
+        if made == 0:
+            for index in range(5):
+                bystander = UserFactory(email=f"bystander{index}@example.com", role=Role.EMPLOYEE)
+                enrollment_opt_in(user=bystander, policy_version_id=policy.pk, accepted=True)
         people = []
         for _ in range(n):
             made += 1

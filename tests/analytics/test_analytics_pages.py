@@ -11,8 +11,10 @@ import re
 
 import pytest
 
+from accounts.models import User
 from advocacy.analytics.figures import Cell, suppress
 from advocacy.analytics.services import tracked_url
+from advocacy.program.services import enrollment_leave
 
 pytestmark = pytest.mark.django_db
 
@@ -87,6 +89,42 @@ def test_a_draft_shared_by_fewer_than_the_minimum_shows_no_numbers(client, autho
     assert set(page_figures(html).values()) == {TOO_FEW}
     assert set(exported.values()) == {TOO_FEW}
     assert "<svg" not in html  # no chart either: its shape would give the numbers away
+
+
+@pytest.mark.parametrize(
+    ("shared", "taking_part", "shown"),
+    [
+        (7, 7, False),  # everyone shared: each one's choice is known
+        (5, 10, True),  # five did, five did not
+        (4, 10, False),  # too few shared (4 did, 6 did not)
+        (6, 10, False),  # too few did not
+    ],
+)
+def test_a_draft_is_shown_only_when_those_who_shared_and_those_who_did_not_are_both_enough(
+    client, author, policy, make_people, draft, post, shared, taking_part, shown
+):
+    for person in make_people(shared):
+        post(person, draft)
+    # make_people enrolled five who never share: add or remove some to reach taking_part.
+    others = taking_part - shared - 5
+    if others > 0:
+        make_people(others)
+    for bystander in User.objects.filter(email__startswith="bystander").order_by("email")[: max(0, -others)]:
+        enrollment_leave(user=bystander)
+    client.force_login(author)
+
+    html = client.get(f"/analytics/drafts/{draft.pk}/").content.decode()
+    exported = csv_figures(client.get(f"/analytics/drafts/{draft.pk}/export.csv").content)
+    overview = client.get("/analytics/").content.decode()
+
+    assert ("too few to show any figures" not in html) is shown
+    assert (exported["summary:people"] == str(shared)) is shown
+    assert (page_figures(html)["summary:people"] == str(shared)) is shown
+    if not shown:
+        assert set(exported.values()) == {TOO_FEW}
+        assert set(page_figures(html).values()) == {TOO_FEW}
+        assert "<svg" not in html
+    assert (page_figures(overview)[f"draft:{draft.pk}"] == str(shared)) is shown
 
 
 def test_a_group_at_the_minimum_shows_its_figures_but_a_small_cell_and_its_complement_are_withheld(
@@ -259,7 +297,8 @@ def test_analytics_pages_use_a_fixed_number_of_queries(
     click(client, draft)
     cost = {}
     for url in urls:
-        with django_assert_max_num_queries(7) as queries:
+        # One of them reads who takes part: the other side of the minimum-group rule.
+        with django_assert_max_num_queries(8) as queries:
             assert client.get(url).status_code == 200
         cost[url] = len(queries.captured_queries)
 

@@ -60,6 +60,10 @@ CASES = {
     "leave": Case("POST", "/api/enrollment/leave/", only(200, "employee", "other_employee", others=409)),
     "consent-history": Case("GET", "/api/enrollment/history/", everyone(200)),
     "participation": Case("GET", "/api/participation/", only(200, "admin_user")),
+    "programme-settings": Case("GET", "/api/programme/settings/", only(200, "admin_user")),
+    "programme-settings-change": Case(
+        "PATCH", "/api/programme/settings/", only(200, "admin_user"), body={"edited_shares_need_review": True}
+    ),
     # comms
     "drafts": Case("GET", "/api/drafts/", only(200, *COMMS)),
     "draft-create": Case(
@@ -100,6 +104,17 @@ CASES = {
             "draft": world.published.pk,
             "account": world.account.pk,
             "text": share_text(world.published),
+            "scheduled_at": later(days=2).isoformat(),
+        },
+        codes={"other_employee": "validation_failed", "author": "not_enrolled"},
+    ),
+    "share-batch": Case(
+        "POST",
+        "/api/shares/batch/",
+        {"employee": 201, "other_employee": 400, "author": 409, "reviewer": 409, "admin_user": 409},
+        body=lambda world: {
+            "draft": world.published.pk,
+            "targets": [{"account": world.account.pk, "text": share_text(world.published)}],
             "scheduled_at": later(days=2).isoformat(),
         },
         codes={"other_employee": "validation_failed", "author": "not_enrolled"},

@@ -120,13 +120,15 @@ def test_leaving_cancels_every_scheduled_share_and_says_how_many(api_as, enrolle
 def test_participation_hides_small_groups_and_names_nobody(api_as, admin_user, policy):
     from tests.api.conftest import enroll
 
-    # 4 in Warehouse and the admin without a team: both groups hidden, but together
-    # they are 5, so showing Comms and the total does not reveal them.
+    # A team is shown only when those who take part and those who don't are each at
+    # least 5. Warehouse (4) and the admin without a team are hidden; together they are
+    # 5 people of whom 1 takes part, so one more team (Comms, the first of two equal
+    # ones) is hidden too, or "all minus the shown teams" would give them away.
     warehouse = [UserFactory(team="Warehouse") for _ in range(4)]
-    comms = [UserFactory(team="Comms", role=Role.COMMS_AUTHOR) for _ in range(5)]
-    enroll(warehouse[0], policy)
-    enroll(comms[0], policy)
-    enroll(comms[1], policy)
+    comms = [UserFactory(team="Comms", role=Role.COMMS_AUTHOR) for _ in range(10)]
+    sales = [UserFactory(team="Sales") for _ in range(10)]
+    for person in [warehouse[0], *comms[:5], *sales[:5]]:
+        enroll(person, policy)
 
     response = api_as(admin_user).get("/api/participation/")
 
@@ -136,10 +138,11 @@ def test_participation_hides_small_groups_and_names_nobody(api_as, admin_user, p
     groups = {g["group"]: g for g in figures["groups"]}
     assert groups["Warehouse"] == {"group": "Warehouse", "shown": False}
     assert groups["—"] == {"group": "—", "shown": False}
-    assert groups["Comms"] == {"group": "Comms", "shown": True, "members": 5, "participating": 2, "percent": 40}
-    assert groups["all"] == {"group": "all", "shown": True, "members": 10, "participating": 3, "percent": 30}
+    assert groups["Comms"] == {"group": "Comms", "shown": False}
+    assert groups["Sales"] == {"group": "Sales", "shown": True, "members": 10, "participating": 5, "percent": 50}
+    assert groups["all"] == {"group": "all", "shown": True, "members": 25, "participating": 11, "percent": 44}
     text = response.content.decode()
-    for person in [*warehouse, *comms, admin_user]:
+    for person in [*warehouse, *comms, *sales, admin_user]:
         assert person.email not in text
         assert person.display_name not in text
 

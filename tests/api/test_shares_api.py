@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from advocacy.program.selectors import disclosure_for
 from advocacy.sharing import engine
 from advocacy.sharing.models import Share
-from tests.api.conftest import ALL_NETWORKS, later, published_draft, share_text, submitted_draft
+from tests.api.conftest import ALL_NETWORKS, connect, later, published_draft, share_text, submitted_draft
 
 pytestmark = pytest.mark.django_db
 
@@ -151,6 +151,40 @@ def test_it_schedules_a_share(api_as, enrolled, published, account):
     )  # fmt: skip
     assert share["scheduled_at"] == when.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
     assert api_as(enrolled).get("/api/shares/").json()["results"][0]["id"] == share["id"]
+
+
+# --- one share to several networks: all or none -----------------------------------------------
+
+
+def test_a_share_to_several_networks_that_fails_on_one_schedules_none(api_as, enrolled, published, account):
+    on_x = connect(enrolled, handle="emma_x", network="x")
+    too_long_for_x = share_text(published, "bluesky", extra=" Robots sort parcels faster." * 8)
+    targets = [{"account": account.pk, "text": too_long_for_x}, {"account": on_x.pk, "text": too_long_for_x}]
+
+    response = api_as(enrolled).post("/api/shares/batch/", {"draft": published.pk, "targets": targets}, format="json")
+
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["message"].startswith("X (emma_x): ")
+    assert "Nothing was scheduled." in response.json()["error"]["message"]
+    assert not Share.objects.exists()
+
+
+def test_a_share_to_several_networks_schedules_them_all(api_as, enrolled, published, account, assert_documented):
+    on_x = connect(enrolled, handle="emma_x", network="x")
+    targets = [
+        {"account": account.pk, "text": share_text(published, "bluesky")},
+        {"account": on_x.pk, "text": share_text(published, "x")},
+    ]
+
+    response = api_as(enrolled).post("/api/shares/batch/", {"draft": published.pk, "targets": targets}, format="json")
+
+    assert response.status_code == 201, response.content
+    assert_documented(response, "POST", "/api/shares/batch/")
+    assert [(s["network"], s["state"], s["edited"]) for s in response.json()["shares"]] == [
+        ("bluesky", "scheduled", False),
+        ("x", "scheduled", False),
+    ]
+    assert Share.objects.count() == 2
 
 
 @pytest.mark.parametrize(
@@ -320,3 +354,37 @@ def test_a_refused_text_carries_a_stable_code_naming_the_rule(api_as, enrolled, 
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == code
+
+
+# --- edited shares ---------------------------------------------------------------------------
+
+
+def test_a_share_says_whether_its_text_was_edited(api_as, enrolled, published, account, assert_documented):
+    unchanged = {"draft": published.pk, "account": account.pk, "text": share_text(published)}
+    edited = {**unchanged, "text": share_text(published, extra=" I am proud of my team!")}
+
+    first = api_as(enrolled).post("/api/shares/", unchanged, format="json")
+    second = api_as(enrolled).post("/api/shares/", edited, format="json")
+
+    assert (first.json()["edited"], second.json()["edited"]) == (False, True)
+    assert (first.json()["state"], second.json()["state"]) == ("scheduled", "scheduled")
+    assert_documented(second, "POST", "/api/shares/")
+
+
+def test_with_edits_reviewed_an_edited_share_waits_in_review(api_as, admin_user, enrolled, published, account):
+    settings_change = api_as(admin_user).patch(
+        "/api/programme/settings/", {"edited_shares_need_review": True}, format="json"
+    )
+    edited = {"draft": published.pk, "account": account.pk, "text": share_text(published, extra=" Proud!")}
+
+    response = api_as(enrolled).post("/api/shares/", edited, format="json")
+
+    assert settings_change.json() == {"edited_shares_need_review": True}
+    assert (response.json()["state"], response.json()["edited"], response.json()["editable"]) == ("review", True, True)
+
+
+def test_only_admins_change_the_programme_settings(api_as, employee, reviewer):
+    for user in (employee, reviewer):
+        response = api_as(user).patch("/api/programme/settings/", {"edited_shares_need_review": True}, format="json")
+        assert response.status_code == 403
+    assert api_as(employee).get("/api/programme/settings/").status_code == 403

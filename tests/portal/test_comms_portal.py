@@ -136,3 +136,42 @@ def test_retiring_cancels_pending_shares(client, author, reviewer, account, late
     share.refresh_from_db()
     assert share.state == "cancelled"
     assert "Facts changed." in share.cancelled_reason
+
+
+def _team(name: str, size: int, *, taking_part: int, policy) -> None:
+    from advocacy.program.services import enrollment_opt_in
+    from tests.factories import UserFactory
+
+    for index in range(size):
+        person = UserFactory(team=name)
+        if index < taking_part:
+            enrollment_opt_in(user=person, policy_version_id=policy.pk, accepted=True)
+
+
+def _participation_rows(client) -> dict[str, str]:
+    html = client.get("/programme/participation/").content.decode()
+    body = html.split("<tbody>")[1].split("</tbody>")[0]
+    rows = {}
+    for row in body.split("<tr>")[1:]:
+        name = row.split("<td>")[1].split("</td>")[0]
+        rows[name] = row
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("size", "taking_part", "shown"),
+    [(7, 7, False), (10, 5, True), (10, 4, False), (10, 6, False), (10, 0, False)],
+)
+def test_a_teams_participation_shows_only_when_takers_and_others_are_both_enough(
+    client, admin_user, policy, size, taking_part, shown
+):
+    _team("Warehouse", size, taking_part=taking_part, policy=policy)
+    # Another safe team, so the whole organisation minus Warehouse is never the reason it is hidden.
+    _team("Sales", 10, taking_part=5, policy=policy)
+    client.force_login(admin_user)
+
+    warehouse = _participation_rows(client)["Warehouse"]
+
+    assert ("too few to show" not in warehouse) is shown
+    if shown:
+        assert f"{taking_part} ({round(100 * taking_part / size)}%)" in warehouse

@@ -9,6 +9,7 @@ from django.utils.formats import date_format
 from advocacy.drafts import services as drafts
 from advocacy.portal import employee as employee_views
 from advocacy.program.models import ConsentEvent, Enrollment
+from advocacy.program.services import enrollment_opt_in, programme_settings_set
 from advocacy.sharing.models import Share
 from tests.support.scenario import connect, publish_draft
 
@@ -239,3 +240,115 @@ def test_browser_line_endings_are_posted_as_plain_newlines(client, account, publ
     client.post(f"/feed/{published.pk}/share/", {"text": text, "accounts": [str(account.pk)], "when": "now"})
 
     assert Share.objects.get().text == "#employee · I work at Acme Robotics.\n\nRobots sort parcels faster."
+
+
+# --- one share to several networks: all or none ------------------------------------------------
+
+# 290 characters after the disclosure line: within Bluesky's 300 graphemes, over X's 280.
+TOO_LONG_FOR_X = "#employee · I work at Acme Robotics.\n\n" + "Robots sort parcels faster. " * 9
+
+
+def test_a_share_to_several_networks_that_fails_on_one_schedules_none(client, account, published):
+    on_x = connect(account.owner, handle="emma_x", network="x")
+    client.force_login(account.owner)
+
+    response = client.post(
+        f"/feed/{published.pk}/share/",
+        {"text": TOO_LONG_FOR_X, "accounts": [str(account.pk), str(on_x.pk)], "when": "now"},
+    )
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "X (emma_x)" in page
+    assert "Nothing was scheduled." in page
+    assert not Share.objects.exists()
+    again = client.post(
+        f"/feed/{published.pk}/share/",
+        {"text": TOO_LONG_FOR_X, "accounts": [str(account.pk)], "when": "now"},
+    )
+    assert again.status_code == 302
+    assert list(Share.objects.values_list("network", flat=True)) == ["bluesky"]
+
+
+def test_a_share_to_several_networks_schedules_them_all(client, account, published):
+    on_x = connect(account.owner, handle="emma_x", network="x")
+    client.force_login(account.owner)
+
+    client.post(
+        f"/feed/{published.pk}/share/",
+        {"text": ROBOTS, "accounts": [str(account.pk), str(on_x.pk)], "when": "now"},
+    )
+
+    assert sorted(Share.objects.values_list("network", "state")) == [("bluesky", "scheduled"), ("x", "scheduled")]
+
+
+# --- edited shares ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def edits_reviewed(admin_user):
+    programme_settings_set(actor=admin_user, edited_shares_need_review=True)
+
+
+def test_my_shares_say_an_edited_share_waits_for_a_review_and_why(client, edits_reviewed, account, published, later):
+    share = schedule(account, published, later, text=ROBOTS)
+    client.force_login(account.owner)
+
+    listing = client.get("/shares/").content.decode()
+    detail = client.get(f"/shares/{share.pk}/").content.decode()
+
+    assert share.state == "review"
+    assert "Awaiting review" in listing
+    assert "edited" in listing
+    assert "a comms reviewer checks it before it is sent" in listing
+    assert "Your text differs from the approved post." in detail
+
+
+def test_the_approved_text_shared_as_offered_goes_straight_to_scheduled(client, edits_reviewed, account, published):
+    client.force_login(account.owner)
+    offered = client.get(f"/feed/{published.pk}/share/").context["form"].initial["text"]
+
+    client.post(f"/feed/{published.pk}/share/", {"text": offered, "accounts": [str(account.pk)], "when": "now"})
+
+    share = Share.objects.get()
+    assert (share.state, share.edited) == ("scheduled", False)
+    assert "edited" not in client.get("/shares/").content.decode().split("<tbody>")[1]
+
+
+def test_a_reviewer_approves_an_edited_share_in_the_review_queue(
+    client, edits_reviewed, account, published, reviewer, later
+):
+    share = schedule(account, published, later)
+    client.force_login(reviewer)
+
+    queue = client.get("/comms/review/").content.decode()
+    response = client.post(f"/comms/review/shares/{share.pk}/approve/")
+
+    assert ROBOTS.split("\n")[-1] in queue
+    assert response.status_code == 302
+    share.refresh_from_db()
+    assert (share.state, share.reviewed_by) == ("scheduled", reviewer)
+
+
+def test_a_reviewer_cannot_approve_their_own_edited_share(client, edits_reviewed, reviewer, policy, published, later):
+    enrollment_opt_in(user=reviewer, policy_version_id=policy.pk, accepted=True)
+    share = schedule(connect(reviewer, handle="rita.test"), published, later)
+    client.force_login(reviewer)
+
+    queue = client.get("/comms/review/").content.decode()
+    client.post(f"/comms/review/shares/{share.pk}/approve/")
+
+    assert "yours — someone else must review" in queue
+    share.refresh_from_db()
+    assert share.state == "review"
+
+
+def test_an_employee_cannot_reach_the_share_review(client, edits_reviewed, account, published, later, other_employee):
+    share = schedule(account, published, later)
+    client.force_login(other_employee)
+
+    response = client.post(f"/comms/review/shares/{share.pk}/approve/")
+
+    assert response.status_code == 403
+    share.refresh_from_db()
+    assert share.state == "review"

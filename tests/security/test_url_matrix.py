@@ -95,6 +95,7 @@ def world(
         "network": "linkedin",
         "code": code,
         "campaign_id": campaign.pk,
+        "name": "drafts/no-such-image.png",
     }
     owners = {
         "share_id": {"employee"},

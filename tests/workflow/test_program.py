@@ -213,7 +213,10 @@ def figures_by_group():
 def test_a_team_below_the_minimum_size_is_not_shown(policy, enroll, settings):
     assert settings.CANDOR_MIN_GROUP_SIZE == 5
     team("Warehouse", 4, participating=3, enroll=enroll)
-    team("Sales", 5, participating=2, enroll=enroll)
+    team("Sales", 11, participating=5, enroll=enroll)
+    # Warehouse and the admin (no team) together are 5, of whom 3 take part: the smaller
+    # of the other teams is hidden too, so "all minus Sales" does not give them away.
+    team("Support", 10, participating=5, enroll=enroll)
 
     figures = figures_by_group()
 
@@ -222,7 +225,8 @@ def test_a_team_below_the_minimum_size_is_not_shown(policy, enroll, settings):
     assert (warehouse.members, warehouse.participating, warehouse.percent) == (None, None, None)
     sales = figures["Sales"]
     assert sales.shown
-    assert (sales.members, sales.participating, sales.percent) == (5, 2, 40)
+    assert (sales.members, sales.participating, sales.percent) == (11, 5, 45)
+    assert not figures["Support"].shown
 
 
 def test_a_hidden_team_cannot_be_worked_out_by_subtracting_the_shown_ones(policy, enroll, admin_user):

@@ -6,18 +6,26 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.http import Http404
 
 from advocacy.audit.actions import AuditAction
 from advocacy.audit.models import AuditEvent
-from advocacy.core.errors import Conflict, ValidationFailed
+from advocacy.core.errors import Conflict, NotAllowed, ValidationFailed
 from advocacy.drafts.services import draft_create, draft_retire, draft_submit
 from advocacy.ledger.models import ConnectedAccount
 from advocacy.ledger.services import account_disconnect, account_mark_needs_reconnect
-from advocacy.program.selectors import disclosure_for
+from advocacy.program.selectors import disclosure_for, programme_settings
+from advocacy.program.services import enrollment_leave, programme_settings_set
 from advocacy.sharing import engine
 from advocacy.sharing.models import Share
-from advocacy.sharing.services import share_cancel, share_create, share_edit
+from advocacy.sharing.services import (
+    share_cancel,
+    share_create,
+    share_edit,
+    share_review_approve,
+    share_review_reject,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -284,3 +292,122 @@ def test_a_share_on_a_disconnected_account_is_cancelled_with_it(make_share, enro
     share.refresh_from_db()
     assert (share.state, share.cancelled_reason) == (Share.State.CANCELLED, "The account was disconnected.")
     assert ConnectedAccount.objects.get(pk=account.pk).status == ConnectedAccount.Status.DISCONNECTED
+
+
+# --- edited shares and the review setting ------------------------------------------------------
+
+
+@pytest.fixture
+def edits_reviewed(admin_user):
+
+    programme_settings_set(actor=admin_user, edited_shares_need_review=True)
+
+
+def test_the_approved_text_unchanged_is_not_an_edit_even_when_edits_are_reviewed(
+    edits_reviewed, make_share, share_text, published_draft
+):
+    share = make_share(text=share_text(published_draft.published_version.body))
+
+    assert (share.state, share.edited) == (Share.State.SCHEDULED, False)
+    event = AuditEvent.objects.get(action=AuditAction.SHARE_SCHEDULED)
+    assert event.payload["new"]["edited"] is False
+
+
+def test_an_edited_share_is_marked_edited_and_still_scheduled_by_default(make_share):
+    share = make_share()
+
+    assert (share.state, share.edited) == (Share.State.SCHEDULED, True)
+    assert AuditEvent.objects.get(action=AuditAction.SHARE_SCHEDULED).payload["new"]["edited"] is True
+
+
+def test_an_edited_share_waits_for_review_and_the_engine_never_sends_it(
+    edits_reviewed, make_share, fake_network, clock
+):
+    share = make_share()
+
+    assert (share.state, share.edited) == (Share.State.REVIEW, True)
+    assert engine.dispatch_due() == []
+    clock.advance(hours=6)  # long past its time: still not sent, not marked missed either
+    assert engine.dispatch_due() == []
+    engine.share_send(share_id=share.pk)
+    share.refresh_from_db()
+    assert share.state == Share.State.REVIEW
+    assert fake_network.posts == []
+
+
+def test_a_reviewer_approves_an_edited_share_and_it_goes_out(edits_reviewed, make_share, reviewer, fake_network):
+    share = make_share()
+
+    approved = share_review_approve(actor=reviewer, share_id=share.pk)
+
+    assert (approved.state, approved.reviewed_by) == (Share.State.SCHEDULED, reviewer)
+    assert engine.dispatch_due() == [share.pk]
+    engine.share_send(share_id=share.pk)
+    assert [post.text for post in fake_network.posts] == [share.text]
+    event = AuditEvent.objects.get(action=AuditAction.SHARE_REVIEW_APPROVED)
+    assert (event.actor, event.subject) == (reviewer, share.employee)
+
+
+def test_an_approval_after_the_time_passed_sends_at_once(edits_reviewed, make_share, reviewer, clock, later):
+    share = make_share(scheduled_at=clock.now + dt.timedelta(minutes=10))
+    clock.advance(hours=3)
+
+    approved = share_review_approve(actor=reviewer, share_id=share.pk)
+
+    assert approved.scheduled_at == clock.now
+    assert engine.dispatch_due() == [share.pk]
+
+
+def test_no_one_reviews_their_own_edited_share(edits_reviewed, reviewer, enroll, make_share, connect):
+    enroll(reviewer)
+    own = make_share(employee=reviewer, on=connect(reviewer, handle="rita.bsky.test", external_id="did:plc:rita"))
+
+    with pytest.raises(NotAllowed, match="Four eyes"):
+        share_review_approve(actor=reviewer, share_id=own.pk)
+    own.refresh_from_db()
+    assert own.state == Share.State.REVIEW
+
+
+def test_the_database_refuses_a_share_reviewed_by_its_own_employee(edits_reviewed, make_share):
+    share = make_share()
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Share.objects.filter(pk=share.pk).update(reviewed_by=share.employee)
+
+
+def test_a_rejected_share_is_cancelled_with_the_reviewers_reason(edits_reviewed, make_share, reviewer):
+    share = make_share()
+
+    rejected = share_review_reject(actor=reviewer, share_id=share.pk, reason="Please keep the product name.")
+
+    assert (rejected.state, rejected.cancelled_reason) == (Share.State.CANCELLED, "Please keep the product name.")
+    assert AuditEvent.objects.filter(action=AuditAction.SHARE_REVIEW_REJECTED).count() == 1
+
+
+def test_editing_an_approved_share_sends_it_back_to_review(edits_reviewed, make_share, reviewer, share_text, later):
+    share = make_share(scheduled_at=later)
+    share_review_approve(actor=reviewer, share_id=share.pk)
+
+    edited = share_edit(employee=share.employee, share_id=share.pk, text=share_text("Something else entirely."))
+
+    assert (edited.state, edited.reviewed_by) == (Share.State.REVIEW, None)
+    assert AuditEvent.objects.filter(action=AuditAction.SHARE_EDITED).get().payload["new"]["edited"] is True
+
+
+def test_leaving_cancels_shares_awaiting_review(edits_reviewed, make_share, enrolled):
+    share = make_share()
+
+    enrollment_leave(user=enrolled)
+
+    share.refresh_from_db()
+    assert share.state == Share.State.CANCELLED
+
+
+def test_changing_the_review_setting_is_audited(admin_user, employee):
+    assert programme_settings().edited_shares_need_review is False
+    with pytest.raises(NotAllowed):
+        programme_settings_set(actor=employee, edited_shares_need_review=True)
+    programme_settings_set(actor=admin_user, edited_shares_need_review=True)
+    assert programme_settings().edited_shares_need_review is True
+    event = AuditEvent.objects.get(action=AuditAction.SETTINGS_CHANGED, actor=admin_user)
+    assert event.payload["new"] == {"edited_shares_need_review": True}

@@ -86,3 +86,10 @@ class GroupFigureSerializer(serializers.Serializer):
 class ParticipationSerializer(serializers.Serializer):
     minimum_group_size = serializers.IntegerField(help_text="Smaller groups are not shown.")
     groups = GroupFigureSerializer(many=True)
+
+
+class ProgrammeSettingsSerializer(serializers.Serializer):
+    edited_shares_need_review = serializers.BooleanField(
+        help_text="When true, a share whose text differs from the approved post waits in state `review` "
+        "until a comms reviewer other than the employee approves it."
+    )

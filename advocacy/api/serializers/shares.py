@@ -124,14 +124,21 @@ class ShareSerializer(ReadModelSerializer):
     account_handle = serializers.CharField(source="account.handle", read_only=True)
     scheduled_at_local = serializers.SerializerMethodField()
     time_zone = serializers.SerializerMethodField(help_text="Your time zone, used for scheduled_at_local.")
-    editable = serializers.BooleanField(source="is_editable", read_only=True, help_text="Still scheduled.")
+    editable = serializers.BooleanField(
+        source="is_editable", read_only=True, help_text="Still scheduled or awaiting review."
+    )
+    edited = serializers.BooleanField(
+        read_only=True,
+        help_text="The text differs from the approved post (the disclosure aside). When the programme reviews "
+        "edited shares, such a share is in state `review` until a comms reviewer approves it.",
+    )
 
     class Meta:
         model = Share
         fields = [
             "id", "draft", "draft_title", "account", "account_handle", "network", "text", "disclosure",
             "language", "state", "scheduled_at", "scheduled_at_local", "time_zone", "sent_at", "external_url",
-            "last_error", "cancelled_reason", "created_at", "updated_at", "editable",
+            "last_error", "cancelled_reason", "created_at", "updated_at", "editable", "edited",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -155,6 +162,23 @@ class ShareCreateSerializer(serializers.Serializer):
     scheduled_at = LocalDateTimeField(
         required=False, allow_null=True, help_text="Omit for now. Without an offset: in your own time zone."
     )
+
+
+class ShareTargetSerializer(serializers.Serializer):
+    account = id_field(help_text="One of your connected accounts.")
+    text = _post_text(help_text="Final text for this account; must start with the disclosure.")
+
+
+class ShareBatchCreateSerializer(serializers.Serializer):
+    draft = id_field(help_text="A published post from the feed.")
+    targets = ShareTargetSerializer(many=True, min_length=1, max_length=20, help_text="One entry per account.")
+    scheduled_at = LocalDateTimeField(
+        required=False, allow_null=True, help_text="Omit for now. Without an offset: in your own time zone."
+    )
+
+
+class ShareBatchSerializer(serializers.Serializer):
+    shares = ShareSerializer(many=True)
 
 
 class ShareEditSerializer(serializers.Serializer):

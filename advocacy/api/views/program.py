@@ -18,10 +18,17 @@ from advocacy.api.serializers.program import (
     ParticipationSerializer,
     PolicyPublishSerializer,
     PolicyVersionSerializer,
+    ProgrammeSettingsSerializer,
 )
 from advocacy.api.views.base import ApiView
-from advocacy.program.selectors import consent_history, participation_by_team, participation_state, policy_current
-from advocacy.program.services import enrollment_leave, enrollment_opt_in, policy_publish
+from advocacy.program.selectors import (
+    consent_history,
+    participation_by_team,
+    participation_state,
+    policy_current,
+    programme_settings,
+)
+from advocacy.program.services import enrollment_leave, enrollment_opt_in, policy_publish, programme_settings_set
 
 
 class PolicyCurrentView(ApiView):
@@ -96,3 +103,21 @@ class ParticipationView(ApiView):
     def get(self, request: Request) -> Response:
         figures = {"minimum_group_size": settings.CANDOR_MIN_GROUP_SIZE, "groups": participation_by_team()}
         return Response(self.output(ParticipationSerializer, figures))
+
+
+class ProgrammeSettingsView(ApiView):
+    permission_classes = [require(Capability.MANAGE_PROGRAM)]
+
+    @extend_schema(responses=ProgrammeSettingsSerializer, summary="The programme's settings (admins)")
+    def get(self, request: Request) -> Response:
+        return Response(self.output(ProgrammeSettingsSerializer, programme_settings()))
+
+    @extend_schema(
+        request=ProgrammeSettingsSerializer,
+        responses=ProgrammeSettingsSerializer,
+        summary="Change the programme's settings (admins; audited). Applies to shares created or edited from now on",
+    )
+    def patch(self, request: Request) -> Response:
+        data = self.input(ProgrammeSettingsSerializer)
+        row = programme_settings_set(actor=request.user, edited_shares_need_review=data["edited_shares_need_review"])
+        return Response(self.output(ProgrammeSettingsSerializer, row))

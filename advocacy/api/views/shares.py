@@ -15,6 +15,8 @@ from advocacy.api.serializers.shares import (
     FeedItemSerializer,
     PostCheckSerializer,
     PreviewSerializer,
+    ShareBatchCreateSerializer,
+    ShareBatchSerializer,
     ShareCreateSerializer,
     ShareEditSerializer,
     ShareSerializer,
@@ -28,7 +30,7 @@ from advocacy.drafts.selectors import feed_for_employee
 from advocacy.program.selectors import disclosure_for
 from advocacy.sharing.models import Share
 from advocacy.sharing.selectors import share_get_for_user, shares_for_employee
-from advocacy.sharing.services import share_cancel, share_create, share_edit
+from advocacy.sharing.services import ShareTarget, share_cancel, share_create, share_edit, shares_create
 
 PARTICIPATE = require(Capability.PARTICIPATE)
 
@@ -94,6 +96,26 @@ class ShareListView(ApiListView):
             scheduled_at=data.get("scheduled_at"),
         )
         return Response(self.output(ShareSerializer, share), status=status.HTTP_201_CREATED)
+
+
+class ShareBatchView(ApiView):
+    permission_classes = [PARTICIPATE]
+
+    @extend_schema(
+        request=ShareBatchCreateSerializer,
+        responses={201: ShareBatchSerializer},
+        summary="Share a published post on several of my accounts at once: all are scheduled, or none "
+        "(the error names the account that failed)",
+    )
+    def post(self, request: Request) -> Response:
+        data = self.input(ShareBatchCreateSerializer)
+        shares = shares_create(
+            employee=request.user,
+            draft_id=data["draft"],
+            targets=[ShareTarget(account_id=t["account"], text=t["text"]) for t in data["targets"]],
+            scheduled_at=data.get("scheduled_at"),
+        )
+        return Response(self.output(ShareBatchSerializer, {"shares": shares}), status=status.HTTP_201_CREATED)
 
 
 class ShareDetailView(ApiView):
