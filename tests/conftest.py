@@ -105,6 +105,21 @@ def bluesky_pds(tmp_path_factory: pytest.TempPathFactory):
         yield server
 
 
+@pytest.fixture(autouse=True)
+def witness_dir(settings, tmp_path, monkeypatch) -> Path:
+    """Each test's own audit witness directory: the database is rolled back between
+    tests, a directory under var/ would not be, and a checkpoint left there by one test
+    would make the next test's (shorter) log look rewritten. Processes a test starts
+    (manage.py, a worker) inherit it through the environment."""
+    witness = tmp_path / "witness"
+    witness.mkdir()  # as settings make the default one
+    settings.CANDOR_AUDIT_WITNESS_DIRS = [str(witness)]
+    settings.CANDOR_AUDIT_WITNESS_EMAIL = []
+    monkeypatch.setenv("CANDOR_AUDIT_WITNESS_DIRS", str(witness))
+    monkeypatch.delenv("CANDOR_AUDIT_WITNESS_EMAIL", raising=False)
+    return witness
+
+
 @pytest.fixture
 def networks(monkeypatch) -> FakeNetworks:
     """In-memory networks for the engine and the hand-back (revoke) alike."""
