@@ -4,14 +4,18 @@ cancel. Only their own shares exist for them."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from PIL import Image
 
+from advocacy.drafts import services as drafts
 from advocacy.program.selectors import disclosure_for
 from advocacy.sharing import engine
 from advocacy.sharing.models import Share
@@ -94,6 +98,59 @@ def test_a_preview_uses_the_posts_language(api_as, employee):
     )
 
     assert check["ok"] is True
+
+
+def _bluesky_post_with_image_and_link(author, reviewer, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "orange").save(out, "PNG")
+    image = SimpleUploadedFile("robot.png", out.getvalue(), content_type="image/png")
+    draft = drafts.draft_create(
+        actor=author,
+        title="Robots",
+        content=drafts.DraftContent(
+            body="Robots.",
+            link="https://example.com/robots",
+            networks=["bluesky"],
+            image=image,
+            image_alt="An orange square",
+        ),
+    )
+    drafts.draft_submit(actor=author, draft_id=draft.pk)
+    drafts.draft_approve(actor=reviewer, draft_id=draft.pk)
+    return drafts.draft_publish(actor=author, draft_id=draft.pk)
+
+
+def test_a_preview_of_a_feed_post_counts_the_link_bluesky_adds_and_agrees_with_the_share(
+    api_as, enrolled, author, reviewer, tmp_path, settings
+):
+    draft = _bluesky_post_with_image_and_link(author, reviewer, tmp_path, settings)
+    account = connect(enrolled, "bluesky")
+    disclosure = disclosure_for(language="en")
+    # 300 graphemes as typed; the link Bluesky adds (the post has an image) makes it longer.
+    text = disclosure + "\n\n" + "a" * (300 - len(disclosure) - 2)
+    body = {"text": text, "network": "bluesky", "account": account.pk}
+
+    as_typed = api_as(enrolled).post("/api/preview/", body, format="json").json()
+    as_posted = api_as(enrolled).post("/api/preview/", {**body, "draft": draft.pk}, format="json").json()
+    share = api_as(enrolled).post(
+        "/api/shares/", {"draft": draft.pk, "account": account.pk, "text": text}, format="json"
+    )
+
+    assert as_typed["ok"] is True
+    assert as_posted["ok"] is False and as_posted["count"] > 300
+    assert any("link is added to the text" in p for p in as_posted["problems"])
+    assert share.status_code == 400 and "link is added to the text" in share.json()["error"]["message"]
+
+
+def test_a_preview_of_a_post_not_in_my_feed_is_a_404(api_as, employee, author):
+    unpublished = submitted_draft(author)
+
+    response = api_as(employee).post(
+        "/api/preview/", {"text": "x", "network": "bluesky", "draft": unpublished.pk}, format="json"
+    )
+
+    assert response.status_code == 404
 
 
 def test_a_preview_with_someone_elses_account_is_a_404(api_as, other_employee, account):

@@ -82,6 +82,15 @@ class PreviewSerializer(serializers.Serializer):
     account = id_field(
         required=False, allow_null=True, help_text="One of your accounts: its own length limit then applies."
     )
+    draft = id_field(
+        required=False,
+        allow_null=True,
+        help_text=(
+            "A post from your feed. Its link and image are then added as the network will receive them "
+            "(on Bluesky a post with an image carries the link in its text), and the check is the one a share "
+            "of that post passes."
+        ),
+    )
     language = serializers.ChoiceField(
         choices=LANGUAGES, default="en", help_text="The post's language, which decides the disclosure."
     )

@@ -24,9 +24,9 @@ from advocacy.api.serializers.shares import (
 from advocacy.api.views.accounts import own_account_get
 from advocacy.api.views.base import ApiListView, ApiView
 from advocacy.core.errors import ValidationFailed
-from advocacy.drafts.content import check_post
+from advocacy.drafts.content import check_post, check_share
 from advocacy.drafts.models import Draft
-from advocacy.drafts.selectors import feed_for_employee
+from advocacy.drafts.selectors import feed_for_employee, published_draft_get
 from advocacy.program.selectors import disclosure_for
 from advocacy.sharing.models import Share
 from advocacy.sharing.selectors import share_get_for_user, shares_for_employee
@@ -63,12 +63,22 @@ class PreviewView(ApiView):
                     fields={"account": ["The account's network differs from the network given."]},
                 )
             max_characters = account.max_characters  # as share_create checks it
-        check = check_post(
-            network=data["network"],
-            text=data["text"],
-            disclosure=disclosure_for(language=data["language"]),
-            max_characters=max_characters,
-        )
+        disclosure = disclosure_for(language=data["language"])
+        if data.get("draft") is not None:
+            # What a share of that post is checked against: the final post, with the
+            # link or image the network adds.
+            version = published_draft_get(user=request.user, draft_id=data["draft"]).published_version
+            check = check_share(
+                network=data["network"],
+                text=data["text"],
+                disclosure=disclosure,
+                version=version,
+                max_characters=max_characters,
+            )
+        else:
+            check = check_post(
+                network=data["network"], text=data["text"], disclosure=disclosure, max_characters=max_characters
+            )
         check = dataclasses.replace(check, problems=(*data["unpostable"], *check.problems))
         return Response(self.output(PostCheckSerializer, check))
 
