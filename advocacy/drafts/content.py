@@ -24,6 +24,7 @@ from advocacy.compose import (
     final_post,
     measure,
 )
+from advocacy.networks.registry import takes_images
 
 if TYPE_CHECKING:
     from advocacy.drafts.models import DraftVersion
@@ -100,6 +101,13 @@ def share_post(*, network: str, text: str, version: DraftVersion) -> FinalPost:
     )
 
 
+def image_refused(network: str) -> str:
+    return gettext(
+        "Candor cannot attach images to %(network)s posts yet, and this post has an image. "
+        "Share it on a network that takes images."
+    ) % {"network": _NETWORK_NAMES.get(network, network)}
+
+
 def check_share(
     *, network: str, text: str, disclosure: str, version: DraftVersion, max_characters: int | None = None
 ) -> PostCheck:
@@ -107,6 +115,14 @@ def check_share(
     adds is counted. The check's ``text`` is the final text."""
     post = share_post(network=network, text=text, version=version)
     check = check_post(network=network, text=post.text, disclosure=disclosure, max_characters=max_characters)
+    if post.has_image and not takes_images(network):
+        # Checked here, not found out at send time: the employee would otherwise
+        # schedule a post that can only fail.
+        check = replace(
+            check,
+            problems=(*check.problems, image_refused(network)),
+            codes=(*check.codes, "image_not_supported"),
+        )
     if post.text != text and "too_long" in check.codes:
         index = check.codes.index("too_long")
         why = gettext("On %(network)s the draft's link is added to the text, because the post has an image.") % {

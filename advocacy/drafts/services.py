@@ -25,6 +25,7 @@ from advocacy.core.errors import Conflict, NotAllowed, ValidationFailed
 from advocacy.drafts.content import check_post, final_text, unix_newlines
 from advocacy.drafts.images import image_clean
 from advocacy.drafts.models import NETWORK_CHOICES, Campaign, Draft, DraftVersion, ReviewDecision
+from advocacy.networks.registry import takes_images
 from advocacy.notifications.alerts import review_decision_notify
 from advocacy.program.selectors import blocked_terms, disclosure_for
 
@@ -79,6 +80,15 @@ def _validate(content: DraftContent) -> None:
         errors["image_alt"] = [gettext("Describe the image for people who cannot see it (alt text).")]
     if (link_problem := _link_problem(content.link.strip())) is not None:
         errors["link"] = [link_problem]
+    has_image = content.image is not None or bool(content.keep_image_from and content.keep_image_from.image)
+    if has_image and (imageless := [n for n in networks if n in NETWORKS and not takes_images(n)]):
+        names = ", ".join(dict(NETWORK_CHOICES)[n] for n in imageless)
+        errors["networks"] = [
+            gettext(
+                "Candor cannot attach images to posts on %(networks)s yet: remove the image, or untick %(networks)s."
+            )
+            % {"networks": names}
+        ]
     if errors:
         raise ValidationFailed(
             gettext("The draft is not valid: %(problems)s")

@@ -128,6 +128,7 @@ class RevokeResult:
 class NetworkClient(Protocol):
     key: str  # "bluesky", "mastodon", "linkedin", "x"
     display_name: str
+    supports_images: bool  # False: a post with an image is refused before it is scheduled
 
     def verify(self, session: AccountSession) -> ConnectedAccount:
         """Check the credential still works; raise ``AuthError`` if not."""

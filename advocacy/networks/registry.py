@@ -29,6 +29,11 @@ class UnknownNetwork(KeyError):
     """No plug-in is registered under this key."""
 
 
+def takes_images(network_key: str) -> bool:
+    """Whether Candor can attach an image to a post on this network (its plug-in says)."""
+    return bool(get_client(network_key).supports_images)
+
+
 def get_client(network_key: str) -> NetworkClient:
     """Return the ``client`` of the plug-in package ``advocacy.networks.<network_key>``."""
     if network_key not in NETWORKS:

@@ -178,14 +178,16 @@ def test_retiring_cancels_scheduled_shares(api_as, author, share):
 
 def test_an_image_can_be_uploaded_with_alt_text(api_as, author):
     response = api_as(author).post(
-        "/api/drafts/", NEW_DRAFT | {"image": png(), "image_alt": "A teal square"}, format="multipart"
+        "/api/drafts/",
+        NEW_DRAFT | {"networks": ["bluesky", "mastodon"], "image": png(), "image_alt": "A teal square"},
+        format="multipart",
     )
 
     assert response.status_code == 201, response.content
     version = response.json()["working_version"]
     assert version["image"].startswith("http://testserver/media/drafts/")
     assert version["image_alt"] == "A teal square"
-    assert version["networks"] == ["bluesky", "x"]
+    assert version["networks"] == ["bluesky", "mastodon"]
     # An edit without a new image keeps it.
     edited = (
         api_as(author).patch(f"/api/drafts/{response.json()['id']}/", {"body": "New words."}, format="multipart").json()
@@ -203,7 +205,9 @@ def test_an_image_needs_alt_text(api_as, author):
 def test_a_file_that_is_not_an_image_is_refused(api_as, author):
     fake = SimpleUploadedFile("photo.png", b"<?php echo 'hi'; ?>", content_type="image/png")
 
-    response = api_as(author).post("/api/drafts/", NEW_DRAFT | {"image": fake, "image_alt": "x"}, format="multipart")
+    response = api_as(author).post(
+        "/api/drafts/", NEW_DRAFT | {"networks": ["bluesky"], "image": fake, "image_alt": "x"}, format="multipart"
+    )
 
     assert response.status_code == 400
     assert "image" in response.json()["error"]["fields"]

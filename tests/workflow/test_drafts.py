@@ -476,6 +476,23 @@ def test_the_diff_shows_added_and_removed_lines(author, draft_content):
 # --- images ------------------------------------------------------------------------------
 
 GPS_MARKER = "GPS 45.0703N 7.6869E home"
+IMAGE_NETWORKS = ["bluesky", "mastodon"]  # Candor attaches images on these only (not yet on X, LinkedIn)
+
+
+def test_a_draft_with_an_image_cannot_target_a_network_that_takes_none(author, draft_content, media_root):
+    upload = SimpleUploadedFile("lab.png", png_with_exif(), content_type="image/png")
+
+    with pytest.raises(ValidationFailed) as refused:
+        draft_create(
+            actor=author,
+            title="Lab",
+            content=draft_content(image=upload, image_alt="Door", networks=["bluesky", "x", "linkedin"]),
+        )
+
+    assert refused.value.fields["networks"] == [
+        "Candor cannot attach images to posts on X, LinkedIn yet: remove the image, or untick X, LinkedIn."
+    ]
+    assert not Draft.objects.exists()
 
 
 def png_with_exif() -> bytes:
@@ -501,7 +518,9 @@ def test_an_uploaded_image_is_re_encoded_without_its_exif(author, draft_content,
     upload = SimpleUploadedFile("lab.png", data, content_type="image/png")
 
     draft = draft_create(
-        actor=author, title="Lab", content=draft_content(image=upload, image_alt="The lab's front door")
+        actor=author,
+        title="Lab",
+        content=draft_content(image=upload, networks=IMAGE_NETWORKS, image_alt="The lab's front door"),
     )
 
     version = draft.working_version
@@ -528,7 +547,9 @@ def test_a_phone_photo_keeps_its_orientation_when_its_exif_is_removed(author, dr
     stored_sideways.save(out, "JPEG", exif=exif.tobytes())
     upload = SimpleUploadedFile("portrait.jpg", out.getvalue(), content_type="image/jpeg")
 
-    draft = draft_create(actor=author, title="Portrait", content=draft_content(image=upload, image_alt="A face"))
+    draft = draft_create(
+        actor=author, title="Portrait", content=draft_content(image=upload, networks=IMAGE_NETWORKS, image_alt="A face")
+    )
 
     with draft.working_version.image.open("rb") as handle:
         stored = handle.read()
@@ -543,7 +564,9 @@ def test_a_text_file_renamed_to_png_is_refused(author, draft_content, media_root
     upload = SimpleUploadedFile("lab.png", b"definitely not an image\n", content_type="image/png")
 
     with pytest.raises(ValidationFailed) as refused:
-        draft_create(actor=author, title="Lab", content=draft_content(image=upload, image_alt="Lab"))
+        draft_create(
+            actor=author, title="Lab", content=draft_content(image=upload, networks=IMAGE_NETWORKS, image_alt="Lab")
+        )
 
     assert refused.value.fields == {"image": ["This file is not an image Candor can read (JPEG, PNG, WebP or GIF)."]}
     assert not Draft.objects.exists()
@@ -558,7 +581,9 @@ def test_an_oversized_image_is_refused(author, draft_content, media_root):
     upload = SimpleUploadedFile("huge.png", out.getvalue(), content_type="image/png")
 
     with pytest.raises(ValidationFailed) as refused:
-        draft_create(actor=author, title="Huge", content=draft_content(image=upload, image_alt="Noise"))
+        draft_create(
+            actor=author, title="Huge", content=draft_content(image=upload, networks=IMAGE_NETWORKS, image_alt="Noise")
+        )
 
     assert "the limit is 5 MB" in refused.value.message
     assert "image" in refused.value.fields
@@ -569,16 +594,20 @@ def test_an_image_needs_alt_text(author, draft_content, media_root):
     upload = SimpleUploadedFile("lab.png", png_with_exif(), content_type="image/png")
 
     with pytest.raises(ValidationFailed) as refused:
-        draft_create(actor=author, title="Lab", content=draft_content(image=upload))
+        draft_create(actor=author, title="Lab", content=draft_content(image=upload, networks=IMAGE_NETWORKS))
 
     assert "image_alt" in refused.value.fields
 
 
 def test_an_edit_without_a_new_image_keeps_the_old_one(author, draft_content, media_root):
     upload = SimpleUploadedFile("lab.png", png_with_exif(), content_type="image/png")
-    draft = draft_create(actor=author, title="Lab", content=draft_content(image=upload, image_alt="Door"))
+    draft = draft_create(
+        actor=author, title="Lab", content=draft_content(image=upload, networks=IMAGE_NETWORKS, image_alt="Door")
+    )
     first_image = draft.working_version.image.name
 
-    draft = draft_edit(actor=author, draft_id=draft.pk, content=draft_content("New text.", image_alt="Door"))
+    draft = draft_edit(
+        actor=author, draft_id=draft.pk, content=draft_content("New text.", networks=IMAGE_NETWORKS, image_alt="Door")
+    )
 
     assert draft.working_version.image.name == first_image

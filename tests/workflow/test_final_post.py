@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from advocacy.core.errors import ValidationFailed
+from advocacy.drafts.models import DraftVersion
 from advocacy.ledger.connect import account_connect_bluesky
 from advocacy.sharing.models import Share
 from advocacy.sharing.services import share_create
@@ -95,6 +96,25 @@ def test_a_share_that_fits_only_without_the_added_link_is_refused_at_share_time(
     assert refused.value.code == "too_long"
     assert "Too long for Bluesky: 339 of 300 graphemes" in refused.value.message
     assert "the draft's link is added to the text" in refused.value.message
+    assert not Share.objects.exists()
+
+
+def test_a_post_with_an_image_is_refused_at_share_time_where_the_network_takes_no_images(
+    enrolled, connect, draft_with_image_and_link
+):
+    """Drafts with an image can no longer target X or LinkedIn; one saved before that
+    rule is refused when shared, not failed at send time."""
+    version = draft_with_image_and_link.published_version
+    DraftVersion.objects.filter(pk=version.pk).update(networks=["bluesky", "x"])  # a draft from before the rule
+    x_account = connect(enrolled, network="x", handle="emma_x")
+
+    with pytest.raises(ValidationFailed) as refused:
+        share_create(
+            employee=enrolled, draft_id=draft_with_image_and_link.pk, account_id=x_account.pk, text=_text_of(100)
+        )
+
+    assert refused.value.code == "image_not_supported"
+    assert "Candor cannot attach images to X posts yet" in refused.value.message
     assert not Share.objects.exists()
 
 

@@ -127,6 +127,7 @@ def record_key_for(idempotency_key: str) -> str:
 class BlueskyClient:
     key = "bluesky"
     display_name = "Bluesky"
+    supports_images = True
 
     def __init__(self, *, timeout: float = 30.0) -> None:
         self.timeout = timeout
