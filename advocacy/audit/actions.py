@@ -67,6 +67,7 @@ class AuditAction(models.TextChoices):
     # shares
     SHARE_REVIEW_APPROVED = "share.review_approved"
     SHARE_REVIEW_REJECTED = "share.review_rejected"
+    SHARE_HELD = "share.held"
 
 
 class Via(models.TextChoices):

@@ -8,6 +8,7 @@ class Notification(models.Model):
         SHARE_FAILED = "share_failed", _("A share failed")
         SHARE_MISSED = "share_missed", _("A share was missed")
         SHARE_CANCELLED = "share_cancelled", _("A share was cancelled")
+        SHARE_HELD = "share_held", _("A share is on hold")
         SHARE_UNKNOWN = "share_unknown", _("A share needs checking")
         RECONNECT_NEEDED = "reconnect_needed", _("Reconnect an account")
         DRAFT_PUBLISHED = "draft_published", _("New post to share")

@@ -256,12 +256,16 @@ def shares(request: HttpRequest) -> HttpResponse:
 def share_detail(request: HttpRequest, share_id: int) -> HttpResponse:
     share = share_get_for_user(user=request.user, share_id=share_id)
     zone = user_zone(request.user)
+    text, when = share.text, share.scheduled_at
+    if share.state == Share.State.HELD:
+        # Offer the fix: the current disclosure on the first line, and now if the time passed.
+        current = disclosure_for(language=share.language)
+        if text.startswith(share.disclosure):
+            text = current + text[len(share.disclosure) :]
+        when = max(when, timezone.now())
     form = ShareEditForm(
         request.POST or None,
-        initial={
-            "text": share.text,
-            "scheduled_at": share.scheduled_at.astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
-        },
+        initial={"text": text, "scheduled_at": when.astimezone(zone).strftime("%Y-%m-%dT%H:%M")},
     )
     if request.method == "POST" and form.is_valid():
         try:

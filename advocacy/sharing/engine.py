@@ -481,6 +481,7 @@ class _SendBatch:
         self.recent_sends = _recent_sends(shares, now)
         self.text_problems: dict[tuple[str, str, str, int | None], str | None] = {}
         self.disclosures: dict[str, str] = {}  # language: the disclosure in force now
+        self.held: set[int] = set()  # shares stopped only by a changed disclosure
 
     def use_facts(self, shares: list[Share], facts: _Facts) -> None:
         """Check ``shares`` against ``facts``, read when their lease was taken: someone
@@ -556,7 +557,8 @@ class _SendBatch:
         self.outcomes.add(_Transition(share, to, action, fields, audit_new, notice))
 
     def _precheck(self, share: Share) -> str | None:
-        """Everything that must still hold right before sending; the reason if not."""
+        """Everything that must still hold right before sending; the reason if not.
+        A share only the disclosure change stops is held instead (``self.held``)."""
         if share.employee_id in self.refused:
             return self.refused[share.employee_id]
         if share.account.status != ConnectedAccount.Status.ACTIVE:
@@ -575,9 +577,10 @@ class _SendBatch:
         problem = self._text_problem(share.network, text, current, share.account.max_characters)
         stale = problem is not None and current != share.disclosure
         if stale and self._text_problem(share.network, text, share.disclosure, share.account.max_characters) is None:
+            self.held.add(share.pk)
             return (
                 "The disclosure changed after this post was scheduled, and the post does not start with "
-                f"the current one (“{current}”). Share it again to post it with the current disclosure."
+                f"the current one (“{current}”). Edit it to start with the current disclosure, and it is sent."
             )
         return problem
 
@@ -607,6 +610,16 @@ class _SendBatch:
         """Re-check everything right before posting: consent, account, draft, text,
         lateness and the account's budget. An outcome means: do not post now."""
         reason = self._precheck(share)
+        if reason is not None and share.pk in self.held:
+            self._finish(
+                share,
+                to=State.HELD,
+                action=AuditAction.SHARE_HELD,
+                fields={"last_error_code": "disclosure_changed", "last_error": reason[:1000]},
+                audit_new={"reason": reason},
+                notice=(Notification.Kind.SHARE_HELD, lambda: (_("Your post is on hold"), reason)),
+            )
+            return SendOutcome(share.pk, State.HELD, reason)
         if reason is not None:
             self._finish(
                 share,

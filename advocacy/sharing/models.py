@@ -32,9 +32,13 @@ class Share(models.Model):
         # Edited away from the approved text while the programme wants edits reviewed:
         # the engine only ever claims SCHEDULED rows, so nothing here is sent.
         REVIEW = "review", _("Awaiting review")
+        # Stopped before sending because the disclosure changed since it was scheduled
+        # and the text no longer starts with the current one: nothing is sent until
+        # the employee edits it (or cancels it).
+        HELD = "held", _("On hold")
 
-    PENDING_STATES = (State.SCHEDULED, State.REVIEW)
-    EDITABLE_STATES = (State.SCHEDULED, State.REVIEW)
+    PENDING_STATES = (State.SCHEDULED, State.REVIEW, State.HELD)
+    EDITABLE_STATES = (State.SCHEDULED, State.REVIEW, State.HELD)
     FINAL_STATES = (State.SENT, State.FAILED, State.CANCELLED, State.MISSED)
 
     employee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="shares")

@@ -284,10 +284,16 @@ def share_edit(
         return share
     new_text = share.text if text is None else unix_newlines(text)
     new_time = share.scheduled_at if scheduled_at is None else scheduled_at
+    held = share.state == Share.State.HELD
+    # A share held because the disclosure changed is checked against the current one,
+    # and is sent at once when its time has passed meanwhile (not marked missed).
+    disclosure = disclosure_for(language=share.language) if held else share.disclosure
+    if held and scheduled_at is None and new_time < timezone.now():
+        new_time = timezone.now()
     _check_text(
         text=new_text,
         network=share.network,
-        disclosure=share.disclosure,
+        disclosure=disclosure,
         account=share.account,
         version=share.draft_version,
     )
@@ -297,16 +303,18 @@ def share_edit(
     if share.in_doubt:
         raise Conflict(str(IN_DOUBT_MESSAGE), code="share_in_doubt")
     changes: dict[str, object] = {}
-    if new_text != share.text:
+    if new_text != share.text or held:
         # New words are looked at afresh: an approval covered the words it was given.
         edited = _text_edited(
             text=new_text,
             draft=share.draft,
             version=share.draft_version,
             network=share.network,
-            disclosure=share.disclosure,
+            disclosure=disclosure,
         )
         changes = {"edited": edited, "state": _initial_state(edited=edited), "reviewed_by": None, "reviewed_at": None}
+    if held:
+        changes |= {"disclosure": disclosure, "last_error_code": "", "last_error": ""}
     updated = (
         Share.objects.filter(pk=share.pk, state__in=Share.EDITABLE_STATES)
         .exclude(last_error_code=IN_DOUBT)

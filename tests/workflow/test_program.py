@@ -26,6 +26,7 @@ from advocacy.program.selectors import (
 from advocacy.program.services import disclosure_template_set, enrollment_leave, enrollment_opt_in, policy_publish
 from advocacy.sharing import engine
 from advocacy.sharing.models import Share
+from advocacy.sharing.services import share_edit
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -349,12 +350,48 @@ def test_a_share_scheduled_under_an_older_disclosure_is_held_when_it_no_longer_p
 
     share = _send_due(share)
 
-    assert share.state == Share.State.CANCELLED
-    assert "The disclosure changed after this post was scheduled" in share.cancelled_reason
-    assert "#ad #employee · I work at Acme Robotics." in share.cancelled_reason
+    assert share.state == Share.State.HELD
+    assert share.last_error_code == "disclosure_changed"
+    assert "The disclosure changed after this post was scheduled" in share.last_error
+    assert "#ad #employee · I work at Acme Robotics." in share.last_error
     assert fake_network.posts == []
-    (notice,) = Notification.objects.filter(user=share.employee, kind=Notification.Kind.SHARE_CANCELLED)
+    assert AuditEvent.objects.filter(action=AuditAction.SHARE_HELD, target_id=str(share.pk)).count() == 1
+    (notice,) = Notification.objects.filter(user=share.employee, kind=Notification.Kind.SHARE_HELD)
     assert "The disclosure changed" in notice.body
+    assert share.pk not in engine.dispatch_due()  # held: nothing goes out on its own
+
+
+def test_a_held_share_is_sent_once_its_owner_puts_the_current_disclosure_first(
+    admin_user, enrolled, make_share, fake_network
+):
+    share = make_share()
+    old, was_edited = share.disclosure, share.edited
+    disclosure_template_set(actor=admin_user, language="en", template="#ad #employee · I work at {organisation}.")
+    share = _send_due(share)
+    assert share.state == Share.State.HELD
+
+    with pytest.raises(ValidationFailed):  # still the old first line: still refused
+        share_edit(employee=enrolled, share_id=share.pk, text=share.text)
+    current = "#ad #employee · I work at Acme Robotics."
+    share = share_edit(employee=enrolled, share_id=share.pk, text=current + share.text[len(old) :])
+
+    assert share.state == Share.State.SCHEDULED and share.disclosure == current
+    assert share.edited is was_edited  # only the disclosure line changed
+    share = _send_due(share)
+    assert share.state == Share.State.SENT
+    assert [post.text for post in fake_network.posts] == [share.text]
+    assert share.text.startswith(current)
+
+
+def test_leaving_cancels_a_held_share(admin_user, enrolled, make_share, fake_network):
+    share = make_share()
+    disclosure_template_set(actor=admin_user, language="en", template="#ad #employee · I work at {organisation}.")
+    assert _send_due(share).state == Share.State.HELD
+
+    enrollment_leave(user=enrolled)
+
+    share.refresh_from_db()
+    assert share.state == Share.State.CANCELLED
 
 
 def test_a_share_that_still_passes_the_current_disclosure_is_sent_as_scheduled(admin_user, make_share, fake_network):
@@ -380,3 +417,22 @@ def test_someone_deactivated_outside_offboarding_can_no_longer_share(enrolled, p
     with pytest.raises(Conflict):
         share_create(employee=enrolled, draft_id=published_draft.pk, account_id=account.pk, text=_share_text())
     assert not Share.objects.filter(employee=enrolled).exists()
+
+
+def test_the_share_page_of_a_held_share_says_why_and_offers_the_fix(
+    client, admin_user, enrolled, make_share, fake_network
+):
+    share = make_share()
+    disclosure_template_set(actor=admin_user, language="en", template="#ad #employee · I work at {organisation}.")
+    _send_due(share)
+    client.force_login(enrolled)
+
+    page = client.get(f"/shares/{share.pk}/")
+    offered = page.context["form"].initial
+    saved = client.post(f"/shares/{share.pk}/", {"text": offered["text"], "scheduled_at": offered["scheduled_at"]})
+
+    assert "Nothing is sent until you change the first line" in page.content.decode()
+    assert offered["text"].startswith("#ad #employee · I work at Acme Robotics.\n")
+    assert saved.status_code == 302
+    share.refresh_from_db()
+    assert share.state == Share.State.SCHEDULED
