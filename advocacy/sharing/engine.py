@@ -30,6 +30,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from advocacy.audit.actions import AuditAction
@@ -55,6 +56,17 @@ logger = logging.getLogger(__name__)
 State = Share.State
 LEASE = dt.timedelta(seconds=settings.CANDOR_SEND_LEASE_SECONDS)
 OUTCOME_UNKNOWN = "outcome_unknown"
+_ACCOUNT_REASONS = {
+    ConnectedAccount.Status.NEEDS_RECONNECT: gettext_noop("The account needs reconnecting, so the post was not sent."),
+    ConnectedAccount.Status.REVOCATION_PENDING: gettext_noop(
+        "The account is being handed back, so the post was not sent."
+    ),
+    ConnectedAccount.Status.HANDED_BACK: gettext_noop("The account was handed back, so the post was not sent."),
+    ConnectedAccount.Status.REVOKED: gettext_noop(
+        "Candor's access to the account was revoked, so the post was not sent."
+    ),
+    ConnectedAccount.Status.DISCONNECTED: gettext_noop("The account was disconnected, so the post was not sent."),
+}
 DISPATCH_BATCH = 500
 # Shares per send task. A batch pays once for what every send needs (a task, the
 # lease, loading, the pre-send checks, the audit chain head lock and a commit):
@@ -364,11 +376,11 @@ def _read_facts(shares: Sequence[Share]) -> _Facts:
     for user_id, is_active, may_share, is_leaving, account_id, account_status, draft_id, draft_state in rows:
         # Offboarding deactivates too; the more specific reason is the one people read.
         if is_leaving:
-            refused[user_id] = "You are leaving the company, so Candor no longer posts for you."
+            refused[user_id] = gettext_noop("You are leaving the company, so Candor no longer posts for you.")
         elif not is_active:
-            refused[user_id] = "Your Candor account is deactivated, so Candor no longer posts for you."
+            refused[user_id] = gettext_noop("Your Candor account is deactivated, so Candor no longer posts for you.")
         elif not may_share:
-            refused[user_id] = (
+            refused[user_id] = gettext_noop(
                 "You are no longer taking part in the programme (or the policy changed and needs your consent)."
             )
         accounts[account_id] = account_status
@@ -561,13 +573,15 @@ class _SendBatch:
         A share only the disclosure change stops is held instead (``self.held``)."""
         if share.employee_id in self.refused:
             return self.refused[share.employee_id]
+        # Fixed sentences (translated where they are shown), not ones built here: the
+        # reason is stored, and read later in the reader's own language.
         if share.account.status != ConnectedAccount.Status.ACTIVE:
-            return f"The account {share.account} is {share.account.get_status_display().lower()}."
+            return _ACCOUNT_REASONS.get(share.account.status, _ACCOUNT_REASONS[ConnectedAccount.Status.DISCONNECTED])
         if share.draft.state == Draft.State.RETIRED:
-            return "The comms team withdrew this post."
+            return gettext_noop("The comms team withdrew this post.")
         expires = share.draft_version.expires_at
         if expires is not None and self.now >= expires:
-            return "This post has expired."
+            return gettext_noop("This post has expired.")
         # The final post, with whatever the network adds to the text, is what is checked.
         text = share_post(network=share.network, text=share.text, version=share.draft_version).text
         # The disclosure in force now decides, not the one the share was scheduled under:
@@ -627,7 +641,7 @@ class _SendBatch:
                 action=AuditAction.SHARE_CANCELLED,
                 fields={"cancelled_reason": reason[:300]},
                 audit_new={"reason": reason},
-                notice=(Notification.Kind.SHARE_CANCELLED, lambda: (_("Your post was not sent"), reason)),
+                notice=(Notification.Kind.SHARE_CANCELLED, lambda: (_("Your post was not sent"), _(reason))),
             )
             return SendOutcome(share.pk, State.CANCELLED, reason)
         if share.scheduled_at < _late_cutoff(self.now):

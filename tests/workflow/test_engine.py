@@ -393,7 +393,7 @@ def test_a_share_claimed_after_the_token_died_is_cancelled_without_another_recon
         second = send(second)
 
     assert second.state == State.CANCELLED
-    assert "reconnect needed" in second.cancelled_reason
+    assert second.cancelled_reason == "The account needs reconnecting, so the post was not sent."
     assert reconnect_mails(mailoutbox) == ["[Candor] Reconnect Bluesky emma.bsky.test"]
     assert fake_network.count("publish") == 1
 
@@ -463,7 +463,7 @@ def _retire(*, enrolled, account, draft, author, admin_user):
 CHANGES = [
     (_opt_out, "You are no longer taking part in the programme"),
     (_new_policy, "the policy changed and needs your consent"),
-    (_disconnect, "The account Bluesky emma.bsky.test is disconnected."),
+    (_disconnect, "The account was disconnected, so the post was not sent."),
     (_retire, "The comms team withdrew this post."),
 ]
 
@@ -636,3 +636,19 @@ def test_the_fake_network_offers_exactly_the_plug_in_interface():
     for name in methods:
         assert shape(FakeNetwork, name) == shape(NetworkClient, name), name
     assert isinstance(FakeNetwork().key, str) and FakeNetwork().display_name == "Bluesky"
+
+
+def test_why_a_share_was_not_sent_reads_in_the_employees_language(client, make_share, fake_network, enrolled, account):
+    share = make_share()
+    claim(share)  # past the point where disconnecting cancels it directly: the engine says why
+    account_disconnect(actor=enrolled, account_id=account.pk)
+    enrolled.language = "it"
+    enrolled.save(update_fields=["language"])
+
+    send(share)
+    client.force_login(enrolled)
+    page = client.get(f"/shares/{share.pk}/", HTTP_ACCEPT_LANGUAGE="it").content.decode()
+
+    assert "L&#x27;account è stato scollegato, quindi il post non è stato inviato." in page
+    (notice,) = Notification.objects.filter(user=enrolled, kind=Notification.Kind.SHARE_CANCELLED)
+    assert notice.body == "L'account è stato scollegato, quindi il post non è stato inviato."
