@@ -20,6 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Capability
 from accounts.timezones import aware_in_user_zone, user_zone
 from advocacy.analytics.models import ALL_NETWORKS
@@ -59,7 +60,7 @@ def _url_format(name: str) -> str:
 
 
 @participant
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     context = {
         "participation": participation_state(user=user),
@@ -72,7 +73,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @participant
 @require_http_methods(["GET", "POST"])
-def programme(request: HttpRequest) -> HttpResponse:
+def programme(request: AuthenticatedHttpRequest) -> HttpResponse:
     state = participation_state(user=request.user)
     policy = state.current_policy
     form = OptInForm(request.POST or None, initial={"policy_version": policy.pk if policy else None})
@@ -94,7 +95,7 @@ def programme(request: HttpRequest) -> HttpResponse:
 
 @participant
 @require_http_methods(["GET", "POST"])
-def leave(request: HttpRequest) -> HttpResponse:
+def leave(request: AuthenticatedHttpRequest) -> HttpResponse:
     state = participation_state(user=request.user)
     if not state.enrolled:
         messages.info(request, _("You are not taking part in the programme."))
@@ -111,7 +112,7 @@ def leave(request: HttpRequest) -> HttpResponse:
 
 
 @participant
-def feed(request: HttpRequest) -> HttpResponse:
+def feed(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = _page_number(request)
     # One row more than a page tells whether there is an older page, without a COUNT.
     cards = feed_cards_for_employee(user=request.user, offset=(page - 1) * FEED_PAGE_SIZE, limit=FEED_PAGE_SIZE + 1)
@@ -158,7 +159,7 @@ def _own_accounts(user: object, networks: list[str]) -> list[ConnectedAccount]:
 
 @participant
 @require_http_methods(["GET", "POST"])
-def share_compose(request: HttpRequest, draft_id: int) -> HttpResponse:
+def share_compose(request: AuthenticatedHttpRequest, draft_id: int) -> HttpResponse:
     draft = published_draft_get(user=request.user, draft_id=draft_id)
     version = draft.published_version
     disclosure = disclosure_for(language=version.language)
@@ -211,7 +212,7 @@ def share_compose(request: HttpRequest, draft_id: int) -> HttpResponse:
 
 @participant
 @require_POST
-def preview(request: HttpRequest) -> HttpResponse:
+def preview(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Live preview (htmx): the exact final post per network (``share_post``, as the
     share check and the network client build it), with counter and problems."""
     text = unix_newlines(request.POST.get("text", "")[:20000])
@@ -236,7 +237,7 @@ def preview(request: HttpRequest) -> HttpResponse:
 
 
 @participant
-def shares(request: HttpRequest) -> HttpResponse:
+def shares(request: AuthenticatedHttpRequest) -> HttpResponse:
     zone = user_zone(request.user)
     share_url = _url_format("portal:share")
     states = {value: str(label) for value, label in Share.State.choices}
@@ -253,7 +254,7 @@ def shares(request: HttpRequest) -> HttpResponse:
 
 @participant
 @require_http_methods(["GET", "POST"])
-def share_detail(request: HttpRequest, share_id: int) -> HttpResponse:
+def share_detail(request: AuthenticatedHttpRequest, share_id: int) -> HttpResponse:
     share = share_get_for_user(user=request.user, share_id=share_id)
     zone = user_zone(request.user)
     form = ShareEditForm(
@@ -281,7 +282,7 @@ def share_detail(request: HttpRequest, share_id: int) -> HttpResponse:
 
 @participant
 @require_POST
-def share_cancel_view(request: HttpRequest, share_id: int) -> HttpResponse:
+def share_cancel_view(request: AuthenticatedHttpRequest, share_id: int) -> HttpResponse:
     share = share_get_for_user(user=request.user, share_id=share_id)
     try:
         share_cancel(employee=request.user, share_id=share.pk)
@@ -294,7 +295,7 @@ def share_cancel_view(request: HttpRequest, share_id: int) -> HttpResponse:
 
 @participant
 @require_http_methods(["GET", "POST"])
-def connections(request: HttpRequest) -> HttpResponse:
+def connections(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = BlueskyConnectForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -310,7 +311,7 @@ def connections(request: HttpRequest) -> HttpResponse:
 
 @participant
 @require_POST
-def connection_disconnect(request: HttpRequest, account_id: int) -> HttpResponse:
+def connection_disconnect(request: AuthenticatedHttpRequest, account_id: int) -> HttpResponse:
     try:
         account = account_disconnect(actor=request.user, account_id=account_id)
     except ApplicationError as exc:
@@ -326,7 +327,7 @@ def connection_disconnect(request: HttpRequest, account_id: int) -> HttpResponse
 
 
 @participant
-def my_data(request: HttpRequest) -> HttpResponse:
+def my_data(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/my_data.html",
@@ -340,7 +341,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
 
 
 @participant
-def my_data_download(request: HttpRequest) -> HttpResponse:
+def my_data_download(request: AuthenticatedHttpRequest) -> HttpResponse:
     payload = my_data_export(user=request.user)
     response = JsonResponse(payload, json_dumps_params={"indent": 2, "ensure_ascii": False})
     stamp = timezone.now().strftime("%Y%m%d")
@@ -350,7 +351,7 @@ def my_data_download(request: HttpRequest) -> HttpResponse:
 
 @participant
 @require_http_methods(["GET", "POST"])
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         notifications_mark_read(user=request.user)
         return redirect("portal:notifications")
