@@ -105,7 +105,8 @@ def offboarding_start(
         new={"accounts": case.account_ids, "successors": case.successors, "reason": reason},
     )
     _deactivate(actor=actor, leaver=leaver, reason=reason)
-    hand_back.delay_on_commit(case.pk)
+    # celery-types types shared_task as a plain Task; with Django, Celery's task class is DjangoTask.
+    hand_back.delay_on_commit(case.pk)  # type: ignore[attr-defined]
     return case
 
 

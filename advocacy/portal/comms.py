@@ -125,6 +125,7 @@ def draft_new(request: AuthenticatedHttpRequest) -> HttpResponse:
 def draft_edit_view(request: AuthenticatedHttpRequest, draft_id: int) -> HttpResponse:
     draft = draft_get_for_comms(user=request.user, draft_id=draft_id)
     version = draft.working_version
+    assert version is not None  # every draft has one once draft_create returns
     initial = {
         "title": draft.title,
         "campaign": draft.campaign.name if draft.campaign else "",
@@ -161,6 +162,7 @@ def draft_detail(request: AuthenticatedHttpRequest, draft_id: int) -> HttpRespon
     draft = draft_get_for_comms(user=request.user, draft_id=draft_id)
     versions, decisions = draft_history(draft=draft)
     version = draft.working_version
+    assert version is not None  # every draft has one once draft_create returns
     return render(
         request,
         "comms/draft_detail.html",

@@ -162,6 +162,7 @@ def _own_accounts(user: object, networks: list[str]) -> list[ConnectedAccount]:
 def share_compose(request: AuthenticatedHttpRequest, draft_id: int) -> HttpResponse:
     draft = published_draft_get(user=request.user, draft_id=draft_id)
     version = draft.published_version
+    assert version is not None  # the feed lists published drafts only
     disclosure = disclosure_for(language=version.language)
     accounts = _own_accounts(request.user, version.networks)
     choices = [(str(a.pk), f"{a.get_network_display()} · {a.handle}") for a in accounts]
@@ -221,6 +222,7 @@ def preview(request: AuthenticatedHttpRequest) -> HttpResponse:
     version = None
     if request.POST.get("draft", "").isdigit():
         version = published_draft_get(user=request.user, draft_id=int(request.POST["draft"])).published_version
+        assert version is not None  # the feed lists published drafts only
         language = version.language
     disclosure = disclosure_for(language=language)
     previews = []

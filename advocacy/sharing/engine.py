@@ -106,7 +106,7 @@ def dispatch_due(*, now: dt.datetime | None = None, limit: int = DISPATCH_BATCH)
         ids = _claim(list(due.values_list("pk", flat=True)[:limit]), now)
         for start in range(0, len(ids), SEND_BATCH):
             batch = ids[start : start + SEND_BATCH]
-            transaction.on_commit(lambda batch=batch: send_shares.apply_async(args=[batch], queue="posting"))
+            transaction.on_commit(partial(send_shares.apply_async, args=(batch,), queue="posting"))
     return ids
 
 
@@ -146,7 +146,7 @@ def recover_stale(*, now: dt.datetime | None = None) -> list[int]:
         ):
             ids.append(share.pk)
     for start in range(0, len(ids), SEND_BATCH):
-        send_shares.apply_async(args=[ids[start : start + SEND_BATCH]], queue="posting")
+        send_shares.apply_async(args=(ids[start : start + SEND_BATCH],), queue="posting")
     if ids:
         logger.warning("re-enqueued %d stale shares: %s", len(ids), ids[:20])
     return ids

@@ -58,6 +58,7 @@ class FeedItemSerializer(ReadModelSerializer):
     @extend_schema_field(serializers.DictField(child=serializers.CharField()))
     def get_texts(self, draft: Draft) -> dict[str, str]:
         version = draft.published_version
+        assert version is not None  # the feed lists published drafts only
         disclosure = self._disclosure(version.language)
         return {
             network: final_text(disclosure=disclosure, body=version.body_for(network), link=version.link)
