@@ -63,7 +63,7 @@ class AuditedPasswordChangeForm(AdminPasswordChangeForm):
     """Django's admin password form, saving through ``user_password_set`` so that the
     change is checked and audited like every other one."""
 
-    def clean(self) -> dict[str, Any]:
+    def clean(self) -> dict[str, Any] | None:
         actor = _password_actor.get()
         if actor is None or (actor.pk != self.user.pk and not user_can(actor, Capability.OFFBOARD)):
             raise ValidationError(gettext("Only admins can set someone else's password."))

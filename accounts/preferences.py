@@ -6,6 +6,7 @@ the language cookie is set too, so the page header's switcher and this page agre
 
 from __future__ import annotations
 
+from typing import Any, cast
 from zoneinfo import available_timezones
 
 from django import forms
@@ -43,10 +44,10 @@ class PreferencesForm(forms.Form):
         help_text=gettext_lazy("Times on every page, and the times you type, are in this zone."),
     )
 
-    def __init__(self, *args: object, current_zone: str, **kwargs: object) -> None:
+    def __init__(self, *args: Any, current_zone: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["language"].choices = _languages()
-        self.fields["time_zone"].choices = _zones(current_zone)
+        cast(forms.ChoiceField, self.fields["language"]).choices = _languages()
+        cast(forms.ChoiceField, self.fields["time_zone"]).choices = _zones(current_zone)
 
 
 @login_required
