@@ -10,7 +10,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -212,7 +212,7 @@ def audit_log(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @requires(Capability.VIEW_AUDIT)
 @require_POST
-def audit_export(request: AuthenticatedHttpRequest) -> HttpResponse:
+def audit_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     form = AuditFilterForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The export filters are not valid."))
