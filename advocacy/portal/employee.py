@@ -4,7 +4,6 @@ my accounts, my data. Views validate input, call a service, and render."""
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
+from accounts.models import User
 from accounts.permissions import Capability
 from accounts.timezones import aware_in_user_zone, user_zone
 from advocacy.analytics.models import ALL_NETWORKS
@@ -29,7 +29,7 @@ from advocacy.compose import final_post
 from advocacy.core.errors import ApplicationError
 from advocacy.core.my_data import my_data_export
 from advocacy.drafts.content import check_post, check_share, final_text, share_post, unix_newlines
-from advocacy.drafts.selectors import feed_cards_for_employee, feed_for_employee, published_draft_get
+from advocacy.drafts.selectors import FeedCard, feed_cards_for_employee, feed_for_employee, published_draft_get
 from advocacy.ledger.connect import account_connect_bluesky
 from advocacy.ledger.models import ConnectedAccount, account_label
 from advocacy.ledger.services import account_disconnect
@@ -129,7 +129,7 @@ def feed(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-def _feed_cards_html(cards: list[dict[str, Any]], *, can_share: bool) -> SafeString:
+def _feed_cards_html(cards: list[FeedCard], *, can_share: bool) -> SafeString:
     """The feed's cards as HTML, rendered once per distinct content, language, time zone
     and ``can_share``, then taken from the cache: every employee sees the same cards, and
     rendering them was most of the feed's time (bench/). The key holds everything the
@@ -151,7 +151,7 @@ def _page_number(request: HttpRequest) -> int:
         return 1
 
 
-def _own_accounts(user: object, networks: list[str]) -> list[ConnectedAccount]:
+def _own_accounts(user: User, networks: list[str]) -> list[ConnectedAccount]:
     return list(
         ConnectedAccount.objects.filter(owner=user, status=ConnectedAccount.Status.ACTIVE, network__in=networks)
     )
