@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -27,6 +30,9 @@ from advocacy.portal.forms import CommentForm, DraftForm
 from advocacy.portal.helpers import form_errors_from, requires
 from advocacy.sharing.selectors import shares_awaiting_review
 from advocacy.sharing.services import share_review_approve, share_review_reject
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 comms_member = requires(Capability.WRITE_DRAFTS)
 
@@ -190,7 +196,8 @@ def draft_diff(request: AuthenticatedHttpRequest, draft_id: int) -> HttpResponse
     return render(request, "comms/draft_diff.html", {"draft": draft, "diff": version_diff(old=old, new=new)})
 
 
-ACTIONS = {
+# action -> (service, what to tell the person); the services take different keywords.
+ACTIONS: dict[str, tuple[Callable[..., object], StrPromise]] = {
     "submit": (services.draft_submit, gettext_lazy("Submitted for review.")),
     "request-changes": (services.draft_request_changes, gettext_lazy("Sent back to the author with your comments.")),
     "approve": (services.draft_approve, gettext_lazy("Approved. It can now be published.")),
