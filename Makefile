@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test test-fast lint security pin migrate demo install install-dev pds clean help bench
+.PHONY: run test test-fast lint typecheck imports security pin migrate demo install install-dev pds clean help bench
 
 help:
 	@echo "make run    install, migrate, load demo data, start web + worker + beat on http://$(HOST):$(PORT)"
@@ -16,6 +16,8 @@ help:
 	@echo "make pds    run a local Bluesky server on 127.0.0.1:2583 (PDS_PORT) with demo account leo.test"
 	@echo "make test-fast  the tests that need no worker, Bluesky PDS or browser (about 2 minutes)"
 	@echo "make lint   ruff check + ruff format --check (CI runs it)"
+	@echo "make typecheck  mypy with the Django and DRF stubs over advocacy/ and accounts/ (CI runs it)"
+	@echo "make imports  import-linter: the layer contracts in pyproject.toml (CI runs the kept ones)"
 	@echo "make security  bandit, and pip-audit when its database is reachable"
 	@echo "make pin    re-pin requirements/*.txt from requirements/*.in"
 	@echo "make bench  benchmarks on PostgreSQL + Redis at 127.0.0.1 (QUICK=1: 10x smaller); see README"
@@ -81,6 +83,18 @@ test-fast: install-dev
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# mypy, configured in pyproject.toml ([tool.mypy]): django-stubs and
+# djangorestframework-stubs, settings advocacy.settings.test. About 25 s from cold,
+# a few seconds with its cache (.mypy_cache/).
+typecheck: install-dev
+	$(VENV)/bin/mypy
+
+# import-linter, contracts in pyproject.toml ([tool.importlinter]); about 2 s.
+# IMPORT_CONTRACTS="leaves fronts" checks only those (by id); CI checks the contracts
+# the code keeps today, while `make imports` shows every one, broken ones included.
+imports: install-dev
+	$(VENV)/bin/lint-imports --no-cache $(foreach c,$(IMPORT_CONTRACTS),--contract $(c))
 
 # bandit (medium severity and confidence and above), then pip-audit on the pinned
 # requirements when PyPI's vulnerability data answers for our pinned Django (some

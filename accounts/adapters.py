@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.services import user_inactive_seen, user_password_set, user_signed_up
 
 
@@ -141,9 +142,12 @@ class CandorSocialAccountAdapter(DefaultSocialAccountAdapter):
             # A sign-in (or "redirect") attempt through a posting network: never honoured,
             # and never allowed to switch who is signed in.
             raise ImmediateHttpResponse(self._refuse_login(request, network))
-        raise ImmediateHttpResponse(self._record_connection(request, sociallogin, network))
+        signed_in = cast("AuthenticatedHttpRequest", request)  # checked just above
+        raise ImmediateHttpResponse(self._record_connection(signed_in, sociallogin, network))
 
-    def _record_connection(self, request: HttpRequest, sociallogin: SocialLogin, network: str) -> HttpResponse:
+    def _record_connection(
+        self, request: AuthenticatedHttpRequest, sociallogin: SocialLogin, network: str
+    ) -> HttpResponse:
         from advocacy.core.errors import ApplicationError
         from advocacy.ledger.connect import account_connect_oauth
 

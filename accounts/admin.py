@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import contextvars
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from allauth.account.admin import EmailAddressAdmin
 from allauth.account.decorators import secure_admin_login
@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.authtoken.admin import TokenAdmin as DrfTokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import ApiToken, User
 from accounts.permissions import Capability, user_can
 from accounts.services import (
@@ -62,7 +63,7 @@ class AuditedPasswordChangeForm(AdminPasswordChangeForm):
     """Django's admin password form, saving through ``user_password_set`` so that the
     change is checked and audited like every other one."""
 
-    def clean(self) -> dict[str, Any]:
+    def clean(self) -> dict[str, Any] | None:
         actor = _password_actor.get()
         if actor is None or (actor.pk != self.user.pk and not user_can(actor, Capability.OFFBOARD)):
             raise ValidationError(gettext("Only admins can set someone else's password."))
@@ -105,12 +106,13 @@ class UserAdmin(DjangoUserAdmin):
         checks and audits it (profile, role, privileges, and deactivation, which hands
         everything back at once). All or nothing: a refusal undoes the other changes of
         the same save and says which rule was broken."""
+        signed_in = cast("AuthenticatedHttpRequest", request)  # the admin site admits only signed-in staff
         try:
             with transaction.atomic():
                 if change:
-                    self._save_changes(request, obj, form)
+                    self._save_changes(signed_in, obj, form)
                 else:
-                    self._create(request, obj, form)
+                    self._create(signed_in, obj, form)
         except ApplicationError as exc:
             setattr(request, REFUSED, True)
             self.message_user(request, exc.message, level=messages.ERROR)
@@ -118,7 +120,7 @@ class UserAdmin(DjangoUserAdmin):
                 obj.refresh_from_db()
 
     @staticmethod
-    def _create(request: HttpRequest, obj: User, form: Any) -> None:
+    def _create(request: AuthenticatedHttpRequest, obj: User, form: Any) -> None:
         data = form.cleaned_data
         created = user_create(
             actor=request.user,
@@ -131,7 +133,7 @@ class UserAdmin(DjangoUserAdmin):
         obj._state.adding, obj._state.db = False, created._state.db
 
     @staticmethod
-    def _save_changes(request: HttpRequest, obj: User, form: Any) -> None:
+    def _save_changes(request: AuthenticatedHttpRequest, obj: User, form: Any) -> None:
         from advocacy.ledger.offboarding import user_deactivate
 
         actor, changed = request.user, set(form.changed_data)

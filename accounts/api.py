@@ -1,17 +1,17 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.http import AuthenticatedRequest
 from accounts.serializers import MeSerializer
 from accounts.services import token_issue, token_revoke
 
 
 class MeView(APIView):
     @extend_schema(responses=MeSerializer, summary="The signed-in person and what their role allows")
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         return Response(MeSerializer(request.user).data)
 
 
@@ -20,11 +20,11 @@ class TokenView(APIView):
     role that needs MFA must have set up an authenticator."""
 
     @extend_schema(request=None, responses={200: {"type": "object", "properties": {"token": {"type": "string"}}}})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         token = token_issue(actor=request.user, user=request.user)
         return Response({"token": token.key})
 
     @extend_schema(request=None, responses={204: None})
-    def delete(self, request: Request) -> Response:
+    def delete(self, request: AuthenticatedRequest) -> Response:
         token_revoke(actor=request.user, user_id=request.user.pk)
         return Response(status=204)

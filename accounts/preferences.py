@@ -6,18 +6,20 @@ the language cookie is set too, so the page header's switcher and this page agre
 
 from __future__ import annotations
 
+from typing import Any, cast
 from zoneinfo import available_timezones
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.services import preferences_save
 from advocacy.core.errors import ApplicationError
 
@@ -42,15 +44,15 @@ class PreferencesForm(forms.Form):
         help_text=gettext_lazy("Times on every page, and the times you type, are in this zone."),
     )
 
-    def __init__(self, *args: object, current_zone: str, **kwargs: object) -> None:
+    def __init__(self, *args: Any, current_zone: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["language"].choices = _languages()
-        self.fields["time_zone"].choices = _zones(current_zone)
+        cast(forms.ChoiceField, self.fields["language"]).choices = _languages()
+        cast(forms.ChoiceField, self.fields["time_zone"]).choices = _zones(current_zone)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     form = PreferencesForm(
         request.POST or None,

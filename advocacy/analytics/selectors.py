@@ -362,7 +362,7 @@ def analytics_overview(*, user: User) -> Overview:
         retired = draft.state == Draft.State.RETIRED
         figure = Figure(str(draft.pk), draft.title, value)
         lines.append(DraftLine(draft.pk, draft.title, draft.published_at, retired, figure))
-        if draft.campaign_id is not None:
+        if draft.campaign_id is not None and draft.campaign is not None:
             tally = tallies.setdefault(draft.campaign_id, _CampaignTally(draft.campaign.name))
             tally.drafts += 1
             tally.any_shares += draft.share_count

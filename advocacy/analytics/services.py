@@ -27,7 +27,7 @@ def _new_code() -> str:
 
 
 def utm_campaign_for(draft: Draft) -> str:
-    if draft.campaign_id is not None:
+    if draft.campaign is not None:  # no query when campaign_id is None
         slug = slugify(draft.campaign.name)
         if slug:
             return slug

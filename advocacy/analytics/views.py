@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Capability
 from advocacy.analytics.charts import report_charts
 from advocacy.analytics.exports import report_csv
@@ -62,11 +63,11 @@ def follow(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "analytics/overview.html", {"overview": analytics_overview(user=request.user)})
 
 
-def _report_page(request: HttpRequest, report: Report, csv_name: str) -> HttpResponse:
+def _report_page(request: AuthenticatedHttpRequest, report: Report, csv_name: str) -> HttpResponse:
     return render(
         request, "analytics/report.html", {"report": report, "charts": report_charts(report), "csv_name": csv_name}
     )
@@ -79,25 +80,25 @@ def _csv(report: Report, filename: str) -> HttpResponse:
 
 
 @login_required
-def draft_page(request: HttpRequest, draft_id: int) -> HttpResponse:
+def draft_page(request: AuthenticatedHttpRequest, draft_id: int) -> HttpResponse:
     return _report_page(request, draft_report(user=request.user, draft_id=draft_id), "analytics:draft_csv")
 
 
 @login_required
-def draft_csv(request: HttpRequest, draft_id: int) -> HttpResponse:
+def draft_csv(request: AuthenticatedHttpRequest, draft_id: int) -> HttpResponse:
     return _csv(draft_report(user=request.user, draft_id=draft_id), f"candor-draft-{draft_id}.csv")
 
 
 @login_required
-def campaign_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def campaign_page(request: AuthenticatedHttpRequest, campaign_id: int) -> HttpResponse:
     return _report_page(request, campaign_report(user=request.user, campaign_id=campaign_id), "analytics:campaign_csv")
 
 
 @login_required
-def campaign_csv(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def campaign_csv(request: AuthenticatedHttpRequest, campaign_id: int) -> HttpResponse:
     return _csv(campaign_report(user=request.user, campaign_id=campaign_id), f"candor-campaign-{campaign_id}.csv")
 
 
 @requires(Capability.PARTICIPATE)
-def my_impact_page(request: HttpRequest) -> HttpResponse:
+def my_impact_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "analytics/my_impact.html", {"impact": my_impact(user=request.user)})

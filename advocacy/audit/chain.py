@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from json.encoder import c_make_encoder, encode_basestring
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]  # C part: not in typeshed
 from typing import Any
 
 import orjson
@@ -177,7 +177,8 @@ class _ParsedFloat(float):
     written by json's encoder instead (see ``_canonical_bytes_of_parsed``)."""
 
 
-_SCAN = json.JSONDecoder(parse_float=_ParsedFloat).scan_once
+# JSONDecoder sets scan_once in __init__; typeshed does not declare it.
+_SCAN = json.JSONDecoder(parse_float=_ParsedFloat).scan_once  # type: ignore[attr-defined]
 
 
 def canonical_json_of_parsed(value: Any) -> str:

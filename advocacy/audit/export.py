@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from json.encoder import encode_basestring
 from typing import Any
@@ -233,7 +233,7 @@ def _column(column: str, fmt: str) -> Any:
     return F(field)
 
 
-def _jsonl_from_copy(fields: list[str | None]) -> str:
+def _jsonl_from_copy(fields: Sequence[str | None]) -> str:
     """The JSON line of one COPY row: what _jsonl_line writes, with the strings escaped
     by the encoder's own encode_basestring and the old/new JSON texts as PostgreSQL
     writes them (the same separators and key order as json.dumps of the parsed value)."""
@@ -243,7 +243,7 @@ def _jsonl_from_copy(fields: list[str | None]) -> str:
         return _jsonl_text(fields, _json_string_or_null)
 
 
-def _jsonl_text(fields: list[Any], esc: Callable[[str | None], str]) -> str:
+def _jsonl_text(fields: Sequence[Any], esc: Callable[[str], str]) -> str:
     (sequence, at, actor_id, email, action, target_type, target_id, subject_id, via, request_id, task_id, old, new,
      prev_hash, event_hash) = fields  # fmt: skip
     # actor_email is null exactly when there is no actor (a LEFT JOIN in the query).

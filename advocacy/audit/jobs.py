@@ -3,6 +3,7 @@ Celery job that writes a file and reports progress."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from django.conf import settings
@@ -41,7 +42,7 @@ def export_size(*, filters: ExportFilters) -> int:
     return filtered_events(filters=filters, upto_sequence=head).count()
 
 
-def audit_export_direct(*, actor: User, filters: ExportFilters, fmt: str):  # type: ignore[no-untyped-def]
+def audit_export_direct(*, actor: User, filters: ExportFilters, fmt: str) -> tuple[tuple[int, str], Iterator[str]]:
     """Record the export and return (head, iterator of the file's pieces) for a streaming response."""
     _check(actor, fmt)
     head = audit_export_record(actor=actor, filters=filters.as_json(), fmt=fmt, rows=export_size(filters=filters))
@@ -63,7 +64,8 @@ def audit_export_job_start(*, actor: User, filters: ExportFilters, fmt: str) -> 
             head_hash=head[1],
             total=total + 1,
         )
-        run_audit_export.delay_on_commit(job.pk)
+        # celery-types types shared_task as a plain Task; with Django, Celery's task class is DjangoTask.
+        run_audit_export.delay_on_commit(job.pk)  # type: ignore[attr-defined]
     return job
 
 

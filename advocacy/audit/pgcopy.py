@@ -8,7 +8,7 @@ audit verify), because the fields are wanted as text anyway.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 NULL = "\\N"
@@ -21,7 +21,7 @@ _ESCAPED = re.compile(r"\\(.)")
 _CONTROL = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
 
 
-def text_rows(copy: Any) -> Iterator[list[str | None]]:
+def text_rows(copy: Any) -> Iterator[Sequence[str | None]]:
     """The fields of each row of a psycopg ``Copy`` in text format; None for NULL."""
     pending = b""
     for block in copy:

@@ -19,7 +19,7 @@ import functools
 import hashlib
 import itertools
 import multiprocessing
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,7 +38,7 @@ LINK_BROKEN = "does not link to the event before it (inserted or reordered)"
 # (sequence, at, actor_id, action, target_type, target_id, subject_id, payload,
 #  payload_digest, via, request_id, task_id, prev_hash, hash); ``at`` is created_at
 # as chained (ISO 8601, UTC, microseconds) and ``payload`` as the source has it.
-Row = tuple[Any, ...]
+Row = Sequence[Any]  # a tuple from the ORM, a list from COPY
 ExpectHead = tuple[int, str] | None
 
 

@@ -65,11 +65,11 @@ def witnessed_verify(*, checkpoint_text: str | None = None) -> WitnessReport:
                 kept, hashes = witness.checkpoints(), witness.hashes()
             except WitnessError as exc:
                 return WitnessReport(False, 0, reason=f"a witness cannot be read: {exc}")
-            for item in kept:
+            for entry in kept:
                 try:
-                    found.append(_Found(parse(item.text), item.where, hashes))
+                    found.append(_Found(parse(entry.text), entry.where, hashes))
                 except ProofError as exc:
-                    return WitnessReport(False, 0, reason=f"{item.where}: {exc}")
+                    return WitnessReport(False, 0, reason=f"{entry.where}: {exc}")
         if not found and AuditCheckpoint.objects.filter(witnessed_at__isnull=False).exists():
             return WitnessReport(False, 0, reason="the database records witnessed checkpoints but no witness holds one")
     if not found:

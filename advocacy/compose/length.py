@@ -27,9 +27,7 @@ def _import_twitter_text() -> types.ModuleType:
     library mistakes it for the real thing.
     """
     if importlib.util.find_spec("pkg_resources") is not None:
-        import twitter_text
-
-        return twitter_text
+        return importlib.import_module("twitter_text")
     shim = types.ModuleType("pkg_resources")
     # pkg_resources resolves a module name to the folder the module's file is in.
     shim.resource_string = lambda module, name: (  # type: ignore[attr-defined]
@@ -37,10 +35,9 @@ def _import_twitter_text() -> types.ModuleType:
     )
     sys.modules["pkg_resources"] = shim
     try:
-        import twitter_text
+        return importlib.import_module("twitter_text")
     finally:
         del sys.modules["pkg_resources"]
-    return twitter_text
 
 
 twitter_text = _import_twitter_text()

@@ -103,7 +103,7 @@ def health_report() -> tuple[int, dict[str, object]]:
         status, http_status = "degraded", 200
     else:
         status, http_status = "ok", 200
-    body = {
+    body: dict[str, object] = {
         "status": status,
         "database": asdict(database),
         "broker": asdict(broker),

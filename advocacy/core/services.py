@@ -23,7 +23,8 @@ def task_probe_request(*, actor: User | None) -> TaskProbe:
     from advocacy.core.tasks import complete_task_probe
 
     probe = TaskProbe.objects.create(requested_by=actor)
-    complete_task_probe.delay_on_commit(probe.pk)
+    # celery-types types shared_task as a plain Task; with Django, Celery's task class is DjangoTask.
+    complete_task_probe.delay_on_commit(probe.pk)  # type: ignore[attr-defined]
     return probe
 
 

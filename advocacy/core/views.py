@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Capability, user_can
 from advocacy.core import services
 from advocacy.core.health import health_report
@@ -19,14 +20,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body, status=status)
 
 
-def _require_diagnostics(request: HttpRequest) -> None:
+def _require_diagnostics(request: AuthenticatedHttpRequest) -> None:
     if not user_can(request.user, Capability.RUN_DIAGNOSTICS):
         raise PermissionDenied
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def diagnostics(request: HttpRequest) -> HttpResponse:
+def diagnostics(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Admin page: service health plus a button that sends a task through the real
     broker to a real worker and shows when it came back."""
     _require_diagnostics(request)

@@ -40,7 +40,7 @@ def image_clean(*, upload: UploadedFile) -> SimpleUploadedFile:
     try:
         with Image.open(io.BytesIO(data)) as probe:
             probe.verify()
-        image = Image.open(io.BytesIO(data))
+        image: Image.Image = Image.open(io.BytesIO(data))
         if image.width * image.height > MAX_PIXELS:
             raise _refuse(gettext("The image has too many pixels (at most 40 megapixels)."))
         fmt = image.format or ""

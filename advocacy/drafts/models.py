@@ -4,7 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-NETWORK_CHOICES = [("bluesky", "Bluesky"), ("mastodon", "Mastodon"), ("linkedin", "LinkedIn"), ("x", "X")]
+# Re-exported for the modules that still import it from here.
+from advocacy.networks.registry import NETWORK_CHOICES as NETWORK_CHOICES
 
 
 class Campaign(models.Model):

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import functools
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, Q, QuerySet
@@ -64,7 +65,21 @@ def feed_for_employee(*, user: User) -> QuerySet[Draft]:
     return _not_expired(_feed())
 
 
-def feed_cards_for_employee(*, user: User, offset: int, limit: int) -> list[dict[str, Any]]:
+class FeedCard(TypedDict):
+    """What one card of the feed shows."""
+
+    pk: int
+    title: str
+    campaign_name: str | None
+    body: str
+    link: str
+    image: str
+    image_alt: str
+    networks: list[str]
+    expires_at: dt.datetime | None
+
+
+def feed_cards_for_employee(*, user: User, offset: int, limit: int) -> list[FeedCard]:
     """One page of the feed, newest first, as plain rows with only what a card shows, in
     one query. ``image`` is the stored file's URL, or "".
 
@@ -104,7 +119,7 @@ def _not_expired(drafts: QuerySet[Any, Any]) -> QuerySet[Any, Any]:
 
 
 @functools.cache
-def _feed_cards() -> QuerySet[Draft, dict[str, Any]]:
+def _feed_cards() -> QuerySet[Draft, FeedCard]:
     return _feed().values(
         "pk",
         "title",

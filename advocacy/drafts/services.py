@@ -172,9 +172,16 @@ def _unchanged(*, previous: DraftVersion, content: DraftContent) -> bool:
     )
 
 
+def _working(draft: Draft) -> DraftVersion:
+    """The version being edited or reviewed (draft_create writes version 1 with the draft)."""
+    version = draft.working_version
+    assert version is not None  # only unset inside draft_create's transaction
+    return version
+
+
 def _writers_since_last_approval(draft: Draft) -> set[int]:
     """Everyone who wrote a version after the last approved one, up to the one under review."""
-    versions = DraftVersion.objects.filter(draft=draft, number__lte=draft.working_version.number)
+    versions = DraftVersion.objects.filter(draft=draft, number__lte=_working(draft).number)
     last_approved = versions.filter(approved_by__isnull=False).order_by("-number").values_list("number", flat=True)
     since = last_approved.first() or 0
     return set(versions.filter(number__gt=since).values_list("created_by_id", flat=True))
@@ -243,7 +250,7 @@ def draft_edit(*, actor: User, draft_id: int, content: DraftContent, title: str 
             else gettext("A retired draft cannot be edited."),
             code=f"draft_{draft.state}",
         )
-    previous = draft.working_version
+    previous = _working(draft)
     if content.image is None and content.keep_image_from is None:
         content.keep_image_from = previous
     _validate(content)
@@ -283,9 +290,7 @@ def _transition(*, draft: Draft, actor: User, to: str, action: AuditAction, deci
     old_state = draft.state
     draft.state = to
     draft.save(update_fields=["state", "updated_at"])
-    review = ReviewDecision.objects.create(
-        version=draft.working_version, reviewer=actor, decision=decision, comment=comment
-    )
+    review = ReviewDecision.objects.create(version=_working(draft), reviewer=actor, decision=decision, comment=comment)
     # Submitted: reviewers hear of it; changes requested / approved: the author does.
     transaction.on_commit(lambda: review_decision_notify(decision_id=review.pk))
     audit_record(
@@ -293,7 +298,7 @@ def _transition(*, draft: Draft, actor: User, to: str, action: AuditAction, deci
         action=action,
         target=draft,
         old={"state": old_state},
-        new={"state": to, "version": draft.working_version.number, "comment": comment},
+        new={"state": to, "version": _working(draft).number, "comment": comment},
     )
     return draft
 
@@ -346,7 +351,7 @@ def draft_approve(*, actor: User, draft_id: int, comment: str = "") -> Draft:
         draft = _lock(draft_id)
         if draft.state != State.IN_REVIEW:
             raise Conflict(gettext("Only a draft in review can be approved."))
-        version = draft.working_version
+        version = _working(draft)
         if actor.pk not in _writers_since_last_approval(draft):
             version.approved_by, version.approved_at = actor, timezone.now()
             version.save(update_fields=["approved_by", "approved_at"])
@@ -386,7 +391,7 @@ def draft_publish(*, actor: User, draft_id: int) -> Draft:
         action=AuditAction.DRAFT_PUBLISHED,
         target=draft,
         old={"published_version_id": old},
-        new={"version": draft.working_version.number},
+        new={"version": _working(draft).number},
     )
     return draft
 

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from advocacy.ledger.models import AccountEvent, ConnectedAccount, Offboarding
 
@@ -6,13 +7,13 @@ from advocacy.ledger.models import AccountEvent, ConnectedAccount, Offboarding
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Changes go through the portal's services (which audit them), never raw edits."""
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
 

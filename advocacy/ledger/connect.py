@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -26,6 +27,9 @@ from advocacy.networks import base as net
 from advocacy.networks.mastodon.client import MastodonClient
 from advocacy.networks.registry import NETWORKS, get_client
 
+if TYPE_CHECKING:
+    from advocacy.networks.bluesky.client import BlueskyClient
+
 
 def account_connect_bluesky(
     *, actor: User, handle: str, app_password: str, service_url: str, app_password_name: str = ""
@@ -36,7 +40,7 @@ def account_connect_bluesky(
     if service_url.startswith("http://") and not settings.CANDOR_ALLOW_PLAIN_HTTP_NETWORKS:
         message = gettext("Candor only connects to Bluesky servers over https://.")
         raise ValidationFailed(message, fields={"service_url": [message]}, code="insecure_url")
-    client = get_client("bluesky")
+    client = cast("BlueskyClient", get_client("bluesky"))  # its plug-in also connects by app password
     handle = handle.strip().lstrip("@")
     try:
         identity = client.connect(

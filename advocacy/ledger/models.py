@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from advocacy.drafts.models import NETWORK_CHOICES
+from advocacy.networks.registry import NETWORK_CHOICES
 
 _NETWORK_NAMES = dict(NETWORK_CHOICES)
 

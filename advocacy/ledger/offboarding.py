@@ -105,7 +105,8 @@ def offboarding_start(
         new={"accounts": case.account_ids, "successors": case.successors, "reason": reason},
     )
     _deactivate(actor=actor, leaver=leaver, reason=reason)
-    hand_back.delay_on_commit(case.pk)
+    # celery-types types shared_task as a plain Task; with Django, Celery's task class is DjangoTask.
+    hand_back.delay_on_commit(case.pk)  # type: ignore[attr-defined]
     return case
 
 
@@ -301,7 +302,7 @@ def _finish(case_id: int, failures: int) -> Offboarding:
         subject=case.user,
         new={"accounts": len(case.account_ids), "cancelled_shares": case.cancelled_shares},
     )
-    for person in {case.user, case.started_by} - {None}:
+    for person in {p for p in (case.user, case.started_by) if p is not None}:
         with recipient_locale(person):
             title = gettext("Hand-back complete")
             body = gettext("Every account of %(person)s was handed back and Candor holds no credentials for them.") % {

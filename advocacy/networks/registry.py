@@ -25,6 +25,10 @@ NETWORKS: Mapping[str, str] = MappingProxyType(
 )
 
 
+# The same, as the (value, label) pairs of a model or form field's ``choices``.
+NETWORK_CHOICES: list[tuple[str, str]] = list(NETWORKS.items())
+
+
 class UnknownNetwork(KeyError):
     """No plug-in is registered under this key."""
 

@@ -87,6 +87,7 @@ def digest_send(*, preference_id: int, now: dt.datetime) -> int:
     announced = []
     with recipient_locale(user):
         for draft in drafts:
+            assert draft.published_version is not None  # _new_drafts lists published drafts only
             note = notify(
                 user=user,
                 kind=Notification.Kind.DRAFT_PUBLISHED,

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Capability
 from advocacy.core.errors import ApplicationError
 from advocacy.notifications.forms import PreferenceForm
@@ -16,7 +17,7 @@ from advocacy.portal.helpers import form_errors_from, requires
 
 @requires(Capability.PARTICIPATE)
 @require_http_methods(["GET", "POST"])
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
     current = notification_preference_for(user=request.user)
     form = PreferenceForm(request.POST or None, initial={"digest": current.digest})
     if request.method == "POST" and form.is_valid():

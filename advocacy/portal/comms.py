@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -10,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Capability, user_can
 from accounts.timezones import aware_in_user_zone
 from advocacy.core.errors import ApplicationError
@@ -27,11 +31,14 @@ from advocacy.portal.helpers import form_errors_from, requires
 from advocacy.sharing.selectors import shares_awaiting_review
 from advocacy.sharing.services import share_review_approve, share_review_reject
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
+
 comms_member = requires(Capability.WRITE_DRAFTS)
 
 
 @comms_member
-def drafts(request: HttpRequest) -> HttpResponse:
+def drafts(request: AuthenticatedHttpRequest) -> HttpResponse:
     state = request.GET.get("state") or None
     if state not in {None, *Draft.State.values}:
         state = None
@@ -47,7 +54,7 @@ def drafts(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Capability.REVIEW_DRAFTS)
-def review_queue_view(request: HttpRequest) -> HttpResponse:
+def review_queue_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "comms/review_queue.html",
@@ -57,7 +64,7 @@ def review_queue_view(request: HttpRequest) -> HttpResponse:
 
 @requires(Capability.REVIEW_DRAFTS)
 @require_POST
-def share_review(request: HttpRequest, share_id: int, action: str) -> HttpResponse:
+def share_review(request: AuthenticatedHttpRequest, share_id: int, action: str) -> HttpResponse:
     """Approve or reject an edited share (four eyes: never the employee's own)."""
     if action not in {"approve", "reject"}:
         raise Http404
@@ -97,7 +104,7 @@ def _content(request: HttpRequest, form: DraftForm) -> services.DraftContent:
 
 @comms_member
 @require_http_methods(["GET", "POST"])
-def draft_new(request: HttpRequest) -> HttpResponse:
+def draft_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = DraftForm(
         request.POST or None,
         request.FILES or None,
@@ -121,9 +128,10 @@ def draft_new(request: HttpRequest) -> HttpResponse:
 
 @comms_member
 @require_http_methods(["GET", "POST"])
-def draft_edit_view(request: HttpRequest, draft_id: int) -> HttpResponse:
+def draft_edit_view(request: AuthenticatedHttpRequest, draft_id: int) -> HttpResponse:
     draft = draft_get_for_comms(user=request.user, draft_id=draft_id)
     version = draft.working_version
+    assert version is not None  # every draft has one once draft_create returns
     initial = {
         "title": draft.title,
         "campaign": draft.campaign.name if draft.campaign else "",
@@ -156,10 +164,11 @@ def draft_edit_view(request: HttpRequest, draft_id: int) -> HttpResponse:
 
 
 @comms_member
-def draft_detail(request: HttpRequest, draft_id: int) -> HttpResponse:
+def draft_detail(request: AuthenticatedHttpRequest, draft_id: int) -> HttpResponse:
     draft = draft_get_for_comms(user=request.user, draft_id=draft_id)
     versions, decisions = draft_history(draft=draft)
     version = draft.working_version
+    assert version is not None  # every draft has one once draft_create returns
     return render(
         request,
         "comms/draft_detail.html",
@@ -176,7 +185,7 @@ def draft_detail(request: HttpRequest, draft_id: int) -> HttpResponse:
 
 
 @comms_member
-def draft_diff(request: HttpRequest, draft_id: int) -> HttpResponse:
+def draft_diff(request: AuthenticatedHttpRequest, draft_id: int) -> HttpResponse:
     draft = draft_get_for_comms(user=request.user, draft_id=draft_id)
     versions = {v.number: v for v in draft.versions.all()}
     try:
@@ -187,7 +196,8 @@ def draft_diff(request: HttpRequest, draft_id: int) -> HttpResponse:
     return render(request, "comms/draft_diff.html", {"draft": draft, "diff": version_diff(old=old, new=new)})
 
 
-ACTIONS = {
+# action -> (service, what to tell the person); the services take different keywords.
+ACTIONS: dict[str, tuple[Callable[..., object], StrPromise]] = {
     "submit": (services.draft_submit, gettext_lazy("Submitted for review.")),
     "request-changes": (services.draft_request_changes, gettext_lazy("Sent back to the author with your comments.")),
     "approve": (services.draft_approve, gettext_lazy("Approved. It can now be published.")),
@@ -201,7 +211,7 @@ ACTIONS = {
 
 @comms_member
 @require_POST
-def draft_action(request: HttpRequest, draft_id: int, action: str) -> HttpResponse:
+def draft_action(request: AuthenticatedHttpRequest, draft_id: int, action: str) -> HttpResponse:
     if action not in ACTIONS:
         raise Http404
     draft = draft_get_for_comms(user=request.user, draft_id=draft_id)

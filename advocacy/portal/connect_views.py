@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET, require_POST
 from requests import RequestException
 
 from accounts.adapters import network_provider_id
+from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Capability
 from advocacy.core.errors import ApplicationError
 from advocacy.ledger.connect import account_connect_mastodon, mastodon_authorization_start, mastodon_instance_url
@@ -91,7 +92,7 @@ def _connections(fragment: str = "", **query: str) -> HttpResponse:
 # -- Mastodon -------------------------------------------------------------------
 
 
-def _start_mastodon(request: HttpRequest, typed: str) -> HttpResponse:
+def _start_mastodon(request: AuthenticatedHttpRequest, typed: str) -> HttpResponse:
     state = secrets.token_urlsafe(32)
     redirect_uri = request.build_absolute_uri(reverse("portal:connect_mastodon_callback"))
     try:
@@ -112,7 +113,7 @@ def _start_mastodon(request: HttpRequest, typed: str) -> HttpResponse:
 
 @participant
 @require_POST
-def mastodon_start(request: HttpRequest) -> HttpResponse:
+def mastodon_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = MastodonConnectForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Enter your Mastodon server, for example mastodon.social."))
@@ -122,14 +123,14 @@ def mastodon_start(request: HttpRequest) -> HttpResponse:
 
 @participant
 @require_POST
-def mastodon_cancel(request: HttpRequest) -> HttpResponse:
+def mastodon_cancel(request: AuthenticatedHttpRequest) -> HttpResponse:
     request.session.pop(MASTODON_SESSION_KEY, None)
     return _connections()
 
 
 @participant
 @require_GET
-def mastodon_callback(request: HttpRequest) -> HttpResponse:
+def mastodon_callback(request: AuthenticatedHttpRequest) -> HttpResponse:
     pending = request.session.get(MASTODON_SESSION_KEY)
     state = request.GET.get("state", "")
     if not pending or not secrets.compare_digest(state.encode(), pending["state"].encode()):
@@ -169,7 +170,7 @@ def mastodon_callback(request: HttpRequest) -> HttpResponse:
 # -- LinkedIn and X ---------------------------------------------------------------
 
 
-def _start_oauth(request: HttpRequest, network: str) -> HttpResponse:
+def _start_oauth(request: AuthenticatedHttpRequest, network: str) -> HttpResponse:
     name = NETWORKS[network]
     if not _oauth_configured(request, network):
         messages.error(
@@ -191,7 +192,7 @@ def _start_oauth(request: HttpRequest, network: str) -> HttpResponse:
 
 @participant
 @require_POST
-def oauth_start(request: HttpRequest, network: str) -> HttpResponse:
+def oauth_start(request: AuthenticatedHttpRequest, network: str) -> HttpResponse:
     if network not in OAUTH_NETWORKS:
         raise Http404
     return _start_oauth(request, network)
@@ -199,7 +200,7 @@ def oauth_start(request: HttpRequest, network: str) -> HttpResponse:
 
 @participant
 @require_POST
-def reconnect(request: HttpRequest, account_id: int) -> HttpResponse:
+def reconnect(request: AuthenticatedHttpRequest, account_id: int) -> HttpResponse:
     """Start the right flow again for one of this person's accounts. The ledger
     recognises the same social account and keeps what the new grant does not replace
     (such as a refresh token)."""

@@ -4,7 +4,6 @@ my accounts, my data. Views validate input, call a service, and render."""
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -20,6 +19,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
+from accounts.models import User
 from accounts.permissions import Capability
 from accounts.timezones import aware_in_user_zone, user_zone
 from advocacy.analytics.models import ALL_NETWORKS
@@ -28,7 +29,7 @@ from advocacy.compose import final_post
 from advocacy.core.errors import ApplicationError
 from advocacy.core.my_data import my_data_export
 from advocacy.drafts.content import check_post, check_share, final_text, share_post, unix_newlines
-from advocacy.drafts.selectors import feed_cards_for_employee, feed_for_employee, published_draft_get
+from advocacy.drafts.selectors import FeedCard, feed_cards_for_employee, feed_for_employee, published_draft_get
 from advocacy.ledger.connect import account_connect_bluesky
 from advocacy.ledger.models import ConnectedAccount, account_label
 from advocacy.ledger.services import account_disconnect
@@ -59,7 +60,7 @@ def _url_format(name: str) -> str:
 
 
 @participant
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     context = {
         "participation": participation_state(user=user),
@@ -72,7 +73,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @participant
 @require_http_methods(["GET", "POST"])
-def programme(request: HttpRequest) -> HttpResponse:
+def programme(request: AuthenticatedHttpRequest) -> HttpResponse:
     state = participation_state(user=request.user)
     policy = state.current_policy
     form = OptInForm(request.POST or None, initial={"policy_version": policy.pk if policy else None})
@@ -94,7 +95,7 @@ def programme(request: HttpRequest) -> HttpResponse:
 
 @participant
 @require_http_methods(["GET", "POST"])
-def leave(request: HttpRequest) -> HttpResponse:
+def leave(request: AuthenticatedHttpRequest) -> HttpResponse:
     state = participation_state(user=request.user)
     if not state.enrolled:
         messages.info(request, _("You are not taking part in the programme."))
@@ -111,7 +112,7 @@ def leave(request: HttpRequest) -> HttpResponse:
 
 
 @participant
-def feed(request: HttpRequest) -> HttpResponse:
+def feed(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = _page_number(request)
     # One row more than a page tells whether there is an older page, without a COUNT.
     cards = feed_cards_for_employee(user=request.user, offset=(page - 1) * FEED_PAGE_SIZE, limit=FEED_PAGE_SIZE + 1)
@@ -128,7 +129,7 @@ def feed(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _feed_cards_html(cards: list[dict[str, Any]], *, can_share: bool) -> SafeString:
+def _feed_cards_html(cards: list[FeedCard], *, can_share: bool) -> SafeString:
     """The feed's cards as HTML, rendered once per distinct content, language, time zone
     and ``can_share``, then taken from the cache: every employee sees the same cards, and
     rendering them was most of the feed's time (bench/). The key holds everything the
@@ -150,7 +151,7 @@ def _page_number(request: HttpRequest) -> int:
         return 1
 
 
-def _own_accounts(user: object, networks: list[str]) -> list[ConnectedAccount]:
+def _own_accounts(user: User, networks: list[str]) -> list[ConnectedAccount]:
     return list(
         ConnectedAccount.objects.filter(owner=user, status=ConnectedAccount.Status.ACTIVE, network__in=networks)
     )
@@ -158,9 +159,10 @@ def _own_accounts(user: object, networks: list[str]) -> list[ConnectedAccount]:
 
 @participant
 @require_http_methods(["GET", "POST"])
-def share_compose(request: HttpRequest, draft_id: int) -> HttpResponse:
+def share_compose(request: AuthenticatedHttpRequest, draft_id: int) -> HttpResponse:
     draft = published_draft_get(user=request.user, draft_id=draft_id)
     version = draft.published_version
+    assert version is not None  # the feed lists published drafts only
     disclosure = disclosure_for(language=version.language)
     accounts = _own_accounts(request.user, version.networks)
     choices = [(str(a.pk), f"{a.get_network_display()} · {a.handle}") for a in accounts]
@@ -211,7 +213,7 @@ def share_compose(request: HttpRequest, draft_id: int) -> HttpResponse:
 
 @participant
 @require_POST
-def preview(request: HttpRequest) -> HttpResponse:
+def preview(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Live preview (htmx): the exact final post per network (``share_post``, as the
     share check and the network client build it), with counter and problems."""
     text = unix_newlines(request.POST.get("text", "")[:20000])
@@ -220,6 +222,7 @@ def preview(request: HttpRequest) -> HttpResponse:
     version = None
     if request.POST.get("draft", "").isdigit():
         version = published_draft_get(user=request.user, draft_id=int(request.POST["draft"])).published_version
+        assert version is not None  # the feed lists published drafts only
         language = version.language
     disclosure = disclosure_for(language=language)
     previews = []
@@ -236,7 +239,7 @@ def preview(request: HttpRequest) -> HttpResponse:
 
 
 @participant
-def shares(request: HttpRequest) -> HttpResponse:
+def shares(request: AuthenticatedHttpRequest) -> HttpResponse:
     zone = user_zone(request.user)
     share_url = _url_format("portal:share")
     states = {value: str(label) for value, label in Share.State.choices}
@@ -253,7 +256,7 @@ def shares(request: HttpRequest) -> HttpResponse:
 
 @participant
 @require_http_methods(["GET", "POST"])
-def share_detail(request: HttpRequest, share_id: int) -> HttpResponse:
+def share_detail(request: AuthenticatedHttpRequest, share_id: int) -> HttpResponse:
     share = share_get_for_user(user=request.user, share_id=share_id)
     zone = user_zone(request.user)
     text, when = share.text, share.scheduled_at
@@ -285,7 +288,7 @@ def share_detail(request: HttpRequest, share_id: int) -> HttpResponse:
 
 @participant
 @require_POST
-def share_cancel_view(request: HttpRequest, share_id: int) -> HttpResponse:
+def share_cancel_view(request: AuthenticatedHttpRequest, share_id: int) -> HttpResponse:
     share = share_get_for_user(user=request.user, share_id=share_id)
     try:
         share_cancel(employee=request.user, share_id=share.pk)
@@ -298,7 +301,7 @@ def share_cancel_view(request: HttpRequest, share_id: int) -> HttpResponse:
 
 @participant
 @require_http_methods(["GET", "POST"])
-def connections(request: HttpRequest) -> HttpResponse:
+def connections(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = BlueskyConnectForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -314,7 +317,7 @@ def connections(request: HttpRequest) -> HttpResponse:
 
 @participant
 @require_POST
-def connection_disconnect(request: HttpRequest, account_id: int) -> HttpResponse:
+def connection_disconnect(request: AuthenticatedHttpRequest, account_id: int) -> HttpResponse:
     try:
         account = account_disconnect(actor=request.user, account_id=account_id)
     except ApplicationError as exc:
@@ -330,7 +333,7 @@ def connection_disconnect(request: HttpRequest, account_id: int) -> HttpResponse
 
 
 @participant
-def my_data(request: HttpRequest) -> HttpResponse:
+def my_data(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/my_data.html",
@@ -344,7 +347,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
 
 
 @participant
-def my_data_download(request: HttpRequest) -> HttpResponse:
+def my_data_download(request: AuthenticatedHttpRequest) -> HttpResponse:
     payload = my_data_export(user=request.user)
     response = JsonResponse(payload, json_dumps_params={"indent": 2, "ensure_ascii": False})
     stamp = timezone.now().strftime("%Y%m%d")
@@ -354,7 +357,7 @@ def my_data_download(request: HttpRequest) -> HttpResponse:
 
 @participant
 @require_http_methods(["GET", "POST"])
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         notifications_mark_read(user=request.user)
         return redirect("portal:notifications")

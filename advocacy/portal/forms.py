@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -61,12 +63,13 @@ class ShareForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
 
-    def __init__(self, *args: object, account_choices: list[tuple[str, str]], **kwargs: object) -> None:
+    def __init__(self, *args: Any, account_choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["accounts"].choices = account_choices
+        cast(forms.MultipleChoiceField, self.fields["accounts"]).choices = account_choices
 
-    def clean(self) -> dict[str, object]:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("when") == "later" and not data.get("scheduled_at"):
             self.add_error("scheduled_at", _("Pick a date and time, or choose “Now”."))
         return data

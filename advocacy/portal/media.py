@@ -8,15 +8,16 @@ import mimetypes
 
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404
 from django.views.decorators.http import require_safe
 
+from accounts.http import AuthenticatedHttpRequest
 from advocacy.drafts.images import draft_image_for_user
 
 
 @login_required
 @require_safe
-def draft_image(request: HttpRequest, name: str) -> HttpResponse:
+def draft_image(request: AuthenticatedHttpRequest, name: str) -> FileResponse:
     name = draft_image_for_user(user=request.user, name=name)
     try:
         stored = default_storage.open(name, "rb")

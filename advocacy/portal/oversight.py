@@ -10,12 +10,13 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from accounts.permissions import Capability, user_can
 from advocacy.audit.actions import AuditAction
@@ -36,7 +37,7 @@ DIRECT_EXPORT_MAX_ROWS = 10_000
 
 
 @requires(Capability.MANAGE_PROGRAM)
-def participation(request: HttpRequest) -> HttpResponse:
+def participation(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/participation.html",
@@ -51,7 +52,7 @@ def participation(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Capability.OFFBOARD)
-def people(request: HttpRequest) -> HttpResponse:
+def people(request: AuthenticatedHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
     rows = User.objects.order_by("email")
     if query:
@@ -69,7 +70,7 @@ def people(request: HttpRequest) -> HttpResponse:
 
 @requires(Capability.OFFBOARD)
 @require_http_methods(["GET", "POST"])
-def offboard(request: HttpRequest, user_id: int) -> HttpResponse:
+def offboard(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     leaver = User.objects.filter(pk=user_id).first()
     if leaver is None:
         raise Http404
@@ -101,7 +102,7 @@ def offboard(request: HttpRequest, user_id: int) -> HttpResponse:
     return render(request, "oversight/offboard.html", {"leaver": leaver, "accounts": accounts, "form": form})
 
 
-def _case_for(request: HttpRequest, offboarding_id: int) -> Offboarding:
+def _case_for(request: AuthenticatedHttpRequest, offboarding_id: int) -> Offboarding:
     case = Offboarding.objects.select_related("user", "started_by").filter(pk=offboarding_id).first()
     if case is None or not (user_can(request.user, Capability.OFFBOARD) or case.user_id == request.user.pk):
         raise Http404
@@ -109,7 +110,7 @@ def _case_for(request: HttpRequest, offboarding_id: int) -> Offboarding:
 
 
 @requires(Capability.PARTICIPATE)
-def offboarding_detail(request: HttpRequest, offboarding_id: int) -> HttpResponse:
+def offboarding_detail(request: AuthenticatedHttpRequest, offboarding_id: int) -> HttpResponse:
     case = _case_for(request, offboarding_id)
     accounts = ConnectedAccount.objects.filter(pk__in=case.account_ids).select_related("owner")
     template = "oversight/_offboarding_accounts.html" if request.htmx else "oversight/offboarding.html"
@@ -122,7 +123,7 @@ def offboarding_detail(request: HttpRequest, offboarding_id: int) -> HttpRespons
 
 @requires(Capability.OFFBOARD)
 @require_POST
-def offboarding_retry(request: HttpRequest, offboarding_id: int) -> HttpResponse:
+def offboarding_retry(request: AuthenticatedHttpRequest, offboarding_id: int) -> HttpResponse:
     case = _case_for(request, offboarding_id)
     case = hand_back_run(offboarding_id=case.pk)
     if case.state == Offboarding.State.COMPLETED:
@@ -133,7 +134,7 @@ def offboarding_retry(request: HttpRequest, offboarding_id: int) -> HttpResponse
 
 
 @requires(Capability.PARTICIPATE)
-def offboarding_receipt(request: HttpRequest, offboarding_id: int, fmt: str) -> HttpResponse:
+def offboarding_receipt(request: AuthenticatedHttpRequest, offboarding_id: int, fmt: str) -> HttpResponse:
     case = _case_for(request, offboarding_id)
     receipt = case.receipt or receipt_build(offboarding=case)
     # Proofs are cut at download time, so they cover the completion event too.
@@ -185,7 +186,7 @@ class AuditFilterForm(forms.Form):
 
 
 @requires(Capability.VIEW_AUDIT)
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     filters = form.filters() if form.is_valid() else ExportFilters()
     head = AuditEvent.objects.order_by("-sequence").values_list("sequence", flat=True).first() or 0
@@ -211,7 +212,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
 @requires(Capability.VIEW_AUDIT)
 @require_POST
-def audit_export(request: HttpRequest) -> HttpResponse:
+def audit_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     form = AuditFilterForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The export filters are not valid."))
@@ -228,7 +229,7 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _job_for(request: HttpRequest, job_id: int) -> AuditExportJob:
+def _job_for(request: AuthenticatedHttpRequest, job_id: int) -> AuditExportJob:
     job = AuditExportJob.objects.filter(pk=job_id, requested_by=request.user).first()
     if job is None:
         raise Http404
@@ -236,14 +237,14 @@ def _job_for(request: HttpRequest, job_id: int) -> AuditExportJob:
 
 
 @requires(Capability.VIEW_AUDIT)
-def audit_job(request: HttpRequest, job_id: int) -> HttpResponse:
+def audit_job(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
     job = _job_for(request, job_id)
     template = "oversight/_audit_job.html" if request.htmx else "oversight/audit_job.html"
     return render(request, template, {"job": job})
 
 
 @requires(Capability.VIEW_AUDIT)
-def audit_job_download(request: HttpRequest, job_id: int) -> FileResponse:
+def audit_job_download(request: AuthenticatedHttpRequest, job_id: int) -> FileResponse:
     job = _job_for(request, job_id)
     if job.state != AuditExportJob.State.DONE:
         raise Http404

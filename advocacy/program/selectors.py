@@ -54,7 +54,7 @@ def participation_state(*, user: User) -> ParticipationState:
         and enrollment.status == Enrollment.Status.ACTIVE
         and User.objects.filter(pk=user.pk, is_active=True).exists()
     )
-    needs = enrolled and current is not None and enrollment.policy_version_id != current.pk
+    needs = enrolled and enrollment is not None and current is not None and enrollment.policy_version_id != current.pk
     return ParticipationState(enrolled=enrolled, needs_reconsent=needs, enrollment=enrollment, current_policy=current)
 
 

@@ -239,7 +239,7 @@ def disclosure_template_set(*, actor: User, language: str, template: str, tag: s
         )
     existing = DisclosureTemplate.objects.select_for_update().filter(language=language).first()
     old = {"template": existing.template, "tag": existing.tag} if existing else None
-    if old == {"template": template, "tag": tag}:
+    if existing is not None and old == {"template": template, "tag": tag}:
         return existing  # nothing changed: no audit event
     row, _ = DisclosureTemplate.objects.update_or_create(language=language, defaults={"template": template, "tag": tag})
     audit_record(

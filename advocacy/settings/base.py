@@ -171,7 +171,7 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ADAPTER = "accounts.adapters.CandorAccountAdapter"
-ACCOUNT_RATE_LIMITS = {
+ACCOUNT_RATE_LIMITS: dict[str, str] | bool = {  # False turns them off (the tests do)
     "login_failed": "5/m/ip,5/5m/key",
     "login": "30/m/ip",
     "signup": "20/m/ip",

@@ -22,7 +22,7 @@ DATABASE_SCHEMES = frozenset({"sqlite", "postgres", "postgresql", "pgsql", "psql
 
 
 class CandorEnv(environ.FileAwareEnv):
-    def bool(self, var: str, default: Any = environ.Env.NOTSET) -> bool:  # type: ignore[override]
+    def bool(self, var: str, default: Any = environ.Env.NOTSET) -> bool:
         raw = self.str(var, default=None)
         if raw is None:
             if default is environ.Env.NOTSET:

@@ -23,10 +23,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, Field, OuterRef, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -118,7 +119,7 @@ def dispatch_due(*, now: dt.datetime | None = None, limit: int = DISPATCH_BATCH)
         ids = _claim(list(due.values_list("pk", flat=True)[:limit]), now)
         for start in range(0, len(ids), SEND_BATCH):
             batch = ids[start : start + SEND_BATCH]
-            transaction.on_commit(lambda batch=batch: send_shares.apply_async(args=[batch], queue="posting"))
+            transaction.on_commit(partial(send_shares.apply_async, args=(batch,), queue="posting"))
     return ids
 
 
@@ -158,7 +159,7 @@ def recover_stale(*, now: dt.datetime | None = None) -> list[int]:
         ):
             ids.append(share.pk)
     for start in range(0, len(ids), SEND_BATCH):
-        send_shares.apply_async(args=[ids[start : start + SEND_BATCH]], queue="posting")
+        send_shares.apply_async(args=(ids[start : start + SEND_BATCH],), queue="posting")
     if ids:
         logger.warning("re-enqueued %d stale shares: %s", len(ids), ids[:20])
     return ids
@@ -280,11 +281,12 @@ def _move(transitions: list[_Transition], now: dt.datetime) -> list[_Transition]
     getting its own values, instead of one conditional UPDATE per share."""
     rows = {t.share.pk: {"state": t.to, **t.fields} for t in transitions}
     quote = connection.ops.quote_name
-    assignments, params = [], [connection.ops.adapt_datetimefield_value(now)]
+    assignments: list[str] = []
+    params: list[Any] = [connection.ops.adapt_datetimefield_value(now)]
     # Raw SQL: the same UPDATE built from ORM Case/When expressions cost more CPU
     # than the sends themselves (bench/: fan-out).
     for name in sorted({name for row in rows.values() for name in row}):
-        field = Share._meta.get_field(name)
+        field = cast("Field[Any, Any]", Share._meta.get_field(name))  # a transition sets only concrete columns
         column = quote(field.column)
         cases = []
         for pk, row in rows.items():
@@ -404,7 +406,7 @@ def _take_leases(share_ids: Sequence[int], now: dt.datetime) -> tuple[list[int],
     return fresh, expired
 
 
-def _lease(share_ids: Sequence[int], condition: str, params: list[object], *, in_doubt: bool = False) -> list[int]:
+def _lease(share_ids: Sequence[int], condition: str, params: list[Any], *, in_doubt: bool = False) -> list[int]:
     """One UPDATE … RETURNING: exactly the rows this caller leased."""
     table = connection.ops.quote_name(Share._meta.db_table)
     placeholders = ", ".join(["%s"] * len(share_ids))
@@ -792,7 +794,8 @@ def _recent_sends(shares: list[Share], now: dt.datetime) -> dict[int, list[dt.da
     ).values_list("account_id", "sent_at")
     recent: dict[int, list[dt.datetime]] = {}
     for account_id, sent_at in rows:
-        recent.setdefault(account_id, []).append(sent_at)
+        if sent_at is not None:  # always: sent_at__gt leaves out NULLs
+            recent.setdefault(account_id, []).append(sent_at)
     return recent
 
 

@@ -26,7 +26,7 @@ def share_rows_for_employee(*, user: User, limit: int) -> list[dict[str, Any]]:
 
 
 @functools.cache
-def _share_rows() -> QuerySet[Share, dict[str, Any]]:
+def _share_rows() -> QuerySet[Share, Any]:  # rows: dicts of the columns named below
     """Built once per process and cloned by each use, never evaluated itself: building it
     cost as much as running it (bench/). The draft's title and the account's network and
     handle are subqueries, one index lookup per row each: with joins PostgreSQL hashed

@@ -84,7 +84,8 @@ def _kick_dispatcher() -> None:
     """Shares due now should not wait for the next beat tick."""
     from advocacy.sharing.tasks import dispatch_due_shares
 
-    dispatch_due_shares.delay_on_commit()
+    # celery-types types shared_task as a plain Task; with Django, Celery's task class is DjangoTask.
+    dispatch_due_shares.delay_on_commit()  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,7 @@ def shares_create(
         )
     draft = published_draft_get(user=employee, draft_id=draft_id)
     version = draft.published_version
+    assert version is not None  # the feed lists published drafts only
     disclosure = disclosure_for(language=version.language)
     when = scheduled_at or timezone.now()
     _check_time(when=when, expires=version.expires_at)

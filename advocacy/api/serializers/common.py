@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
@@ -21,7 +22,7 @@ def id_field(**kwargs: Any) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
 
-def named_choice_field(name: str, choices: Any) -> type[serializers.ChoiceField]:
+def named_choice_field(name: str, choices: Any) -> Callable[..., serializers.ChoiceField]:
     """A choice field class documented as its own schema component ``name``, for choice
     sets used in many places or whose field name another choice set also uses
     (drafts and shares both have a ``state``), which would otherwise get hashed names."""
@@ -41,7 +42,8 @@ NetworkField = named_choice_field("Network", NETWORK_CHOICES)
 class UTCDateTimeField(serializers.DateTimeField):
     """Always written in UTC (``...Z``), whatever time zone the request runs in."""
 
-    def default_timezone(self) -> dt.tzinfo:
+    # The stubs say str | None; DRF's own default_timezone returns a tzinfo, as this does.
+    def default_timezone(self) -> dt.tzinfo:  # type: ignore[override]
         return dt.UTC
 
 
@@ -49,7 +51,7 @@ class LocalDateTimeField(serializers.DateTimeField):
     """Input time. Without an offset it means the requesting person's own time zone
     (``User.time_zone``); the result is always an aware UTC datetime."""
 
-    def default_timezone(self) -> dt.tzinfo:
+    def default_timezone(self) -> dt.tzinfo:  # type: ignore[override]  # as above
         return user_zone(self.context["request"].user)
 
     def enforce_timezone(self, value: dt.datetime) -> dt.datetime:
@@ -81,7 +83,9 @@ class PersonSerializer(serializers.Serializer):
 class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Stable, machine-readable reason, e.g. `validation_failed`.")
     message = serializers.CharField(help_text="Plain words for a person.")
-    fields = serializers.DictField(
+    # DRF's metaclass moves declared fields off the class, so this does not hide
+    # Serializer.fields; the stubs cannot see that.
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Inputs at fault, by (dotted) field name.",
     )

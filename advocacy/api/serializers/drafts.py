@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, cast
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -191,4 +191,5 @@ class DiffSerializer(serializers.Serializer):
     @extend_schema_field(DiffChangeSerializer(many=True))
     def get_changed(self, diff: dict[str, Any]) -> list[dict[str, Any]]:
         rows = [{"field": name, "old": old, "new": new} for name, old, new in diff["changed"]]
-        return DiffChangeSerializer(rows, many=True).data
+        # many=True makes a ListSerializer, whose data is a list; the stubs type it as one item's dict.
+        return cast("list[dict[str, Any]]", DiffChangeSerializer(rows, many=True).data)

@@ -58,6 +58,7 @@ class FeedItemSerializer(ReadModelSerializer):
     @extend_schema_field(serializers.DictField(child=serializers.CharField()))
     def get_texts(self, draft: Draft) -> dict[str, str]:
         version = draft.published_version
+        assert version is not None  # the feed lists published drafts only
         disclosure = self._disclosure(version.language)
         return {
             network: final_text(disclosure=disclosure, body=version.body_for(network), link=version.link)
@@ -180,7 +181,10 @@ class ShareTargetSerializer(serializers.Serializer):
 
 class ShareBatchCreateSerializer(serializers.Serializer):
     draft = id_field(help_text="A published post from the feed.")
-    targets = ShareTargetSerializer(many=True, min_length=1, max_length=20, help_text="One entry per account.")
+    # many=True hands min_length/max_length to the ListSerializer; the stubs type only the child's arguments.
+    targets = ShareTargetSerializer(  # type: ignore[call-arg]
+        many=True, min_length=1, max_length=20, help_text="One entry per account."
+    )
     scheduled_at = LocalDateTimeField(
         required=False, allow_null=True, help_text="Omit for now. Without an offset: in your own time zone."
     )

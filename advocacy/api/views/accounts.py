@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.http import AuthenticatedRequest
 from accounts.models import User
 from accounts.permissions import Capability, require
 from advocacy.api.serializers.accounts import AccountEventSerializer, AccountSerializer, ReassignSerializer
@@ -45,7 +45,7 @@ class AccountDetailView(ApiView):
         responses={200: AccountSerializer},
         summary="Disconnect my account: its scheduled shares are cancelled, its credential deleted",
     )
-    def delete(self, request: Request, account_id: int) -> Response:
+    def delete(self, request: AuthenticatedRequest, account_id: int) -> Response:
         account = own_account_get(user=request.user, account_id=account_id)
         return Response(self.output(AccountSerializer, account_disconnect(actor=request.user, account_id=account.pk)))
 
@@ -70,7 +70,7 @@ class AccountReassignView(ApiView):
         responses={403: OpenApiResponse(ErrorSerializer, description="Always: reassignment is refused, and audited.")},
         summary="Refused, always (admins): accounts never change hands",
     )
-    def post(self, request: Request, account_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, account_id: int) -> Response:
         account = account_get(account_id=account_id)
         data = self.input(ReassignSerializer)
         account_reassign(

@@ -3,7 +3,8 @@ bounded pagination, and ids in URLs."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import build_parameter_type, is_serializer
@@ -16,6 +17,7 @@ from rest_framework.serializers import Serializer
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from accounts.http import AuthenticatedRequest
 from advocacy.api.serializers.common import MAX_ID, ErrorSerializer
 
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -93,18 +95,24 @@ class JSONRenderer(renderers.JSONRenderer):
         try:
             return super().render(data, accepted_media_type, renderer_context)
         except UnicodeEncodeError:
-            self.ensure_ascii = True
-            return super().render(data, accepted_media_type, renderer_context)
+            return _AsciiJSONRenderer().render(data, accepted_media_type, renderer_context)
 
 
-RENDERERS = [
+class _AsciiJSONRenderer(renderers.JSONRenderer):
+    ensure_ascii = True
+
+
+# The stubs type the setting as the dotted paths it is written with; DRF has
+# imported the classes by the time anyone reads it.
+_DEFAULT_RENDERERS = cast("Sequence[type[renderers.BaseRenderer]]", api_settings.DEFAULT_RENDERER_CLASSES)
+RENDERERS: list[type[renderers.BaseRenderer]] = [
     JSONRenderer,
-    *(r for r in api_settings.DEFAULT_RENDERER_CLASSES if not issubclass(r, renderers.JSONRenderer)),
+    *(r for r in _DEFAULT_RENDERERS if not issubclass(r, renderers.JSONRenderer)),
 ]
 
 
 class _InputOutput:
-    request: Request
+    request: AuthenticatedRequest  # every API view needs a signed-in user (IsAuthenticated)
 
     def input(self, serializer_class: type[Serializer], data: Any = None, **kwargs: Any) -> dict[str, Any]:
         """Validate request input (the body unless ``data`` is given); 400 when invalid."""
@@ -119,6 +127,7 @@ class _InputOutput:
 
 
 class ApiView(_InputOutput, APIView):
+    request: AuthenticatedRequest
     schema = ApiSchema()
     parser_classes = [JSONParser]  # views taking uploads add MultiPartParser
     renderer_classes = RENDERERS
@@ -127,6 +136,7 @@ class ApiView(_InputOutput, APIView):
 class ApiListView(_InputOutput, generics.ListAPIView):
     """A paginated list; subclasses implement ``get_queryset`` with a selector."""
 
+    request: AuthenticatedRequest
     schema = ApiSchema()
     parser_classes = [JSONParser]
     renderer_classes = RENDERERS

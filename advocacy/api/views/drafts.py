@@ -7,9 +7,9 @@ from django.http import Http404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.parsers import MultiPartParser
-from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.http import AuthenticatedRequest
 from accounts.permissions import Capability, require
 from advocacy.api.serializers.drafts import (
     CommentSerializer,
@@ -62,7 +62,7 @@ class DraftListView(ApiListView):
     @extend_schema(
         request=DraftCreateSerializer, responses={201: DraftSerializer}, summary="Write a new draft (version 1)"
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         serializer = DraftCreateSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         draft = draft_create(
@@ -79,7 +79,7 @@ class DraftDetailView(ApiView):
     parser_classes = [JSONParser, MultiPartParser]  # multipart to upload an image
 
     @extend_schema(responses=DraftSerializer, summary="One draft with its working and published versions")
-    def get(self, request: Request, draft_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, draft_id: int) -> Response:
         return Response(self.output(DraftSerializer, draft_get_for_comms(user=request.user, draft_id=draft_id)))
 
     @extend_schema(
@@ -87,7 +87,7 @@ class DraftDetailView(ApiView):
         responses=DraftSerializer,
         summary="Edit: saves a new version; an approved or published draft goes back to draft",
     )
-    def patch(self, request: Request, draft_id: int) -> Response:
+    def patch(self, request: AuthenticatedRequest, draft_id: int) -> Response:
         draft = draft_get_for_comms(user=request.user, draft_id=draft_id)
         serializer = DraftEditSerializer(data=request.data, partial=True, context={"request": request})
         serializer.is_valid(raise_exception=True)
@@ -104,7 +104,7 @@ class DraftSubmitView(ApiView):
     permission_classes = [require(Capability.WRITE_DRAFTS)]
 
     @extend_schema(request=CommentSerializer, responses=DraftSerializer, summary="Submit for review")
-    def post(self, request: Request, draft_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, draft_id: int) -> Response:
         draft = draft_get_for_comms(user=request.user, draft_id=draft_id)
         data = self.input(CommentSerializer)
         return Response(self.output(DraftSerializer, draft_submit(actor=request.user, draft_id=draft.pk, **data)))
@@ -116,7 +116,7 @@ class DraftRequestChangesView(ApiView):
     @extend_schema(
         request=RequiredCommentSerializer, responses=DraftSerializer, summary="Send back for changes (reviewers)"
     )
-    def post(self, request: Request, draft_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, draft_id: int) -> Response:
         draft = draft_get_for_comms(user=request.user, draft_id=draft_id)
         data = self.input(RequiredCommentSerializer)
         draft = draft_request_changes(actor=request.user, draft_id=draft.pk, **data)
@@ -131,7 +131,7 @@ class DraftApproveView(ApiView):
         responses=DraftSerializer,
         summary="Approve (reviewers); refused with code four_eyes to whoever wrote the version",
     )
-    def post(self, request: Request, draft_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, draft_id: int) -> Response:
         draft = draft_get_for_comms(user=request.user, draft_id=draft_id)
         data = self.input(CommentSerializer)
         return Response(self.output(DraftSerializer, draft_approve(actor=request.user, draft_id=draft.pk, **data)))
@@ -141,7 +141,7 @@ class DraftPublishView(ApiView):
     permission_classes = [require(Capability.WRITE_DRAFTS)]
 
     @extend_schema(request=None, responses=DraftSerializer, summary="Publish an approved draft to employees")
-    def post(self, request: Request, draft_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, draft_id: int) -> Response:
         draft = draft_get_for_comms(user=request.user, draft_id=draft_id)
         return Response(self.output(DraftSerializer, draft_publish(actor=request.user, draft_id=draft.pk)))
 
@@ -154,7 +154,7 @@ class DraftRetireView(ApiView):
         responses=RetireResultSerializer,
         summary="Withdraw a draft; its scheduled shares are cancelled",
     )
-    def post(self, request: Request, draft_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, draft_id: int) -> Response:
         draft = draft_get_for_comms(user=request.user, draft_id=draft_id)
         data = self.input(RetireSerializer)
         draft, cancelled = draft_retire(actor=request.user, draft_id=draft.pk, **data)
@@ -165,7 +165,7 @@ class DraftVersionsView(ApiView):
     permission_classes = [COMMS]
 
     @extend_schema(responses=DraftHistorySerializer, summary="Every version and review decision of a draft")
-    def get(self, request: Request, draft_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, draft_id: int) -> Response:
         versions, decisions = draft_history(draft=draft_get_for_comms(user=request.user, draft_id=draft_id))
         return Response(self.output(DraftHistorySerializer, {"versions": versions, "decisions": decisions}))
 
@@ -176,7 +176,7 @@ class DraftDiffView(ApiView):
     @extend_schema(
         parameters=[DiffQuerySerializer], responses=DiffSerializer, summary="What changed between two versions"
     )
-    def get(self, request: Request, draft_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, draft_id: int) -> Response:
         draft = draft_get_for_comms(user=request.user, draft_id=draft_id)
         numbers = self.input(DiffQuerySerializer, data=request.query_params.dict())
         versions = {version.number: version for version in draft_history(draft=draft)[0]}

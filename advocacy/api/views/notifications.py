@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.http import AuthenticatedRequest
 from accounts.models import User
 from advocacy.api.serializers.notifications import (
     MarkedSerializer,
@@ -40,7 +40,7 @@ class NotificationListView(ApiListView):
 
 class NotificationsReadView(ApiView):
     @extend_schema(request=MarkReadSerializer, responses=MarkedSerializer, summary="Mark my notifications read")
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         data = self.input(MarkReadSerializer)
         marked = notifications_mark_read(user=request.user, ids=data.get("ids"))
         return Response(self.output(MarkedSerializer, {"marked": marked}))
@@ -51,5 +51,5 @@ class MyDataExportView(ApiView):
         responses=MyDataSerializer,
         summary="Everything Candor holds about me: consent, accounts (no credentials), shares, notifications",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         return Response(self.output(MyDataSerializer, my_data_export(user=request.user)))

@@ -6,9 +6,9 @@ from django.conf import settings
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.http import AuthenticatedRequest
 from accounts.permissions import Capability, require
 from advocacy.api.serializers.program import (
     ConsentEventSerializer,
@@ -33,7 +33,7 @@ from advocacy.program.services import enrollment_leave, enrollment_opt_in, polic
 
 class PolicyCurrentView(ApiView):
     @extend_schema(responses=PolicyVersionSerializer, summary="The current programme policy, in every language")
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         policy = policy_current()
         if policy is None:
             raise Http404("No programme policy has been published yet.")
@@ -48,7 +48,7 @@ class PolicyPublishView(ApiView):
         responses={201: PolicyVersionSerializer},
         summary="Publish a new policy version (admins); every participant must re-consent",
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         data = self.input(PolicyPublishSerializer)
         policy = policy_publish(actor=request.user, texts=data["texts"], effective_date=data.get("effective_date"))
         return Response(self.output(PolicyVersionSerializer, policy), status=status.HTTP_201_CREATED)
@@ -58,7 +58,7 @@ class EnrollmentView(ApiView):
     permission_classes = [require(Capability.PARTICIPATE)]
 
     @extend_schema(responses=EnrollmentStatusSerializer, summary="My participation")
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         return Response(self.output(EnrollmentStatusSerializer, participation_state(user=request.user)))
 
     @extend_schema(
@@ -66,7 +66,7 @@ class EnrollmentView(ApiView):
         responses=EnrollmentStatusSerializer,
         summary="Opt in, or re-consent to a new policy version (needs accept=true)",
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         data = self.input(OptInSerializer)
         enrollment_opt_in(user=request.user, policy_version_id=data["policy_version"], accepted=data["accept"])
         return Response(self.output(EnrollmentStatusSerializer, participation_state(user=request.user)))
@@ -80,7 +80,7 @@ class EnrollmentLeaveView(ApiView):
         responses=LeaveResultSerializer,
         summary="Leave the programme now; every scheduled share is cancelled",
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         result = enrollment_leave(user=request.user)
         return Response(self.output(LeaveResultSerializer, result))
 
@@ -89,7 +89,7 @@ class ConsentHistoryView(ApiView):
     permission_classes = [require(Capability.PARTICIPATE)]
 
     @extend_schema(responses=ConsentEventSerializer(many=True), summary="My consent ledger, oldest first")
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         return Response(self.output(ConsentEventSerializer, consent_history(user=request.user), many=True))
 
 
@@ -100,7 +100,7 @@ class ParticipationView(ApiView):
         responses=ParticipationSerializer,
         summary="Participation by team (admins); groups below the minimum size show no counts, nobody is named",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         figures = {"minimum_group_size": settings.CANDOR_MIN_GROUP_SIZE, "groups": participation_by_team()}
         return Response(self.output(ParticipationSerializer, figures))
 
@@ -109,7 +109,7 @@ class ProgrammeSettingsView(ApiView):
     permission_classes = [require(Capability.MANAGE_PROGRAM)]
 
     @extend_schema(responses=ProgrammeSettingsSerializer, summary="The programme's settings (admins)")
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         return Response(self.output(ProgrammeSettingsSerializer, programme_settings()))
 
     @extend_schema(
@@ -117,7 +117,7 @@ class ProgrammeSettingsView(ApiView):
         responses=ProgrammeSettingsSerializer,
         summary="Change the programme's settings (admins; audited). Applies to shares created or edited from now on",
     )
-    def patch(self, request: Request) -> Response:
+    def patch(self, request: AuthenticatedRequest) -> Response:
         data = self.input(ProgrammeSettingsSerializer)
         row = programme_settings_set(actor=request.user, edited_shares_need_review=data["edited_shares_need_review"])
         return Response(self.output(ProgrammeSettingsSerializer, row))

@@ -7,9 +7,9 @@ import dataclasses
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
-from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.http import AuthenticatedRequest
 from accounts.permissions import Capability, require
 from advocacy.api.serializers.shares import (
     FeedItemSerializer,
@@ -52,7 +52,7 @@ class PreviewView(ApiView):
         responses=PostCheckSerializer,
         summary="Check a post text: disclosure first and intact, within the network's length",
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         data = self.input(PreviewSerializer)
         max_characters = None
         if data.get("account") is not None:
@@ -96,7 +96,7 @@ class ShareListView(ApiListView):
         responses={201: ShareSerializer},
         summary="Share a published post on one of my accounts, now or at a time",
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         data = self.input(ShareCreateSerializer)
         share = share_create(
             employee=request.user,
@@ -117,7 +117,7 @@ class ShareBatchView(ApiView):
         summary="Share a published post on several of my accounts at once: all are scheduled, or none "
         "(the error names the account that failed)",
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         data = self.input(ShareBatchCreateSerializer)
         shares = shares_create(
             employee=request.user,
@@ -134,7 +134,7 @@ class ShareDetailView(ApiView):
     permission_classes = [PARTICIPATE]
 
     @extend_schema(responses=ShareSerializer, summary="One of my shares")
-    def get(self, request: Request, share_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, share_id: int) -> Response:
         return Response(self.output(ShareSerializer, share_get_for_user(user=request.user, share_id=share_id)))
 
     @extend_schema(
@@ -142,7 +142,7 @@ class ShareDetailView(ApiView):
         responses=ShareSerializer,
         summary="Change the text or time while still scheduled (409 once sending has started)",
     )
-    def patch(self, request: Request, share_id: int) -> Response:
+    def patch(self, request: AuthenticatedRequest, share_id: int) -> Response:
         share = share_get_for_user(user=request.user, share_id=share_id)
         data = self.input(ShareEditSerializer)
         share = share_edit(employee=request.user, share_id=share.pk, **data)
@@ -153,6 +153,6 @@ class ShareDetailView(ApiView):
         responses={200: ShareSerializer},
         summary="Cancel while still scheduled (409 once sending has started); returns the cancelled share",
     )
-    def delete(self, request: Request, share_id: int) -> Response:
+    def delete(self, request: AuthenticatedRequest, share_id: int) -> Response:
         share = share_get_for_user(user=request.user, share_id=share_id)
         return Response(self.output(ShareSerializer, share_cancel(employee=request.user, share_id=share.pk)))

@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from advocacy.audit import keys
 from advocacy.audit.checkpoints import checkpoint_create
@@ -11,14 +13,14 @@ class Command(BaseCommand):
         "failed). --public-key prints the verifier keys; --new-key prints a new signing key."
     )
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         group = parser.add_mutually_exclusive_group()
         group.add_argument("--public-key", action="store_true", help="Print the current and retired verifier keys.")
         group.add_argument(
             "--new-key", action="store_true", help="Print a new signing key for CANDOR_AUDIT_SIGNING_KEY."
         )
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         if options["new_key"]:
             self.stdout.write(keys.generate_key_text())
             return

@@ -1,7 +1,8 @@
 import datetime as dt
 import sys
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from advocacy.audit.export import FORMATS, ExportFilters, export_chunks
 from advocacy.audit.services import audit_export_record
@@ -19,7 +20,7 @@ def _when(value: str) -> dt.datetime:
 class Command(BaseCommand):
     help = "Stream the audit log as CSV or JSON Lines to stdout or a file."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--since", type=_when)
         parser.add_argument("--until", type=_when)
         parser.add_argument("--format", choices=FORMATS, default="jsonl")
@@ -29,7 +30,7 @@ class Command(BaseCommand):
         parser.add_argument("--employee", type=int, help="user id the events are about")
         parser.add_argument("--output", "-o", help="file to write (default: stdout)")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         filters = ExportFilters(
             since=options["since"],
             until=options["until"],

@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from advocacy.audit.verify import audit_verify
 from advocacy.audit.witnessed import witnessed_verify
@@ -10,7 +12,7 @@ class Command(BaseCommand):
         "witnesses keep; report the first broken link or differing event (exit 1 if either is broken)."
     )
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--expect-head",
             metavar="SEQUENCE:HASH",
@@ -31,14 +33,14 @@ class Command(BaseCommand):
             help="Check against this signed checkpoint (e.g. one mailed to the auditors) instead of the witnesses'.",
         )
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         expect = None
         if options["expect_head"]:
             sequence, _, digest = str(options["expect_head"]).partition(":")
             if not sequence.isdigit() or len(digest) != 64:
                 raise CommandError("--expect-head must look like 1234:<64 hex characters>")
             expect = (int(sequence), digest)
-        jobs = int(options["jobs"])  # type: ignore[call-overload]
+        jobs = int(options["jobs"])
         if jobs < 1:
             raise CommandError("--jobs must be 1 or more")
         checkpoint_text = None
