@@ -57,7 +57,7 @@ logger = logging.getLogger(__name__)
 State = Share.State
 LEASE = dt.timedelta(seconds=settings.CANDOR_SEND_LEASE_SECONDS)
 OUTCOME_UNKNOWN = "outcome_unknown"
-_ACCOUNT_REASONS = {
+_ACCOUNT_REASONS: dict[str, str] = {
     ConnectedAccount.Status.NEEDS_RECONNECT: gettext_noop("The account needs reconnecting, so the post was not sent."),
     ConnectedAccount.Status.REVOCATION_PENDING: gettext_noop(
         "The account is being handed back, so the post was not sent."

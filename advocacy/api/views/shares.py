@@ -68,6 +68,7 @@ class PreviewView(ApiView):
             # What a share of that post is checked against: the final post, with the
             # link or image the network adds.
             version = published_draft_get(user=request.user, draft_id=data["draft"]).published_version
+            assert version is not None  # the feed holds published drafts only
             check = check_share(
                 network=data["network"],
                 text=data["text"],
