@@ -59,7 +59,7 @@ def check_audit_witnesses() -> Check:
     from django.core.exceptions import ImproperlyConfigured
 
     from advocacy.audit.keys import signing_key
-    from advocacy.audit.models import AuditChainHead, AuditCheckpoint
+    from advocacy.audit.models import AuditCheckpoint, AuditEvent
     from advocacy.audit.witnesses import configured_witnesses
 
     witnesses = configured_witnesses()
@@ -73,13 +73,15 @@ def check_audit_witnesses() -> Check:
     newest = AuditCheckpoint.objects.order_by("-tree_size").first()
     if newest is not None and newest.witness_failures:
         problems.append(f"checkpoint #{newest.tree_size} not witnessed: {'; '.join(newest.witness_failures)}")
-    head = AuditChainHead.objects.filter(pk=1).values_list("sequence", flat=True).first() or 0
+    # Overdue when the oldest event no checkpoint covers has waited three intervals:
+    # a fresh install (or a quiet log that just woke) is not unhealthy before beat's
+    # first checkpoint is even due.
+    signed = newest.tree_size if newest is not None else 0
+    oldest_unsigned = (
+        AuditEvent.objects.filter(sequence__gt=signed).order_by("sequence").values_list("created_at", flat=True).first()
+    )
     overdue = timedelta(seconds=3 * settings.CANDOR_CHECKPOINT_INTERVAL)
-    if (
-        head
-        and (newest is None or newest.tree_size < head)
-        and (newest is None or timezone.now() - newest.created_at > overdue)
-    ):
+    if oldest_unsigned is not None and timezone.now() - oldest_unsigned > overdue:
         problems.append("no checkpoint signed for the newest events (is `celery beat` running?)")
     if problems:
         return Check(False, "; ".join(problems))

@@ -3,6 +3,7 @@ database: a database owner who drops the triggers, rewrites history and recomput
 every hash and the head passes the chain walk but not the witnessed checkpoints."""
 
 import base64
+import datetime as dt
 import logging
 
 import pytest
@@ -149,6 +150,38 @@ def test_a_healthy_witness_is_reported(employee, checkpoint):
     checkpoint()
     check = check_audit_witnesses()
     assert check.ok, check.detail
+
+
+def test_events_waiting_for_their_first_checkpoint_are_healthy_until_it_is_overdue(employee, settings, monkeypatch):
+    """A fresh install has events before beat's first checkpoint is due: not a warning.
+    Three intervals later, with still no checkpoint, it is."""
+    from django.utils import timezone
+
+    settings.CANDOR_CHECKPOINT_INTERVAL = 600
+    record(employee, 3)
+    fresh = check_audit_witnesses()
+    later = timezone.now() + dt.timedelta(seconds=3 * 600 + 1)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: later)
+    overdue = check_audit_witnesses()
+
+    assert fresh.ok, fresh.detail
+    assert not overdue.ok and "no checkpoint signed for the newest events" in overdue.detail
+
+
+def test_events_after_the_newest_checkpoint_are_overdue_from_the_oldest_of_them(
+    employee, checkpoint, settings, monkeypatch
+):
+    from django.utils import timezone
+
+    settings.CANDOR_CHECKPOINT_INTERVAL = 600
+    record(employee, 2)
+    checkpoint()
+    record(employee, 1, start=2)
+    soon = timezone.now() + dt.timedelta(seconds=600)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: soon)
+    assert check_audit_witnesses().ok
+    monkeypatch.setattr("django.utils.timezone.now", lambda: soon + dt.timedelta(seconds=1201))
+    assert not check_audit_witnesses().ok
 
 
 def test_the_email_witness_mails_the_checkpoint(employee, checkpoint, settings):
