@@ -12,6 +12,7 @@ import signal
 
 import pytest
 
+from advocacy.core.models import WorkerHeartbeat
 from advocacy.networks.bluesky.client import record_key_for
 from advocacy.sharing import engine
 from advocacy.sharing.models import Share
@@ -43,6 +44,8 @@ def test_sigterm_mid_batch_hands_back_the_rest_and_exits_cleanly(
     assert exit_code == 0, log[-4000:]
     assert "Warm shutdown" in log
     assert not ERROR_LINE.findall(log), log[-4000:]
+    # Its heartbeat row says it stopped, so it no longer counts as a live worker.
+    assert WorkerHeartbeat.objects.get(pid=worker.process.pid).stopped_at is not None
     now = states(shares)
     assert now[State.SENDING] == 0, now  # nothing left "sending"
     assert not Share.objects.filter(pk__in=[s.pk for s in shares], lease_until__isnull=False).exists()
