@@ -34,6 +34,9 @@ def test_sigterm_mid_batch_hands_back_the_rest_and_exits_cleanly(
     assert sorted(engine.dispatch_due()) == sorted(share.pk for share in shares)  # one batch
     settle(lambda: states(shares)[State.SENT] >= 2, what="the batch under way", shares=shares, worker=worker)
 
+    # A running worker beats from its main process (what /healthz and /metrics read).
+    assert WorkerHeartbeat.objects.filter(pid=worker.process.pid, stopped_at__isnull=True).exists()
+
     if whom == "process group":
         os.killpg(worker.process.pid, signal.SIGTERM)
     else:
