@@ -63,7 +63,9 @@ run: demo
 	@echo ""
 	@echo "  Candor is starting: open http://$(HOST):$(PORT)/  (Ctrl-C stops web, worker and beat)"
 	@echo ""
-	CANDOR_HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
+	@# honcho, stopped cleanly: Ctrl-C stops each process the way it exits 0, waits for a worker to
+	@# hand back its batch, and exits 0 itself (plain honcho always exits 130: "make: *** Error 130").
+	CANDOR_HOST=$(HOST) PORT=$(PORT) $(PY) bin/run-procfile -f Procfile
 
 test: install-dev pds/node_modules/.installed e2e/node_modules/.installed
 	@if [ ! -x /usr/bin/chromium ]; then \

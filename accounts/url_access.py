@@ -38,6 +38,9 @@ ANALYTICS = (W, R, M)  # the comms team and programme admins; figures are about 
 URL_ACCESS: dict[str, Access] = {
     "home": Access(P),
     "healthz": Access(PUBLIC, note="service status, no personal data"),
+    "metrics": Access(
+        PUBLIC, note="Prometheus figures, no personal data; only with CANDOR_METRICS_TOKEN or from an allowed network"
+    ),
     "audit_key": Access(
         PUBLIC, note="the audit log's public signing key(s) and fingerprint, so anyone can check a receipt"
     ),

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from accounts import preferences as account_preferences
 from advocacy.audit import views as audit_views
 from advocacy.core import views as core_views
+from advocacy.ops import views as ops_views
 from advocacy.portal import employee as portal_employee
 from advocacy.portal import media as portal_media
 
@@ -17,6 +18,7 @@ api_patterns = [
 urlpatterns = [
     path("", portal_employee.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("metrics", ops_views.metrics, name="metrics"),
     path(".well-known/candor-audit-key", audit_views.audit_key, name="audit_key"),
     path("diagnostics/", core_views.diagnostics, name="diagnostics"),
     path("preferences/", account_preferences.preferences, name="preferences"),

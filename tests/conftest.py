@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from accounts.models import Role, User
@@ -137,6 +139,15 @@ def networks(monkeypatch) -> FakeNetworks:
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test():
+    """A request in another language leaves that language active in the test's thread
+    (LocaleMiddleware activates it and nothing deactivates it): the next test would
+    read Italian messages where it expects English."""
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

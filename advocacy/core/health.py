@@ -39,16 +39,55 @@ def check_broker() -> Check:
     return Check(True, str(transport))
 
 
-def check_worker() -> Check:
+def check_workers() -> Check:
+    """Some worker's main process beat recently (its own thread, every
+    ``CANDOR_WORKER_HEARTBEAT_SECONDS``; see ``advocacy.celery``)."""
+    from advocacy.ops import selectors
+
+    now = timezone.now()
+    alive = selectors.live_workers(now=now)
+    stale = int(selectors.worker_stale_after().total_seconds())
+    if not alive:
+        last = selectors.recent_workers(now=now, within=timedelta(days=1))
+        seen = max((beat.last_seen for beat in last), default=None)
+        since = f"; the last one beat {int((now - seen).total_seconds())} s ago" if seen else ""
+        return Check(
+            False, f"no worker has sent a heartbeat in the last {stale} s{since} (is `celery worker` running?)"
+        )
+    return Check(True, f"{len(alive)} worker(s) beating: {', '.join(beat.worker for beat in alive[:5])}")
+
+
+def check_beat() -> Check:
+    """Beat schedules ``core.heartbeat`` and a worker runs it: beat, broker and a worker all work."""
     from advocacy.core.models import ServiceHeartbeat
 
     beat = ServiceHeartbeat.objects.filter(name="worker").first()
     if beat is None:
-        return Check(False, "no worker heartbeat yet (is `celery worker` and `celery beat` running?)")
+        return Check(False, "beat's heartbeat task has never run (is `celery beat` running?)")
     age = timezone.now() - beat.last_seen
     if age > WORKER_STALE_AFTER:
-        return Check(False, f"last worker heartbeat {int(age.total_seconds())} s ago")
-    return Check(True, f"last heartbeat {int(age.total_seconds())} s ago from {beat.hostname}")
+        return Check(
+            False, f"beat's heartbeat task last ran {int(age.total_seconds())} s ago (is `celery beat` running?)"
+        )
+    return Check(True, f"last ran {int(age.total_seconds())} s ago on {beat.hostname}")
+
+
+def check_posting() -> Check:
+    """No due share has waited longer than ``CANDOR_HEALTH_MAX_DUE_SECONDS``."""
+    from django.conf import settings
+
+    from advocacy.ops import selectors
+
+    queue = selectors.posting_queue()
+    limit = settings.CANDOR_HEALTH_MAX_DUE_SECONDS
+    waiting = queue.due_waiting + queue.claimed_waiting + queue.sending
+    if queue.oldest_due_seconds > limit:
+        return Check(
+            False,
+            f"the oldest due share has waited {int(queue.oldest_due_seconds)} s to be sent, more than "
+            f"CANDOR_HEALTH_MAX_DUE_SECONDS={limit} ({waiting} due shares not sent yet)",
+        )
+    return Check(True, f"{waiting} due share(s) not sent yet; the oldest has waited {int(queue.oldest_due_seconds)} s")
 
 
 def check_audit_witnesses() -> Check:
@@ -91,25 +130,42 @@ def check_audit_witnesses() -> Check:
 
 
 def health_report() -> tuple[int, dict[str, object]]:
-    """HTTP status and body. 503 when the database or broker is down; a stale worker
-    makes the status "degraded" but keeps 200, so a load balancer does not take the
-    web tier out because a background process needs attention. A missing or failing
-    audit witness is "degraded" too, loudly, and never skipped in silence."""
+    """HTTP status and body.
+
+    * ``fail`` (503): the database or the broker is unreachable.
+    * ``unhealthy`` (200): posting is in trouble: no worker has beaten recently, or a
+      due share has waited longer than ``CANDOR_HEALTH_MAX_DUE_SECONDS``.
+    * ``degraded`` (200): beat's heartbeat is overdue, or an audit witness is missing
+      or failing: loudly, and never skipped in silence.
+
+    ``reasons`` lists every failing check's detail. Only ``fail`` is a 503, so a load
+    balancer does not take the web tier out because a background process needs
+    attention; monitors that read only the status code use ``/healthz?strict=1``,
+    which is 503 whenever the status is not ``ok``."""
     database = check_database()
     broker = check_broker()
-    worker = check_worker() if database.ok else Check(False, "unknown: database unreachable")
-    witnesses = check_audit_witnesses() if database.ok else Check(False, "unknown: database unreachable")
+    unknown = Check(False, "unknown: database unreachable")
+    workers = check_workers() if database.ok else unknown
+    posting = check_posting() if database.ok else unknown
+    beat = check_beat() if database.ok else unknown
+    witnesses = check_audit_witnesses() if database.ok else unknown
     if not (database.ok and broker.ok):
         status, http_status = "fail", 503
-    elif not (worker.ok and witnesses.ok):
+    elif not (workers.ok and posting.ok):
+        status, http_status = "unhealthy", 200
+    elif not (beat.ok and witnesses.ok):
         status, http_status = "degraded", 200
     else:
         status, http_status = "ok", 200
-    body: dict[str, object] = {
-        "status": status,
-        "database": asdict(database),
-        "broker": asdict(broker),
-        "worker": asdict(worker),
-        "audit_witnesses": asdict(witnesses),
+    checks = {
+        "database": database,
+        "broker": broker,
+        "worker": workers,
+        "posting": posting,
+        "beat": beat,
+        "audit_witnesses": witnesses,
     }
+    body: dict[str, object] = {"status": status}
+    body.update({name: asdict(check) for name, check in checks.items()})
+    body["reasons"] = [f"{name}: {check.detail}" for name, check in checks.items() if not check.ok]
     return http_status, body

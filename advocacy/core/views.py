@@ -17,6 +17,8 @@ from advocacy.core.models import TaskProbe
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     status, body = health_report()
+    if request.GET.get("strict") in ("1", "true", "yes") and body["status"] != "ok":
+        status = 503
     return JsonResponse(body, status=status)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -402,6 +403,26 @@ if CANDOR_SEND_LEASE_SECONDS <= CELERY_TASK_TIME_LIMIT:
         f"CANDOR_SEND_LEASE_SECONDS={CANDOR_SEND_LEASE_SECONDS} must be longer than "
         f"CELERY_TASK_TIME_LIMIT={CELERY_TASK_TIME_LIMIT}."
     )
+# --- Operations: heartbeats, /healthz, /metrics (docs/operations.md) ------------------
+# Each worker's main process records that it is alive this often; /healthz says
+# "unhealthy" when no worker has for four times as long.
+CANDOR_WORKER_HEARTBEAT_SECONDS = env.positive_int("CANDOR_WORKER_HEARTBEAT_SECONDS", default=15)
+# /healthz says "unhealthy" when a due share has waited longer than this to be sent.
+CANDOR_HEALTH_MAX_DUE_SECONDS = env.positive_int("CANDOR_HEALTH_MAX_DUE_SECONDS", default=300)
+# /metrics answers a request with this bearer token, or from one of these networks
+# (the direct peer's address); with neither set it answers no one.
+CANDOR_METRICS_TOKEN = env.str("CANDOR_METRICS_TOKEN", default="").strip()
+if CANDOR_METRICS_TOKEN and len(CANDOR_METRICS_TOKEN) < 24:
+    raise ImproperlyConfigured("CANDOR_METRICS_TOKEN must be at least 24 characters long (or unset).")
+CANDOR_METRICS_ALLOWED_NETWORKS: list[str] = []
+for _network in env.list("CANDOR_METRICS_ALLOWED_NETWORKS", default=[]):
+    try:
+        CANDOR_METRICS_ALLOWED_NETWORKS.append(str(ipaddress.ip_network(_network.strip(), strict=False)))
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"CANDOR_METRICS_ALLOWED_NETWORKS: {_network!r} is not a network; use addresses or CIDRs "
+            "such as 10.0.0.0/8,127.0.0.1."
+        ) from None
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Celery's Django fix-up closes the database connection around every task unless
 # this is set, so each task paid for a new PostgreSQL connection (bench/: about a

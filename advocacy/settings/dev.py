@@ -1,6 +1,7 @@
 """Local development: ``make run``. Debug on, a fixed dev secret, console email."""
 
 from advocacy.settings.base import *  # noqa: F403
+from advocacy.settings.base import CANDOR_METRICS_ALLOWED_NETWORKS
 from advocacy.settings.environment import env
 
 DEBUG = env.bool("DEBUG", default=True)
@@ -10,3 +11,6 @@ SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-
 CANDOR_REQUIRE_MFA = env.bool("CANDOR_REQUIRE_MFA", default=False)
 
 CANDOR_ALLOW_PLAIN_HTTP_NETWORKS = env.bool("CANDOR_ALLOW_PLAIN_HTTP_NETWORKS", default=True)
+# `curl http://127.0.0.1:8000/metrics` works on a developer's machine without a token.
+if not CANDOR_METRICS_ALLOWED_NETWORKS and not env.str("CANDOR_METRICS_ALLOWED_NETWORKS", default=""):
+    CANDOR_METRICS_ALLOWED_NETWORKS = ["127.0.0.1/32", "::1/128"]

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -36,6 +36,8 @@ from django.utils.translation import gettext_noop
 from accounts.models import User
 from advocacy.audit.actions import AuditAction
 from advocacy.audit.services import AuditEntry, audit_record, audit_record_many
+from advocacy.core import shutdown
+from advocacy.core.counters import CALL_BUCKETS, LATENESS_BUCKETS, Tally, tally_record
 from advocacy.drafts.content import check_post, share_post
 from advocacy.drafts.models import Draft
 from advocacy.ledger.models import ConnectedAccount, Offboarding
@@ -54,6 +56,15 @@ from advocacy.sharing.limits import ACCOUNT_POST_BUDGET, MAX_ATTEMPTS, backoff_s
 from advocacy.sharing.models import Share
 
 logger = logging.getLogger(__name__)
+_T = TypeVar("_T")
+# Network failures as /metrics labels them; the most specific class first.
+_OUTCOME_LABELS: dict[type[net.NetworkError], str] = {
+    net.RateLimited: "rate_limited",
+    net.OutcomeUnknown: "outcome_unknown",
+    net.TransientError: "transient",
+    net.AuthError: "auth",
+    net.PermanentError: "refused",
+}
 State = Share.State
 LEASE = dt.timedelta(seconds=settings.CANDOR_SEND_LEASE_SECONDS)
 OUTCOME_UNKNOWN = "outcome_unknown"
@@ -454,7 +465,9 @@ def shares_send(*, share_ids: Sequence[int]) -> list[SendOutcome]:
     leased: list[int] = []  # leased, not tried yet
     deadline = time.monotonic() + BATCH_SECONDS
     try:
-        while waiting and time.monotonic() <= deadline:
+        # A worker told to stop (SIGTERM, see advocacy.core.shutdown) finishes the post
+        # it is sending and hands the rest back, like a batch out of time.
+        while waiting and time.monotonic() <= deadline and not shutdown.requested():
             chunk, waiting = waiting[:LEASE_CHUNK], waiting[LEASE_CHUNK:]
             fresh, expired, facts = batch.outcomes.flush(lease=[by_pk[pk] for pk in chunk])
             leased = [pk for pk in chunk if pk in set(fresh) | set(expired)]
@@ -463,19 +476,33 @@ def shares_send(*, share_ids: Sequence[int]) -> list[SendOutcome]:
                 if pk in expired:
                     by_pk[pk].last_error_code = OUTCOME_UNKNOWN
             batch.use_facts([by_pk[pk] for pk in leased], facts)
-            while leased:
+            while leased and not shutdown.requested():
                 share = by_pk[leased.pop(0)]
                 outcomes[share.pk] = batch.send(share)
     finally:
         batch.outcomes.flush()
         _release(leased, leased=True)
         _release(waiting, leased=False)
+        _record_tally(batch.tally)
     for pk in share_ids:
         if pk not in outcomes and pk in set(waiting) | set(leased):
-            outcomes[pk] = SendOutcome(pk, State.SCHEDULED, "handed back to the dispatcher: the batch ran out of time")
+            outcomes[pk] = SendOutcome(
+                pk,
+                State.SCHEDULED,
+                "handed back to the dispatcher: the batch ran out of time, or its worker is stopping",
+            )
         elif pk not in outcomes:
             outcomes[pk] = _not_claimable(pk)
     return [outcomes[pk] for pk in share_ids]
+
+
+def _record_tally(tally: Tally) -> None:
+    """The batch's network calls and lateness, for /metrics. Never fails a batch: the
+    outcomes are written already, and a lost count is only a lost count."""
+    try:
+        tally_record(tally=tally)
+    except Exception:  # any database error; the figures are secondary to the posts
+        logger.exception("could not record the batch's metrics")
 
 
 def _not_claimable(share_id: int) -> SendOutcome:
@@ -496,6 +523,7 @@ class _SendBatch:
         self.text_problems: dict[tuple[str, str, str, int | None], str | None] = {}
         self.disclosures: dict[str, str] = {}  # language: the disclosure in force now
         self.held: set[int] = set()  # shares stopped only by a changed disclosure
+        self.tally = Tally()  # network calls and lateness, for /metrics
 
     def use_facts(self, shares: list[Share], facts: _Facts) -> None:
         """Check ``shares`` against ``facts``, read when their lease was taken: someone
@@ -524,7 +552,9 @@ class _SendBatch:
                 # before cancelling or marking it late, so the status never says "not
                 # sent" about a post that is live.
                 try:
-                    found = client.find_existing(session, share.idempotency_key, text=share.text)
+                    found = self._call(
+                        share, "find_existing", client.find_existing, session, share.idempotency_key, text=share.text
+                    )
                 except (net.OutcomeUnknown, net.PermanentError) as exc:
                     return self._unknown(share, exc)
                 if found is not None:
@@ -532,7 +562,7 @@ class _SendBatch:
             stopped = self._stop_before_publish(share)
             if stopped is not None:
                 return stopped
-            result = client.publish(session, _request(share))
+            result = self._call(share, "publish", client.publish, session, _request(share))
         except net.AuthError as exc:
             return self._auth_failed(share, exc)
         except net.OutcomeUnknown as exc:
@@ -557,6 +587,24 @@ class _SendBatch:
         finally:
             _save_refreshed_credentials(share, session)
         return self._sent(share, result, reconciled=False)
+
+    def _call(self, share: Share, call: str, method: Callable[..., _T], *args: object, **kwargs: object) -> _T:
+        """``method(*args, **kwargs)``, a call to the network, timed and counted by
+        network and outcome for /metrics (no label names a person or an account)."""
+        started = time.monotonic()
+        outcome = "error"
+        try:
+            result = method(*args, **kwargs)
+        except net.NetworkError as exc:
+            outcome = next((label for kind, label in _OUTCOME_LABELS.items() if isinstance(exc, kind)), "error")
+            raise
+        else:
+            outcome = "ok"
+            return result
+        finally:
+            labels = {"network": share.network, "call": call}
+            self.tally.observe("candor_network_call_seconds", labels, time.monotonic() - started, CALL_BUCKETS)
+            self.tally.count("candor_network_calls_total", {**labels, "outcome": outcome})
 
     def _finish(
         self,
@@ -662,6 +710,8 @@ class _SendBatch:
     def _sent(self, share: Share, result: net.PublishResult, *, reconciled: bool) -> SendOutcome:
         now = timezone.now()
         self.recent_sends.setdefault(share.account_id, []).append(now)
+        late = (now - share.scheduled_at).total_seconds()
+        self.tally.observe("candor_share_lateness_seconds", {"network": share.network}, late, LATENESS_BUCKETS)
         self._finish(
             share,
             to=State.SENT,

@@ -4,6 +4,7 @@ from collections import Counter
 
 from celery import shared_task
 
+from advocacy.core import shutdown
 from advocacy.sharing import engine
 
 
@@ -17,7 +18,8 @@ def dispatch_due_shares() -> int:
 @shared_task(bind=True, name="sharing.send_shares", acks_late=True, ignore_result=True, queue="posting")
 def send_shares(self: object, share_ids: list[int]) -> dict[str, int]:
     outcomes = engine.shares_send(share_ids=share_ids)
-    if not self.request.is_eager:  # type: ignore[attr-defined]
+    # (A worker that is stopping claims nothing more: what it handed back goes to the others.)
+    if not self.request.is_eager and not shutdown.requested():  # type: ignore[attr-defined]
         # Pull the next batch as soon as this one is done, instead of waiting for
         # beat's next tick: a large fan-out keeps every worker busy (bench/: fan-out).
         # Backpressure in dispatch_due keeps the queue short. (Eagerly, the caller's
