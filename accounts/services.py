@@ -138,6 +138,33 @@ def user_role_set(*, actor: User, user_id: int, role: str) -> User:
     return user
 
 
+@transaction.atomic
+def user_role_from_provider(*, user_id: int, role: str, provider: str) -> User:
+    """Set the role the identity provider's groups claim maps to, at sign-in
+    (``accounts.sso.role_for``). The provider is the authority once an admin has
+    configured ``CANDOR_SSO_ROLE_GROUPS``, so there is no person as actor: the event
+    names the provider as its source."""
+    from accounts.models import Role
+
+    if role not in Role.values:
+        raise ValidationFailed(gettext("Unknown role."), fields={"role": [gettext("Choose one of the roles.")]})
+    user = _locked(user_id)
+    if user.role == role:
+        return user
+    old = user.role
+    user.role = role
+    user.save(update_fields=["role"])
+    audit_record(
+        actor=None,
+        action=AuditAction.USER_ROLE_CHANGED,
+        target=user,
+        subject=user,
+        old={"role": old},
+        new={"role": role, "source": provider},
+    )
+    return user
+
+
 def login_record(*, user: User | None, succeeded: bool) -> None:
     """Sign-ins and failed sign-ins go into the audit log (no password, no email typed)."""
     from advocacy.audit.services import audit_record_standalone
