@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "advocacy.notifications",
     "advocacy.analytics",
     "advocacy.portal",
+    "advocacy.identity",
 ]
 
 MIDDLEWARE = [
