@@ -8,7 +8,12 @@ import pytest
 
 from advocacy.settings.environment import CandorEnv
 from advocacy.settings.sso import sso_providers
-from tests.browser.conftest import browser_context_args, browser_type_launch_args, shoot  # noqa: F401 - fixtures
+from tests.browser.conftest import (  # noqa: F401 - fixtures
+    browser_context_args,
+    browser_type_launch_args,
+    celery_worker_process,
+    shoot,
+)
 from tests.support.idp import running_idp
 
 PROVIDER_ID = "acme"
