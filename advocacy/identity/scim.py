@@ -26,6 +26,7 @@ from django.core.validators import EmailValidator
 from django.db.models import QuerySet
 from scim2_models import (
     AuthenticationScheme,
+    Context,
     External,
     InvalidValueException,
     NotFoundException,
@@ -43,6 +44,7 @@ from scim2_models import (
     ServiceProviderConfig,
     UniquenessException,
 )
+from scim2_server.responses import ScimResponse
 from scim2_server.service import ScimService
 from scim2_server.storage import ScimStorage, SearchPage
 from scim2_server.utils import load_default_resource_types, load_default_schemas, parametrize
@@ -127,7 +129,19 @@ def scim_service() -> ScimService:
         # Okta and Entra ID send attributes Candor does not keep (title, phoneNumbers...).
         policy=ScimPolicy(unknown=ScimPolicy.Unknown.ignore),
     )
-    return ScimService(provider)
+    return CandorScimService(provider)
+
+
+class CandorScimService(ScimService):
+    """scim2-server's service, answering a PATCH with the resource (200) instead of
+    204: Okta reads the updated User from the answer, and Entra ID accepts both."""
+
+    def patch_response(
+        self, base_url: str, resource: Resource[Any], response_parameters: ResponseParameters[Any]
+    ) -> ScimResponse:
+        return self.resource_response(
+            self.publish(base_url, resource), Context.RESOURCE_REPLACEMENT_RESPONSE, response_parameters
+        )
 
 
 def entra_compatible(body: bytes) -> bytes:

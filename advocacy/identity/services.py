@@ -12,7 +12,6 @@ working at once (an inactive person is never authenticated; the token is deleted
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from typing import Any
 
@@ -29,16 +28,11 @@ from advocacy.audit.actions import AuditAction
 from advocacy.audit.services import audit_record
 from advocacy.core.errors import Conflict, NotAllowed, ValidationFailed
 from advocacy.identity.models import ScimClient, ScimLink
+from advocacy.identity.selectors import TOKEN_PREFIX, token_digest
 from advocacy.ledger.models import ConnectedAccount, Offboarding
 from advocacy.ledger.offboarding import offboarding_start
 from advocacy.notifications.models import Notification
 from advocacy.notifications.services import notify, recipient_locale
-
-TOKEN_PREFIX = "candor_scim_"
-
-
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def source_of(client: ScimClient) -> str:
@@ -74,13 +68,6 @@ def scim_client_revoke(*, actor: User, client_id: int) -> ScimClient:
         client.save(update_fields=["revoked_at"])
         audit_record(actor=actor, action=AuditAction.TOKEN_REVOKED, target=client, new={"kind": "scim"})
     return client
-
-
-def scim_client_for_token(*, token: str) -> ScimClient | None:
-    """The active client this bearer token belongs to, if any (a selector)."""
-    if not token.startswith(TOKEN_PREFIX):
-        return None
-    return ScimClient.objects.filter(token_hash=token_digest(token), revoked_at__isnull=True).first()
 
 
 def _email_taken(email: str, exclude_id: int | None = None) -> bool:

@@ -23,7 +23,7 @@ from scim2_server.routing import Operation
 from advocacy.audit.actions import Via
 from advocacy.audit.context import audit_context, current
 from advocacy.identity.scim import CandorStorage, entra_compatible, scim_service
-from advocacy.identity.services import scim_client_for_token
+from advocacy.identity.selectors import scim_client_for_token
 
 logger = logging.getLogger(__name__)
 BASE_PATH = "/scim/v2"
