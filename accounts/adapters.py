@@ -81,6 +81,12 @@ def network_provider_id(network: str) -> str:
     return next(provider for provider, key in NETWORK_PROVIDERS.items() if key == network)
 
 
+def _is_oidc(request: HttpRequest, sociallogin: SocialLogin) -> bool:
+    """The company's OpenID Connect provider, whose claims ``accounts.sso`` reads.
+    SAML keeps allauth's own handling (docs/identity.md)."""
+    return sociallogin.account.get_provider(request).id == "openid_connect"
+
+
 def _network_name(network: str) -> str:
     from advocacy.networks.registry import NETWORKS
 
@@ -146,7 +152,7 @@ class CandorSocialAccountAdapter(DefaultSocialAccountAdapter):
         """A first SSO sign-in: the person's name as the provider gives it, and the
         role its groups claim maps to (an employee when nothing maps)."""
         user = super().populate_user(request, sociallogin, data)
-        if sociallogin.account.provider not in NETWORK_PROVIDERS:
+        if sociallogin.account.provider not in NETWORK_PROVIDERS and _is_oidc(request, sociallogin):
             claims = IdentityClaims.from_extra_data(sociallogin.account.extra_data)
             user.display_name = (claims.name or data.get("name") or "")[:150]
             user.role = role_for(claims) or user.role
@@ -165,7 +171,8 @@ class CandorSocialAccountAdapter(DefaultSocialAccountAdapter):
     def pre_social_login(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
         network = NETWORK_PROVIDERS.get(sociallogin.account.provider)
         if network is None:
-            self._accept_identity(request, sociallogin)
+            if _is_oidc(request, sociallogin):
+                self._accept_identity(request, sociallogin)
             return super().pre_social_login(request, sociallogin)
         if not request.user.is_authenticated or sociallogin.state.get("process") != AuthProcess.CONNECT:
             # A sign-in (or "redirect") attempt through a posting network: never honoured,
