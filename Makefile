@@ -41,6 +41,12 @@ pds/node_modules/.installed: pds/package-lock.json
 	npm_config_nodedir=/usr npm ci --prefix pds --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# The real OpenID Connect provider (npm oidc-provider) the sign-in tests run against.
+idp/node_modules/.installed: idp/package-lock.json
+	@command -v npm >/dev/null || { echo "Node.js and npm are required for the sign-in tests (apt-get install nodejs npm)." >&2; exit 1; }
+	npm ci --prefix idp --no-audit --no-fund --loglevel=error
+	@touch $@
+
 # axe-core for the accessibility checks in the browser tests.
 e2e/node_modules/.installed: e2e/package-lock.json
 	npm ci --prefix e2e --no-audit --no-fund --loglevel=error
@@ -67,7 +73,7 @@ run: demo
 	@# hand back its batch, and exits 0 itself (plain honcho always exits 130: "make: *** Error 130").
 	CANDOR_HOST=$(HOST) PORT=$(PORT) $(PY) bin/run-procfile -f Procfile
 
-test: install-dev pds/node_modules/.installed e2e/node_modules/.installed
+test: install-dev pds/node_modules/.installed idp/node_modules/.installed e2e/node_modules/.installed
 	@if [ ! -x /usr/bin/chromium ]; then \
 	  if [ "$$CI" = "true" ]; then echo "CI needs Chromium for the browser tests: apt-get install chromium" >&2; exit 1; fi; \
 	  echo ""; echo "NOTE: /usr/bin/chromium not found, so the browser tests are skipped."; \

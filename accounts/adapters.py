@@ -16,7 +16,13 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from accounts.http import AuthenticatedHttpRequest
-from accounts.services import user_inactive_seen, user_password_set, user_signed_up
+from accounts.services import user_inactive_seen, user_password_set, user_role_from_provider, user_signed_up
+from accounts.sso import IdentityClaims, asserts_mfa, role_for, sign_in_refusal
+from advocacy.core.security import IDP_MFA_SESSION_KEY
+
+# Set on the request by the social adapter when the identity provider asserted more
+# than one factor; the account adapter moves it into the session once signed in.
+_IDP_MFA_ATTRIBUTE = "_candor_idp_mfa"
 
 
 class CandorAccountAdapter(DefaultAccountAdapter):
@@ -47,6 +53,16 @@ class CandorAccountAdapter(DefaultAccountAdapter):
         audits it. The person themselves is the actor (a reset link proves that)."""
         user.password = user_password_set(actor=user, user_id=user.pk, password=password).password
 
+    def login(self, request: HttpRequest, user: Any) -> None:
+        """Every sign-in. The session remembers for whom the identity provider vouched
+        for a second factor (``advocacy.core.security`` lets reviewers and admins in
+        without Candor's own authenticator then); any other sign-in forgets it."""
+        super().login(request, user)
+        if getattr(request, _IDP_MFA_ATTRIBUTE, False):
+            request.session[IDP_MFA_SESSION_KEY] = user.pk
+        else:
+            request.session.pop(IDP_MFA_SESSION_KEY, None)
+
     def respond_user_inactive(self, request: HttpRequest, user: Any) -> HttpResponse:
         """allauth refuses a deactivated person here, on every sign-in path (SSO
         included). Someone deactivated outside Candor's services (the IdP sync, a
@@ -64,6 +80,12 @@ NETWORK_PROVIDERS: dict[str, str] = {"linkedin": "linkedin", "twitter_oauth2": "
 def network_provider_id(network: str) -> str:
     """The allauth provider id for a Candor network key ("x" -> "twitter_oauth2")."""
     return next(provider for provider, key in NETWORK_PROVIDERS.items() if key == network)
+
+
+def _is_oidc(request: HttpRequest, sociallogin: SocialLogin) -> bool:
+    """The company's OpenID Connect provider, whose claims ``accounts.sso`` reads.
+    SAML keeps allauth's own handling (docs/identity.md)."""
+    return sociallogin.account.get_provider(request).id == "openid_connect"
 
 
 def _network_name(network: str) -> str:
@@ -120,9 +142,22 @@ class CandorSocialAccountAdapter(DefaultSocialAccountAdapter):
         return redirect("portal:connections" if user is not None and user.is_authenticated else settings.LOGIN_URL)
 
     def is_open_for_signup(self, request: HttpRequest, sociallogin: SocialLogin) -> bool:
+        """Posting networks never create anyone. The company's identity provider does,
+        on a person's first sign-in (``CANDOR_SSO_SIGNUP``), once ``pre_social_login``
+        has accepted their email."""
         if sociallogin.account.provider in NETWORK_PROVIDERS:
             return False
-        return super().is_open_for_signup(request, sociallogin)
+        return settings.CANDOR_SSO_SIGNUP
+
+    def populate_user(self, request: HttpRequest, sociallogin: SocialLogin, data: dict[str, Any]) -> Any:
+        """A first SSO sign-in: the person's name as the provider gives it, and the
+        role its groups claim maps to (an employee when nothing maps)."""
+        user = super().populate_user(request, sociallogin, data)
+        if sociallogin.account.provider not in NETWORK_PROVIDERS and _is_oidc(request, sociallogin):
+            claims = IdentityClaims.from_extra_data(sociallogin.account.extra_data)
+            user.display_name = (claims.name or data.get("name") or "")[:150]
+            user.role = role_for(claims) or user.role
+        return user
 
     def save_user(self, request: HttpRequest, sociallogin: SocialLogin, form: Any = None) -> Any:
         """A first SSO sign-in that provisions the person: saved and recorded together.
@@ -137,6 +172,8 @@ class CandorSocialAccountAdapter(DefaultSocialAccountAdapter):
     def pre_social_login(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
         network = NETWORK_PROVIDERS.get(sociallogin.account.provider)
         if network is None:
+            if _is_oidc(request, sociallogin):
+                self._accept_identity(request, sociallogin)
             return super().pre_social_login(request, sociallogin)
         if not request.user.is_authenticated or sociallogin.state.get("process") != AuthProcess.CONNECT:
             # A sign-in (or "redirect") attempt through a posting network: never honoured,
@@ -144,6 +181,21 @@ class CandorSocialAccountAdapter(DefaultSocialAccountAdapter):
             raise ImmediateHttpResponse(self._refuse_login(request, network))
         signed_in = cast("AuthenticatedHttpRequest", request)  # checked just above
         raise ImmediateHttpResponse(self._record_connection(signed_in, sociallogin, network))
+
+    def _accept_identity(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
+        """A sign-in through the company's identity provider: refused (with the reason)
+        unless it vouches for a work email; a known person's role follows the groups
+        claim when a mapping is configured; a second factor it asserts is noted."""
+        claims = IdentityClaims.from_extra_data(sociallogin.account.extra_data)
+        refusal = sign_in_refusal(claims)
+        if refusal is not None:
+            messages.error(request, refusal)
+            raise ImmediateHttpResponse(redirect(settings.LOGIN_URL))
+        setattr(request, _IDP_MFA_ATTRIBUTE, asserts_mfa(claims))
+        role = role_for(claims)
+        user = sociallogin.user
+        if sociallogin.is_existing and role is not None and user.is_active and user.role != role:
+            user.role = user_role_from_provider(user_id=user.pk, role=role, provider=sociallogin.account.provider).role
 
     def _record_connection(
         self, request: AuthenticatedHttpRequest, sociallogin: SocialLogin, network: str

@@ -138,6 +138,33 @@ def user_role_set(*, actor: User, user_id: int, role: str) -> User:
     return user
 
 
+@transaction.atomic
+def user_role_from_provider(*, user_id: int, role: str, provider: str) -> User:
+    """Set the role the identity provider's groups claim maps to, at sign-in
+    (``accounts.sso.role_for``). The provider is the authority once an admin has
+    configured ``CANDOR_SSO_ROLE_GROUPS``, so there is no person as actor: the event
+    names the provider as its source."""
+    from accounts.models import Role
+
+    if role not in Role.values:
+        raise ValidationFailed(gettext("Unknown role."), fields={"role": [gettext("Choose one of the roles.")]})
+    user = _locked(user_id)
+    if user.role == role:
+        return user
+    old = user.role
+    user.role = role
+    user.save(update_fields=["role"])
+    audit_record(
+        actor=None,
+        action=AuditAction.USER_ROLE_CHANGED,
+        target=user,
+        subject=user,
+        old={"role": old},
+        new={"role": role, "source": provider},
+    )
+    return user
+
+
 def login_record(*, user: User | None, succeeded: bool) -> None:
     """Sign-ins and failed sign-ins go into the audit log (no password, no email typed)."""
     from advocacy.audit.services import audit_record_standalone
@@ -147,15 +174,30 @@ def login_record(*, user: User | None, succeeded: bool) -> None:
 
 
 @transaction.atomic
-def user_reactivate(*, actor: User, user_id: int) -> User:
-    if not user_can(actor, Capability.OFFBOARD):
-        raise NotAllowed(gettext("Only admins can reactivate people."))
+def user_reactivate(*, actor: User | None, user_id: int, source: str = "") -> User:
+    """Let a deactivated person sign in again (admins). ``actor`` None is the
+    identity provider (SCIM), which must name itself in ``source``."""
+    _require_admin_or_source(actor, source, gettext("Only admins can reactivate people."))
     user = User.objects.select_for_update().get(pk=user_id)
     if not user.is_active:
         user.is_active = True
         user.save(update_fields=["is_active"])
-        audit_record(actor=actor, action=AuditAction.USER_REACTIVATED, target=user, subject=user)
+        audit_record(
+            actor=actor,
+            action=AuditAction.USER_REACTIVATED,
+            target=user,
+            subject=user,
+            new={"source": source} if source else None,
+        )
     return user
+
+
+def _require_admin_or_source(actor: User | None, source: str, message: str) -> None:
+    if actor is None:
+        if not source:
+            raise ValueError("A change without a person as actor must name its source.")
+        return
+    _require_admin(actor, message)
 
 
 def _require_admin(actor: User, message: str) -> None:
@@ -235,17 +277,18 @@ def user_signed_up(*, user: User, source: str) -> None:
 
 
 @transaction.atomic
-def user_profile_update(*, actor: User, user_id: int, changes: dict[str, Any]) -> User:
+def user_profile_update(*, actor: User | None, user_id: int, changes: dict[str, Any], source: str = "") -> User:
     """Change someone's email, names, display name, time zone, language or team
-    (admins, or the person themselves). Unknown fields are refused, so role,
+    (admins, or the person themselves; ``actor`` None is the identity provider,
+    which names itself in ``source``). Unknown fields are refused, so role,
     privileges, active state and password cannot sneak in: they have their own
     services."""
     unknown = sorted(set(changes) - set(PROFILE_FIELDS))
     if unknown:
         raise ValidationFailed(gettext("These fields cannot be changed here: %(fields)s.") % {"fields": unknown})
     user = _locked(user_id)
-    if actor.pk != user.pk:
-        _require_admin(actor, gettext("Only admins can change someone else's details."))
+    if actor is None or actor.pk != user.pk:
+        _require_admin_or_source(actor, source, gettext("Only admins can change someone else's details."))
     if "email" in changes:
         changes = {**changes, "email": _clean_email(str(changes["email"]), exclude_id=user.pk)}
     changed = [field for field in PROFILE_FIELDS if field in changes and getattr(user, field) != changes[field]]
@@ -265,6 +308,8 @@ def user_profile_update(*, actor: User, user_id: int, changes: dict[str, Any]) -
     personal = [field for field in changed if field in PERSONAL_FIELDS]
     if personal:
         new["changed"] = personal
+    if source:
+        new["source"] = source
     audit_record(actor=actor, action=AuditAction.USER_PROFILE_CHANGED, target=user, subject=user, old=old, new=new)
     return user
 

@@ -37,6 +37,9 @@ API_PREFIX = "/api/"
 MFA_EXEMPT_VIEW_MODULES = ("allauth.", "django.views.i18n", "django.views.static")
 MFA_EXEMPT_URL_NAMES = frozenset({"healthz"})
 SESSION_LAST_SEEN_KEY = "candor_last_seen"
+# The id of the person whose sign-in the identity provider said used more than one
+# factor (amr/acr, see accounts.sso.asserts_mfa): that session needs no TOTP here.
+IDP_MFA_SESSION_KEY = "candor_idp_mfa_user"
 # Writing the session on every request is wasteful; a minute of slack is harmless.
 LAST_SEEN_RESOLUTION_SECONDS = 60
 
@@ -78,6 +81,12 @@ def _error(*, code: str, message: str, status_code: int) -> JsonResponse:
     return JsonResponse(error_body(code=code, message=message), status=status_code)
 
 
+def idp_mfa_asserted(request: HttpRequest) -> bool:
+    session = getattr(request, "session", None)
+    user = getattr(request, "user", None)
+    return session is not None and user is not None and session.get(IDP_MFA_SESSION_KEY) == user.pk
+
+
 def mfa_required_response() -> JsonResponse:
     return _error(code="mfa_required", message=MFA_REQUIRED_MESSAGE, status_code=status.HTTP_403_FORBIDDEN)
 
@@ -104,6 +113,8 @@ class MfaRequiredMiddleware:
         if getattr(request.resolver_match, "url_name", None) in MFA_EXEMPT_URL_NAMES:
             return None
         if request.path.startswith(settings.STATIC_URL) or not mfa_missing(request.user):
+            return None
+        if idp_mfa_asserted(request):
             return None
         if is_api_request(request):
             return mfa_required_response()

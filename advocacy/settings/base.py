@@ -11,7 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from advocacy.settings.environment import env
-from advocacy.settings.sso import sso_providers
+from advocacy.settings.sso import sso_providers, sso_role_groups
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 VAR_DIR = Path(env.str("CANDOR_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "advocacy.notifications",
     "advocacy.analytics",
     "advocacy.portal",
+    "advocacy.identity",
 ]
 
 MIDDLEWARE = [
@@ -182,6 +183,13 @@ ACCOUNT_RATE_LIMITS: dict[str, str] | bool = {  # False turns them off (the test
 CANDOR_SIGNUP_OPEN = env.bool("CANDOR_SIGNUP_OPEN", default=False)
 CANDOR_SIGNUP_DOMAINS = [d.lower() for d in env.list("CANDOR_SIGNUP_DOMAINS", default=[])]
 SOCIALACCOUNT_PROVIDERS = sso_providers(env)
+# What Candor takes from the identity provider at sign-in (accounts.sso, docs/identity.md).
+CANDOR_SSO_SIGNUP = env.bool("CANDOR_SSO_SIGNUP", default=True)
+CANDOR_SSO_ALLOWED_DOMAINS = [d.lower() for d in env.list("CANDOR_SSO_ALLOWED_DOMAINS", default=[])]
+CANDOR_SSO_GROUPS_CLAIM = env.str("CANDOR_SSO_GROUPS_CLAIM", default="groups")
+CANDOR_SSO_ROLE_GROUPS = sso_role_groups(env)
+CANDOR_SSO_MFA_AMR = env.list("CANDOR_SSO_MFA_AMR", default=["mfa"])
+CANDOR_SSO_MFA_ACR = env.list("CANDOR_SSO_MFA_ACR", default=[])
 SOCIALACCOUNT_ONLY = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True

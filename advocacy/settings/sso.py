@@ -7,6 +7,7 @@ configured provider is an error naming the missing variable, not a silent no-op.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -31,7 +32,13 @@ def oidc_provider(env: Any) -> dict[str, Any] | None:
                 "name": env.str("OIDC_PROVIDER_NAME", default="Company single sign-on"),
                 "client_id": values["CLIENT_ID"],
                 "secret": values["CLIENT_SECRET"],
-                "settings": {"server_url": values["SERVER_URL"], "fetch_userinfo": True},
+                "settings": {
+                    "server_url": values["SERVER_URL"],
+                    "fetch_userinfo": True,
+                    # "groups" for the role mapping (Okta, Keycloak); Entra ID and
+                    # Google send groups without a scope of their own.
+                    "scope": env.list("OIDC_SCOPES", default=["openid", "profile", "email"]),
+                },
             }
         ],
         "OAUTH_PKCE_ENABLED": True,
@@ -73,3 +80,32 @@ def sso_providers(env: Any) -> dict[str, Any]:
     if (saml := saml_provider(env)) is not None:
         providers["saml"] = saml
     return providers
+
+
+SSO_ROLES = ("employee", "comms_author", "comms_reviewer", "admin")
+
+
+def sso_role_groups(env: Any) -> dict[str, list[str]]:
+    """``CANDOR_SSO_ROLE_GROUPS``: a JSON object from Candor role to the identity
+    provider's group names (or ids, as Entra ID sends them) that grant it, e.g.
+    ``{"admin": ["Candor Admins"], "comms_reviewer": ["Comms"]}``. Empty: the
+    provider does not decide roles."""
+    raw = env.str("CANDOR_SSO_ROLE_GROUPS", default="").strip()
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"CANDOR_SSO_ROLE_GROUPS is not valid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise ImproperlyConfigured("CANDOR_SSO_ROLE_GROUPS must be a JSON object from role to a list of groups.")
+    unknown = sorted(set(value) - set(SSO_ROLES))
+    if unknown:
+        raise ImproperlyConfigured(f"CANDOR_SSO_ROLE_GROUPS names unknown roles {unknown}; use {', '.join(SSO_ROLES)}.")
+    groups: dict[str, list[str]] = {}
+    for role, names in value.items():
+        names = [names] if isinstance(names, str) else names
+        if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+            raise ImproperlyConfigured(f"CANDOR_SSO_ROLE_GROUPS[{role!r}] must be a list of group names.")
+        groups[role] = names
+    return groups

@@ -17,7 +17,15 @@ from advocacy.sharing.services import share_create
 from tests.factories import UserFactory
 
 # Third-party pages, and the REST API (walked from its OpenAPI schema instead).
-THIRD_PARTY = ("allauth.", "django.contrib.", "django.views.static", "advocacy.api.", "accounts.api")
+# SCIM answers bearer tokens of provisioning clients, never a role: tests/identity walks it.
+THIRD_PARTY = (
+    "allauth.",
+    "django.contrib.",
+    "django.views.static",
+    "advocacy.api.",
+    "accounts.api",
+    "advocacy.identity.",
+)
 ROLES = ["anonymous", "employee", "other_employee", "author", "reviewer", "admin_user"]
 
 
