@@ -99,6 +99,10 @@ class PublishRequest:
     anything (a link card for ``link``) decides it with that same function, never by
     changing the text on its own, so what was checked is what is posted.
 
+    ``disclosure`` and ``page_url`` (the post's public page) let a plug-in that links
+    the disclosure without changing the text (Bluesky's facet) ask ``final_post`` where;
+    on other networks the address is already in ``text``.
+
     ``idempotency_key`` is stable for the share across every retry; plug-ins use it
     as the network's idempotency key, record key or marker, whichever the network
     supports, so that ``find_existing`` can recognise the post later.
@@ -109,6 +113,8 @@ class PublishRequest:
     link: str | None = None
     image: MediaAttachment | None = None
     language: str | None = None
+    disclosure: str = ""
+    page_url: str = ""
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,9 @@ CANDOR_NETWORK_APPS = {
 # it would let anyone connecting an account make Candor talk to unencrypted endpoints.
 CANDOR_ALLOW_PLAIN_HTTP_NETWORKS = env.bool("CANDOR_ALLOW_PLAIN_HTTP_NETWORKS", default=DEBUG)
 CANDOR_SITE_URL = env.str("CANDOR_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# X counts any link as 23 of its 280 characters: the post's public page is linked from
+# the disclosure there only when the organisation chooses to spend them.
+CANDOR_PUBLIC_PAGE_LINK_ON_X = env.bool("CANDOR_PUBLIC_PAGE_LINK_ON_X", default=False)
 # Signed checkpoints of the audit log and their witnesses (docs/operations.md,
 # "Signed checkpoints and witnesses"). The signing key never goes into the database:
 # the variable or CANDOR_AUDIT_SIGNING_KEY_FILE; unset, a key file under var/ is made

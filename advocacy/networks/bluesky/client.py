@@ -400,6 +400,8 @@ def _post_record(api: Client, request: PublishRequest) -> dict[str, Any]:
         link=request.link or "",
         has_image=request.image is not None,
         image_alt=request.image.alt_text if request.image else "",
+        disclosure=request.disclosure,
+        page_url=request.page_url,
     )
     text = post.text
     embed: dict[str, Any] | None = None
@@ -415,7 +417,9 @@ def _post_record(api: Client, request: PublishRequest) -> dict[str, Any]:
         "text": text,
         "createdAt": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
     }
-    facets = build_facets(text, resolve_handle=lambda handle: _resolve_handle(api, handle))
+    linked = post.disclosure_link
+    links = ((linked.byte_start, linked.byte_end, linked.uri),) if linked else ()
+    facets = build_facets(text, resolve_handle=lambda handle: _resolve_handle(api, handle), links=links)
     if facets:
         record["facets"] = facets
     if request.language:
