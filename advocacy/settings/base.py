@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "advocacy.notifications",
     "advocacy.analytics",
     "advocacy.portal",
+    "advocacy.public",
 ]
 
 MIDDLEWARE = [

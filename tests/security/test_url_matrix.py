@@ -86,6 +86,7 @@ def world(
     values = {
         "draft_id": published.pk,
         "share_id": share.pk,
+        "public_id": share.public_id,
         "account_id": account.pk,
         "user_id": employee.pk,
         "offboarding_id": case.pk,
