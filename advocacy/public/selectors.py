@@ -92,6 +92,7 @@ class PolicyEntry:
     effective_date: dt.date
     title: str
     body: str
+    language: str  # of ``title`` and ``body``: the reader's, or English when not translated
     texts: dict[str, dict[str, str]]  # every language's title and body, as published
 
 
@@ -133,10 +134,12 @@ def public_programme(*, language: str) -> PublicProgramme:
 
 def _entry(version: PolicyVersion, language: str) -> PolicyEntry:
     text = version.text_for(language)
+    shown = language if language in version.texts else "en"
     return PolicyEntry(
         number=version.number,
         effective_date=version.effective_date,
         title=text.get("title", ""),
         body=text.get("body", ""),
+        language=shown,
         texts=version.texts,
     )
