@@ -72,6 +72,7 @@ class AuditAction(models.TextChoices):
     OUTSIDE_POST_DETECTED = "account.outside_post_detected"
     OUTSIDE_POST_CONFIRMED = "account.outside_post_confirmed"
     OUTSIDE_POST_DISOWNED = "account.outside_post_disowned"
+    ACCOUNT_WATCH_CHANGED = "account.watch_changed"
 
 
 class Via(models.TextChoices):

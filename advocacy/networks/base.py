@@ -131,6 +131,27 @@ class RevokeResult:
     detail: str
 
 
+@dataclass(frozen=True)
+class RecentPost:
+    """One post read back from the account's own timeline (``PostReader``)."""
+
+    external_id: str  # as ``PublishResult.external_id`` names it: record URI, status id, post id, URN
+    created_at: str  # ISO 8601, as the network reports it
+    text: str
+    url: str = ""
+
+
+class PostReader(Protocol):
+    """Reading an account's own recent posts, to spot posts made outside Candor.
+
+    Optional: a plug-in without ``recent_posts`` is not watched. It only ever reads;
+    it raises ``PermanentError`` when the granted scope or the network's plan does
+    not allow reading, ``TransientError``/``RateLimited`` to be tried later.
+    """
+
+    def recent_posts(self, session: AccountSession, *, limit: int = 20) -> list[RecentPost]: ...
+
+
 class NetworkClient(Protocol):
     key: str  # "bluesky", "mastodon", "linkedin", "x"
     display_name: str

@@ -57,6 +57,7 @@ from advocacy.networks.base import (
     PublishRequest,
     PublishResult,
     RateLimited,
+    RecentPost,
     RevokeResult,
     TransientError,
 )
@@ -217,6 +218,32 @@ class BlueskyClient:
 
         uri = self._call(session, lookup, write=False)
         return _result(session, uri) if uri else None
+
+    def recent_posts(self, session: AccountSession, *, limit: int = 20) -> list[RecentPost]:
+        """The account's newest post records, from its own server
+        (``com.atproto.repo.listRecords``, newest first): no AppView is needed."""
+
+        def read(api: Client) -> list[RecentPost]:
+            params = models.ComAtprotoRepoListRecords.Params(
+                repo=_current_session(api).did, collection=POST_COLLECTION, limit=limit
+            )
+            records = api.com.atproto.repo.list_records(params).records
+            posts = []
+            for record in records:
+                value = record.value
+                text = value.get("text") if isinstance(value, dict) else getattr(value, "text", "")
+                created = value.get("createdAt") if isinstance(value, dict) else getattr(value, "created_at", "")
+                posts.append(
+                    RecentPost(
+                        external_id=record.uri,
+                        created_at=str(created or ""),
+                        text=str(text or ""),
+                        url=_result(session, record.uri).url,
+                    )
+                )
+            return posts
+
+        return self._call(session, read, write=False)
 
     def delete(self, session: AccountSession, external_id: str) -> None:
         uri = AtUri.from_str(external_id)
