@@ -31,6 +31,7 @@ from accounts.models import Role, User
 from advocacy.audit.actions import AuditAction
 from advocacy.audit.services import audit_record
 from advocacy.core.errors import Conflict, NotAllowed, ValidationFailed
+from advocacy.drafts.content import share_post
 from advocacy.ledger.models import AccountEvent, ConnectedAccount
 from advocacy.ledger.services import account_mark_needs_reconnect
 from advocacy.ledger.sessions import session_for
@@ -167,16 +168,37 @@ def _posted_at(value: str) -> dt.datetime | None:
 
 def _candors_own(account: ConnectedAccount) -> tuple[set[str], set[str], set[str]]:
     """What Candor sent or may be sending on ``account``: network ids, Bluesky record
-    keys, and the comparable texts of sends whose outcome is not yet recorded."""
-    shares = Share.objects.filter(account=account).values_list("external_id", "idempotency_key", "state", "text")
+    keys, and the exact final texts of sends whose outcome is not yet recorded (a
+    worker mid-send, or an outcome in doubt)."""
+    shares = Share.objects.filter(account=account).select_related("draft_version")
     ids, keys, in_flight = set(), set(), set()
-    for external_id, key, state, text in shares:
-        if external_id:
-            ids.add(external_id)
+    for share in shares.only(
+        "external_id",
+        "idempotency_key",
+        "state",
+        "text",
+        "network",
+        "disclosure",
+        "public_id",
+        "last_error_code",
+        "draft_version__link",
+        "draft_version__image",
+        "draft_version__image_alt",
+    ):
+        if share.external_id:
+            ids.add(share.external_id)
         if account.network == "bluesky":
-            keys.add(record_key_for(key))
-        if not external_id and state in (Share.State.SENDING, Share.State.UNKNOWN, Share.State.SCHEDULED):
-            in_flight.add(comparable(text))
+            keys.add(record_key_for(share.idempotency_key))
+        sending = share.state in (Share.State.SENDING, Share.State.UNKNOWN) or share.in_doubt
+        if not share.external_id and sending:
+            final = share_post(
+                network=share.network,
+                text=share.text,
+                version=share.draft_version,
+                disclosure=share.disclosure,
+                public_id=share.public_id,
+            )
+            in_flight.add(comparable(final.text))
     return ids, keys, in_flight
 
 
@@ -186,12 +208,9 @@ def _is_candors(post: net.RecentPost, own: tuple[set[str], set[str], set[str]]) 
         return True
     if keys and post.external_id.rsplit("/", 1)[-1] in keys:
         return True
-    if not in_flight:
-        return False
-    # A send in flight: its text is the final text, which on some networks carries
-    # the public page's address after the disclosure; compare without it too.
-    text = comparable(post.text)
-    return text in in_flight or any(text.startswith(wanted[:40]) for wanted in in_flight if wanted)
+    # Only the whole final text counts: a post that merely starts with the disclosure
+    # is exactly what someone imitating Candor would write.
+    return comparable(post.text) in in_flight
 
 
 @transaction.atomic

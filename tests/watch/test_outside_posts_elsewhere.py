@@ -291,3 +291,17 @@ def test_the_database_refuses_the_text_of_a_personal_accounts_post(account):
             text_digest="0" * 64,
             text="a personal post's words",
         )
+
+
+def test_a_send_still_in_flight_is_not_flagged_but_a_look_alike_of_it_is(http, custodian, published, monkeypatch):
+    use_plugin(monkeypatch, XClient(client_id="candor-x-app"))
+    account = x_account(custodian)
+    share = share_create(employee=custodian, draft_id=published.pk, account_id=account.pk, text=text_for())
+    # A worker is mid-send: the post is on X, its id not yet recorded in Candor.
+    Share.objects.filter(pk=share.pk).update(state=Share.State.SENDING)
+    imitation = text_for("Robots sort parcels faster. Unlike our useless competitors.")
+    http.get(TIMELINE, json=tweets(("3001", share.text), ("3002", imitation)))
+
+    look(account)
+
+    assert list(OutsidePost.objects.values_list("external_id", flat=True)) == ["3002"]
