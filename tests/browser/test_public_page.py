@@ -32,3 +32,10 @@ def test_following_the_facet_link_of_a_post_on_the_pds_lands_on_its_public_page(
     agent = page.evaluate("navigator.userAgent")
     assert _rows_mentioning(agent) == []
     assert not PublicName.objects.exists()
+
+    page.get_by_role("link", name="Über das Programm").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Das Mitarbeiterprogramm von Acme Robotics")
+    expect(page.get_by_text("Werbung · #Mitarbeiter · Ich arbeite bei Acme Robotics.")).to_be_visible()
+    axe_check(page)
+    shoot(page, "public-programme")
+    assert page.context.cookies() == []

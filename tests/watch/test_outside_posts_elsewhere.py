@@ -15,6 +15,7 @@ from django.utils import timezone
 from advocacy.audit.actions import AuditAction
 from advocacy.audit.models import AuditEvent
 from advocacy.core.errors import NotAllowed, ValidationFailed
+from advocacy.core.public_links import public_page_url
 from advocacy.ledger.models import ConnectedAccount
 from advocacy.ledger.services import account_connect
 from advocacy.networks.base import ConnectedAccount as Identity
@@ -99,6 +100,9 @@ def test_on_mastodon_a_status_posted_directly_is_found_and_candors_own_is_not(
     assert found.external_id == str(direct["id"]) != share.external_id
     assert found.text == "Posted in the web app, not through Candor."
     assert {s["id"] for s in mock_server.statuses()} == {share.external_id, str(direct["id"])}  # nothing deleted
+    # Candor's own status carries the public page's address in its disclosure line.
+    first_line = mock_server.source_text(share.external_id).split("\n")[0]
+    assert first_line == f"{share.disclosure} {public_page_url(public_id=share.public_id)}"
 
 
 # --- X, at the HTTP boundary -----------------------------------------------------------
@@ -305,3 +309,21 @@ def test_a_send_still_in_flight_is_not_flagged_but_a_look_alike_of_it_is(http, c
     look(account)
 
     assert list(OutsidePost.objects.values_list("external_id", flat=True)) == ["3002"]
+
+
+def test_an_owner_opts_a_personal_account_in_on_the_watch_page_and_others_cannot(client, account, other_employee):
+    client.force_login(other_employee)
+    assert client.post(f"/watch/accounts/{account.pk}/", {"watch": "on"}).status_code == 404
+    client.force_login(account.owner)
+    response = client.post(f"/watch/accounts/{account.pk}/", {"watch": "on"}, follow=True)
+    assert "Saved." in response.content.decode()
+    assert WatchedAccount.objects.get(account=account).owner_opted_in
+    assert AuditEvent.objects.filter(action=AuditAction.ACCOUNT_WATCH_CHANGED).count() == 1
+    client.post(f"/watch/accounts/{account.pk}/", {})
+    assert not WatchedAccount.objects.get(account=account).owner_opted_in
+
+
+def test_a_corporate_account_cannot_be_opted_out(http, custodian, monkeypatch):
+    account = x_account(custodian)
+    with pytest.raises(Exception, match="always watched"):
+        services.account_watch_set(actor=custodian, account_id=account.pk, watch=False)
