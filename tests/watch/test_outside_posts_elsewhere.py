@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from advocacy.audit.actions import AuditAction
 from advocacy.audit.models import AuditEvent
-from advocacy.core.errors import NotAllowed, ValidationFailed
+from advocacy.core.errors import Conflict, NotAllowed, ValidationFailed
 from advocacy.core.public_links import public_page_url
 from advocacy.ledger.models import ConnectedAccount
 from advocacy.ledger.services import account_connect
@@ -325,5 +325,5 @@ def test_an_owner_opts_a_personal_account_in_on_the_watch_page_and_others_cannot
 
 def test_a_corporate_account_cannot_be_opted_out(http, custodian, monkeypatch):
     account = x_account(custodian)
-    with pytest.raises(Exception, match="always watched"):
+    with pytest.raises(Conflict, match="always watched"):
         services.account_watch_set(actor=custodian, account_id=account.pk, watch=False)
