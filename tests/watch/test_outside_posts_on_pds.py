@@ -130,3 +130,22 @@ def test_a_personal_account_is_never_read_unless_its_owner_opted_in(
         beat()
     [found] = OutsidePost.objects.all()
     assert (found.external_id, found.text) == (uri, "")  # a personal account's text is never kept
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_running_one_beat_finds_the_direct_post(bluesky_pds, custodian, real_broker, artifacts_dir):
+    from tests.support.worker import running_worker, wait_for
+
+    account, handle, password = corporate_account(bluesky_pds, custodian)
+    uri = post_directly(bluesky_pds, handle, password, "Posted from a phone, not from Candor.")
+
+    with running_worker(log_dir=artifacts_dir / "workers") as worker:
+        beat()  # what celery beat sends every CANDOR_WATCH_SECONDS
+        found = wait_for(
+            lambda: OutsidePost.objects.filter(account=account).first(),
+            timeout=60,
+            message=f"the worker to find the outside post; worker log:\n{worker.log()}",
+        )
+
+    assert found.external_id == uri
+    assert Notification.objects.filter(user=custodian, kind=Notification.Kind.OUTSIDE_POST).exists()
