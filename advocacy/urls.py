@@ -25,6 +25,8 @@ urlpatterns = [
     path("", include("advocacy.portal.urls")),
     path("", include("advocacy.analytics.urls")),
     path("", include("advocacy.notifications.urls")),
+    path("", include("advocacy.public.urls")),
+    path("", include("advocacy.watch.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

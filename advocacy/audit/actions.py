@@ -68,6 +68,12 @@ class AuditAction(models.TextChoices):
     SHARE_REVIEW_APPROVED = "share.review_approved"
     SHARE_REVIEW_REJECTED = "share.review_rejected"
     SHARE_HELD = "share.held"
+    # who is speaking, and posts made outside Candor
+    PUBLIC_NAME_CHANGED = "user.public_name_changed"
+    OUTSIDE_POST_DETECTED = "account.outside_post_detected"
+    OUTSIDE_POST_CONFIRMED = "account.outside_post_confirmed"
+    OUTSIDE_POST_DISOWNED = "account.outside_post_disowned"
+    ACCOUNT_WATCH_CHANGED = "account.watch_changed"
 
 
 class Via(models.TextChoices):

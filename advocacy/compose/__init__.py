@@ -19,7 +19,7 @@ from .disclosure import (
     render_disclosure,
     template_problems,
 )
-from .final_post import FinalPost, LinkCard, final_post
+from .final_post import DisclosureLink, FinalPost, LinkCard, final_post
 from .length import BLUESKY_MAX_BYTES, NETWORK_LIMITS, LengthReport, measure
 from .normalize import clean_text, hidden_characters, normalize
 from .tone import ToneFlag, tone_flags
@@ -30,6 +30,7 @@ __all__ = [
     "EMPLOYMENT_TAGS",
     "EMPLOYMENT_WORDS",
     "NETWORK_LIMITS",
+    "DisclosureLink",
     "FinalPost",
     "LengthReport",
     "LinkCard",

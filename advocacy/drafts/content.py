@@ -24,6 +24,7 @@ from advocacy.compose import (
     final_post,
     measure,
 )
+from advocacy.core.public_links import public_page_link
 from advocacy.networks.registry import takes_images
 
 if TYPE_CHECKING:
@@ -88,16 +89,21 @@ def check_post(*, network: str, text: str, disclosure: str, max_characters: int 
     return PostCheck(network, text, report.count, report.limit, report.unit, tuple(problems), tuple(codes))
 
 
-def share_post(*, network: str, text: str, version: DraftVersion) -> FinalPost:
+def share_post(
+    *, network: str, text: str, version: DraftVersion, disclosure: str = "", public_id: str | None = None
+) -> FinalPost:
     """The exact post ``network`` receives when ``text`` is shared from ``version``
-    (its link and image): what the share page previews, what the checks measure and
-    what the posting engine hands the network client."""
+    (its link and image) under ``disclosure``, linking the share's public page
+    (``public_id``) where the network allows: what the share page previews, what the
+    checks measure and what the posting engine hands the network client."""
     return final_post(
         network=network,
         text=text,
         link=version.link,
         has_image=bool(version.image),
         image_alt=version.image_alt if version.image else "",
+        disclosure=disclosure,
+        page_url=public_page_link(network=network, public_id=public_id),
     )
 
 
@@ -109,12 +115,20 @@ def image_refused(network: str) -> str:
 
 
 def check_share(
-    *, network: str, text: str, disclosure: str, version: DraftVersion, max_characters: int | None = None
+    *,
+    network: str,
+    text: str,
+    disclosure: str,
+    version: DraftVersion,
+    max_characters: int | None = None,
+    public_id: str | None = None,
 ) -> PostCheck:
     """``check_post`` on the final post, not on the text as typed: a link the network
-    adds is counted. The check's ``text`` is the final text."""
-    post = share_post(network=network, text=text, version=version)
-    check = check_post(network=network, text=post.text, disclosure=disclosure, max_characters=max_characters)
+    adds is counted, and the public page's address in the disclosure line is part of
+    the line that must stand alone. The check's ``text`` is the final text."""
+    post = share_post(network=network, text=text, version=version, disclosure=disclosure, public_id=public_id)
+    line = post.disclosure_line or disclosure
+    check = check_post(network=network, text=post.text, disclosure=line, max_characters=max_characters)
     if post.has_image and not takes_images(network):
         # Checked here, not found out at send time: the employee would otherwise
         # schedule a post that can only fail.

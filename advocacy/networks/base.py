@@ -99,6 +99,10 @@ class PublishRequest:
     anything (a link card for ``link``) decides it with that same function, never by
     changing the text on its own, so what was checked is what is posted.
 
+    ``disclosure`` and ``page_url`` (the post's public page) let a plug-in that links
+    the disclosure without changing the text (Bluesky's facet) ask ``final_post`` where;
+    on other networks the address is already in ``text``.
+
     ``idempotency_key`` is stable for the share across every retry; plug-ins use it
     as the network's idempotency key, record key or marker, whichever the network
     supports, so that ``find_existing`` can recognise the post later.
@@ -109,6 +113,8 @@ class PublishRequest:
     link: str | None = None
     image: MediaAttachment | None = None
     language: str | None = None
+    disclosure: str = ""
+    page_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -123,6 +129,27 @@ class RevokeResult:
 
     revoked: bool
     detail: str
+
+
+@dataclass(frozen=True)
+class RecentPost:
+    """One post read back from the account's own timeline (``PostReader``)."""
+
+    external_id: str  # as ``PublishResult.external_id`` names it: record URI, status id, post id, URN
+    created_at: str  # ISO 8601, as the network reports it
+    text: str
+    url: str = ""
+
+
+class PostReader(Protocol):
+    """Reading an account's own recent posts, to spot posts made outside Candor.
+
+    Optional: a plug-in without ``recent_posts`` is not watched. It only ever reads;
+    it raises ``PermanentError`` when the granted scope or the network's plan does
+    not allow reading, ``TransientError``/``RateLimited`` to be tried later.
+    """
+
+    def recent_posts(self, session: AccountSession, *, limit: int = 20) -> list[RecentPost]: ...
 
 
 class NetworkClient(Protocol):

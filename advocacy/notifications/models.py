@@ -16,6 +16,7 @@ class Notification(models.Model):
         REVIEW_DECIDED = "review_decided", _("Review decided")
         CUSTODY = "custody", _("Account custody")
         OFFBOARDING = "offboarding", _("Offboarding")
+        OUTSIDE_POST = "outside_post", _("A post made outside Candor")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=20, choices=Kind.choices)

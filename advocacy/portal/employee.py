@@ -28,6 +28,7 @@ from advocacy.analytics.services import tracked_url
 from advocacy.compose import final_post
 from advocacy.core.errors import ApplicationError
 from advocacy.core.my_data import my_data_export
+from advocacy.core.public_links import PUBLIC_ID_LENGTH
 from advocacy.drafts.content import check_post, check_share, final_text, share_post, unix_newlines
 from advocacy.drafts.selectors import FeedCard, feed_cards_for_employee, feed_for_employee, published_draft_get
 from advocacy.ledger.connect import account_connect_bluesky
@@ -43,6 +44,8 @@ from advocacy.program.services import enrollment_leave, enrollment_opt_in
 from advocacy.sharing.models import Share
 from advocacy.sharing.selectors import share_get_for_user, share_rows_for_employee, shares_for_employee
 from advocacy.sharing.services import ShareTarget, share_cancel, share_edit, shares_create
+
+PREVIEW_PUBLIC_ID = "p" * PUBLIC_ID_LENGTH
 
 participant = requires(Capability.PARTICIPATE)
 # Cards per feed page; older posts are a link away. All 50 newest on one page cost
@@ -228,8 +231,14 @@ def preview(request: AuthenticatedHttpRequest) -> HttpResponse:
     previews = []
     for network in networks or ["bluesky"]:
         if version is not None:
-            post = share_post(network=network, text=text, version=version)
-            check = check_share(network=network, text=text, disclosure=disclosure, version=version)
+            # A share's public page id is drawn when it is made; one of the same length
+            # stands in, so the counter counts the address the post will carry.
+            post = share_post(
+                network=network, text=text, version=version, disclosure=disclosure, public_id=PREVIEW_PUBLIC_ID
+            )
+            check = check_share(
+                network=network, text=text, disclosure=disclosure, version=version, public_id=PREVIEW_PUBLIC_ID
+            )
         else:
             post = final_post(network=network, text=text)
             check = check_post(network=network, text=text, disclosure=disclosure)

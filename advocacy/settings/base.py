@@ -41,6 +41,12 @@ CANDOR_NETWORK_APPS = {
 # it would let anyone connecting an account make Candor talk to unencrypted endpoints.
 CANDOR_ALLOW_PLAIN_HTTP_NETWORKS = env.bool("CANDOR_ALLOW_PLAIN_HTTP_NETWORKS", default=DEBUG)
 CANDOR_SITE_URL = env.str("CANDOR_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# X counts any link as 23 of its 280 characters: the post's public page is linked from
+# the disclosure there only when the organisation chooses to spend them.
+CANDOR_PUBLIC_PAGE_LINK_ON_X = env.bool("CANDOR_PUBLIC_PAGE_LINK_ON_X", default=False)
+# How often corporate (and opted-in personal) accounts are read for posts made outside
+# Candor; each network also has its own floor (advocacy.watch.services).
+CANDOR_WATCH_SECONDS = env.positive_int("CANDOR_WATCH_SECONDS", default=300)
 # Signed checkpoints of the audit log and their witnesses (docs/operations.md,
 # "Signed checkpoints and witnesses"). The signing key never goes into the database:
 # the variable or CANDOR_AUDIT_SIGNING_KEY_FILE; unset, a key file under var/ is made
@@ -91,6 +97,8 @@ INSTALLED_APPS = [
     "advocacy.analytics",
     "advocacy.portal",
     "advocacy.identity",
+    "advocacy.public",
+    "advocacy.watch",
 ]
 
 MIDDLEWARE = [
@@ -465,6 +473,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audit.checkpoint",
         "schedule": float(CANDOR_CHECKPOINT_INTERVAL),
         "options": {"expires": CANDOR_CHECKPOINT_INTERVAL},
+    },
+    # Reads watched accounts' recent posts for posts made outside Candor (advocacy.watch).
+    "watch-outside-posts": {
+        "task": "watch.dispatch",
+        "schedule": float(CANDOR_WATCH_SECONDS),
+        "options": {"expires": CANDOR_WATCH_SECONDS},
     },
     "notifications-warn-expiring-tokens": {
         "task": "notifications.warn_expiring_tokens",

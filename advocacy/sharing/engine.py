@@ -36,8 +36,10 @@ from django.utils.translation import gettext_noop
 from accounts.models import User
 from advocacy.audit.actions import AuditAction
 from advocacy.audit.services import AuditEntry, audit_record, audit_record_many
+from advocacy.compose import FinalPost
 from advocacy.core import shutdown
 from advocacy.core.counters import CALL_BUCKETS, LATENESS_BUCKETS, Tally, tally_record
+from advocacy.core.public_links import public_page_link
 from advocacy.drafts.content import check_post, share_post
 from advocacy.drafts.models import Draft
 from advocacy.ledger.models import ConnectedAccount, Offboarding
@@ -633,14 +635,18 @@ class _SendBatch:
         if expires is not None and self.now >= expires:
             return gettext_noop("This post has expired.")
         # The final post, with whatever the network adds to the text, is what is checked.
-        text = share_post(network=share.network, text=share.text, version=share.draft_version).text
+        post = _final(share)
+        text = post.text
+        # The disclosure line carries the public page's address on some networks.
+        page = post.disclosure_line[len(share.disclosure) :] if post.disclosure_line else ""
         # The disclosure in force now decides, not the one the share was scheduled under:
         # after the admins change it, a post that still starts with it goes out as
         # scheduled, and one that does not is stopped, and its owner told why.
         current = self._current_disclosure(share.language)
-        problem = self._text_problem(share.network, text, current, share.account.max_characters)
+        problem = self._text_problem(share.network, text, current + page, share.account.max_characters)
         stale = problem is not None and current != share.disclosure
-        if stale and self._text_problem(share.network, text, share.disclosure, share.account.max_characters) is None:
+        line = share.disclosure + page
+        if stale and self._text_problem(share.network, text, line, share.account.max_characters) is None:
             self.held.add(share.pk)
             return (
                 "The disclosure changed after this post was scheduled, and the post does not start with "
@@ -849,10 +855,20 @@ def _recent_sends(shares: list[Share], now: dt.datetime) -> dict[int, list[dt.da
     return recent
 
 
+def _final(share: Share) -> FinalPost:
+    return share_post(
+        network=share.network,
+        text=share.text,
+        version=share.draft_version,
+        disclosure=share.disclosure,
+        public_id=share.public_id,
+    )
+
+
 def _request(share: Share) -> net.PublishRequest:
     """The final post (``share_post``), the one ``_precheck`` checked, as a request."""
     version = share.draft_version
-    post = share_post(network=share.network, text=share.text, version=version)
+    post = _final(share)
     image = None
     if version.image:
         with version.image.open("rb") as handle:
@@ -865,6 +881,8 @@ def _request(share: Share) -> net.PublishRequest:
         link=version.link or None,
         image=image,
         language=share.language,
+        disclosure=share.disclosure,
+        page_url=public_page_link(network=share.network, public_id=share.public_id),
     )
 
 

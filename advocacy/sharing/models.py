@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from advocacy.core.public_links import PUBLIC_ID_LENGTH, new_public_id
 from advocacy.drafts.models import NETWORK_CHOICES
 
 
@@ -52,6 +53,12 @@ class Share(models.Model):
     scheduled_at = models.DateTimeField(db_index=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.SCHEDULED)
     idempotency_key = models.CharField(max_length=64, unique=True, default=new_idempotency_key, editable=False)
+    # The post's public page, /p/<public_id>, linked from the disclosure. Empty (NULL)
+    # for shares made before public pages existed: they were posted without the link.
+    # NULL, not "", because many old shares have none and the column is unique.
+    public_id = models.CharField(  # noqa: DJ001
+        max_length=PUBLIC_ID_LENGTH, unique=True, null=True, default=new_public_id, editable=False
+    )
     next_attempt_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
     claimed_at = models.DateTimeField(null=True, blank=True)

@@ -26,6 +26,7 @@ from advocacy.audit.actions import AuditAction
 from advocacy.audit.services import audit_record
 from advocacy.compose.normalize import fold
 from advocacy.core.errors import ApplicationError, Conflict, NotAllowed, ValidationFailed
+from advocacy.core.public_links import new_public_id
 from advocacy.drafts.content import body_with_link, check_share, unix_newlines
 from advocacy.drafts.models import Draft, DraftVersion
 from advocacy.drafts.selectors import published_draft_get
@@ -47,10 +48,18 @@ def _label(label: str) -> str:
     return label.lower() if (get_language() or "en").startswith("en") else label
 
 
-def _check_text(*, text: str, network: str, disclosure: str, account: ConnectedAccount, version: DraftVersion) -> None:
-    # The final post is checked: on some networks the draft's link is added to the text.
+def _check_text(
+    *, text: str, network: str, disclosure: str, account: ConnectedAccount, version: DraftVersion, public_id: str | None
+) -> None:
+    # The final post is checked: on some networks the draft's link, or the link to the
+    # post's public page, is added to the text.
     check = check_share(
-        network=network, text=text, disclosure=disclosure, version=version, max_characters=account.max_characters
+        network=network,
+        text=text,
+        disclosure=disclosure,
+        version=version,
+        max_characters=account.max_characters,
+        public_id=public_id,
     )
     if not check.ok:
         raise ValidationFailed(" ".join(check.problems), fields={"text": list(check.problems)}, code=check.codes[0])
@@ -199,19 +208,27 @@ def shares_create(
     when = scheduled_at or timezone.now()
     _check_time(when=when, expires=version.expires_at)
     accounts = {a.pk: a for a in ConnectedAccount.objects.filter(pk__in=ids, owner=employee)}
-    checked: list[tuple[ConnectedAccount, str, bool]] = []
+    checked: list[tuple[ConnectedAccount, str, bool, str]] = []
     for target in targets:
         account = accounts.get(target.account_id)
         text = unix_newlines(target.text)
+        public_id = new_public_id()  # the page's address is in the text that is checked
         try:
             account = _check_account(account=account, version=version)
-            _check_text(text=text, network=account.network, disclosure=disclosure, account=account, version=version)
+            _check_text(
+                text=text,
+                network=account.network,
+                disclosure=disclosure,
+                account=account,
+                version=version,
+                public_id=public_id,
+            )
         except ApplicationError as exc:
             raise _naming(exc, accounts.get(target.account_id) if len(targets) > 1 else None) from None
         edited = _text_edited(text=text, draft=draft, version=version, network=account.network, disclosure=disclosure)
-        checked.append((account, text, edited))
+        checked.append((account, text, edited, public_id))
     shares = []
-    for account, text, edited in checked:
+    for account, text, edited, public_id in checked:
         state = _initial_state(edited=edited)
         share = Share.objects.create(
             employee=employee,
@@ -226,6 +243,7 @@ def shares_create(
             next_attempt_at=when,
             state=state,
             edited=edited,
+            public_id=public_id,
         )
         audit_record(
             actor=employee,
@@ -298,6 +316,7 @@ def share_edit(
         disclosure=disclosure,
         account=share.account,
         version=share.draft_version,
+        public_id=share.public_id,
     )
     if scheduled_at is not None:
         # The share keeps the version it was made from, and that version's expiry.

@@ -14,6 +14,7 @@ from advocacy.audit.export import ExportFilters
 from advocacy.audit.jobs import audit_export_job_start
 from advocacy.ledger.offboarding import offboarding_start
 from advocacy.sharing.services import share_create
+from advocacy.watch.models import OutsidePost
 from tests.factories import UserFactory
 
 # Third-party pages, and the REST API (walked from its OpenAPI schema instead).
@@ -91,9 +92,18 @@ def world(
     case = offboarding_start(actor=admin_user, user_id=leaver.pk)
     campaign = Campaign.objects.create(name="Launch week")
     code = "no-such-link"
+    outside = OutsidePost.objects.create(
+        account=account,
+        network=account.network,
+        ownership=account.ownership,
+        external_id="at://did:plc:emma/app.bsky.feed.post/3outside",
+        text_digest="0" * 64,
+    )
     values = {
         "draft_id": published.pk,
         "share_id": share.pk,
+        "public_id": share.public_id,
+        "outside_post_id": outside.pk,
         "account_id": account.pk,
         "user_id": employee.pk,
         "offboarding_id": case.pk,
@@ -108,6 +118,7 @@ def world(
     owners = {
         "share_id": {"employee"},
         "account_id": {"employee"},
+        "outside_post_id": {"employee", "admin_user"},
         "offboarding_id": {"admin_user"},
         "job_id": {"admin_user"},
     }

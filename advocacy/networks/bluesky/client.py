@@ -57,6 +57,7 @@ from advocacy.networks.base import (
     PublishRequest,
     PublishResult,
     RateLimited,
+    RecentPost,
     RevokeResult,
     TransientError,
 )
@@ -218,6 +219,32 @@ class BlueskyClient:
 
         uri = self._call(session, lookup, write=False)
         return _result(session, uri) if uri else None
+
+    def recent_posts(self, session: AccountSession, *, limit: int = 20) -> list[RecentPost]:
+        """The account's newest post records, from its own server
+        (``com.atproto.repo.listRecords``, newest first): no AppView is needed."""
+
+        def read(api: Client) -> list[RecentPost]:
+            params = models.ComAtprotoRepoListRecords.Params(
+                repo=_current_session(api).did, collection=POST_COLLECTION, limit=limit
+            )
+            records = api.com.atproto.repo.list_records(params).records
+            posts = []
+            for record in records:
+                value = record.value
+                text = value.get("text") if isinstance(value, dict) else getattr(value, "text", "")
+                created = value.get("createdAt") if isinstance(value, dict) else getattr(value, "created_at", "")
+                posts.append(
+                    RecentPost(
+                        external_id=record.uri,
+                        created_at=str(created or ""),
+                        text=str(text or ""),
+                        url=_result(session, record.uri).url,
+                    )
+                )
+            return posts
+
+        return self._call(session, read, write=False)
 
     def delete(self, session: AccountSession, external_id: str) -> None:
         uri = AtUri.from_str(external_id)
@@ -401,6 +428,8 @@ def _post_record(api: Client, request: PublishRequest) -> dict[str, Any]:
         link=request.link or "",
         has_image=request.image is not None,
         image_alt=request.image.alt_text if request.image else "",
+        disclosure=request.disclosure,
+        page_url=request.page_url,
     )
     text = post.text
     embed: dict[str, Any] | None = None
@@ -416,7 +445,9 @@ def _post_record(api: Client, request: PublishRequest) -> dict[str, Any]:
         "text": text,
         "createdAt": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
     }
-    facets = build_facets(text, resolve_handle=lambda handle: _resolve_handle(api, handle))
+    linked = post.disclosure_link
+    links = ((linked.byte_start, linked.byte_end, linked.uri),) if linked else ()
+    facets = build_facets(text, resolve_handle=lambda handle: _resolve_handle(api, handle), links=links)
     if facets:
         record["facets"] = facets
     if request.language:

@@ -18,14 +18,25 @@ Facet = dict[str, Any]
 HandleResolver = Callable[[str], str | None]
 
 
-def build_facets(text: str, resolve_handle: HandleResolver | None = None) -> list[Facet]:
+def build_facets(
+    text: str, resolve_handle: HandleResolver | None = None, *, links: tuple[tuple[int, int, str], ...] = ()
+) -> list[Facet]:
     """Return lexicon-ready facet dicts for ``text``, sorted by byte offset.
 
     ``resolve_handle`` maps a handle (without ``@``) to a DID, or ``None`` when it
     does not resolve. A mention needs a DID, so without a resolver, or for a handle
     that does not resolve, the mention stays plain text.
+
+    ``links`` are ``(byte_start, byte_end, uri)`` links decided by the final post (the
+    disclosure's link to the post's public page); a detected facet overlapping one is
+    dropped, as facets must not overlap.
     """
-    facets = [_to_dict(facet) for facet in detect_facets(text)]
+    facets = [_facet(start, end, {"$type": "app.bsky.richtext.facet#link", "uri": uri}) for start, end, uri in links]
+    facets += [
+        facet
+        for facet in (_to_dict(detected) for detected in detect_facets(text))
+        if not any(_overlaps(facet, start, end) for start, end, _uri in links)
+    ]
     if resolve_handle is not None:
         dids: dict[str, str | None] = {}
         for mention in detect_mentions(text):
@@ -48,6 +59,10 @@ def _to_dict(facet: models.AppBskyRichtextFacet.Main) -> Facet:
     ]
     index = {"byteStart": facet.index.byte_start, "byteEnd": facet.index.byte_end}
     return {"index": index, "features": features}
+
+
+def _overlaps(facet: Facet, start: int, end: int) -> bool:
+    return facet["index"]["byteStart"] < end and start < facet["index"]["byteEnd"]
 
 
 def _facet(byte_start: int, byte_end: int, feature: dict[str, Any]) -> Facet:

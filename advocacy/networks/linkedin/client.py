@@ -22,6 +22,7 @@ Documented facts this relies on (Microsoft Learn, LinkedIn Marketing docs: "Post
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 from datetime import UTC, datetime
@@ -38,6 +39,7 @@ from advocacy.networks.base import (
     PermanentError,
     PublishRequest,
     PublishResult,
+    RecentPost,
     RevokeResult,
 )
 from advocacy.networks.http import DEFAULT_TIMEOUT, ErrorRules, Timeout, comparable, json_body, send
@@ -215,6 +217,24 @@ class LinkedInClient:
             if comparable(unescape_little(str(post.get("commentary", "")))) == wanted:
                 return PublishResult(external_id=post["id"], url=post_url(post["id"]))
         return None
+
+    def recent_posts(self, session: AccountSession, *, limit: int = 20) -> list[RecentPost]:
+        """The member's newest posts (``GET /rest/posts?q=author``). Needs the restricted
+        ``r_member_social`` permission; without it LinkedIn cannot be read, said plainly."""
+        if READ_POSTS_SCOPE not in _scopes(session):
+            raise PermanentError(
+                "LinkedIn does not let Candor read this member's posts (it needs the r_member_social "
+                "permission), so posts made outside Candor cannot be spotted here."
+            )
+        params = {"q": "author", "author": self._author(session), "count": min(limit, 100), "sortBy": "CREATED"}
+        response = self._send(session, "GET", "/rest/posts", write=False, params=params)
+        posts = []
+        for post in json_body(response).get("elements") or []:
+            created = post.get("createdAt") or post.get("publishedAt")
+            when = dt.datetime.fromtimestamp(created / 1000, tz=dt.UTC).isoformat() if created else ""
+            text = unescape_little(str(post.get("commentary", "")))
+            posts.append(RecentPost(external_id=post["id"], created_at=when, text=text, url=post_url(post["id"])))
+        return posts
 
     def delete(self, session: AccountSession, external_id: str) -> None:
         # 404: already gone, which is what the caller wanted.

@@ -47,6 +47,7 @@ from advocacy.networks.base import (
     PermanentError,
     PublishRequest,
     PublishResult,
+    RecentPost,
     RevokeResult,
     TransientError,
 )
@@ -69,6 +70,11 @@ _REMOTE_MENTION = re.compile(r"(@[\w.-]+)@[\w.-]+\.[a-z]{2,}", re.IGNORECASE)
 def _plain(content_html: str) -> str:
     """Recover status text from Mastodon's HTML (links keep their full text in hidden spans)."""
     return html.unescape(_TAG.sub("", _BREAK.sub("\n", content_html)))
+
+
+def _iso(value: Any) -> str:
+    """Mastodon.py turns ``created_at`` into a datetime; other callers may pass a string."""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value or "")
 
 
 def _host(instance_url: str) -> str:
@@ -287,6 +293,25 @@ class MastodonClient:
             return _same_text(api.status_source(status["id"]).get("text") or "", text)
         except MastodonNotFoundError:  # no source endpoint before Mastodon 3.5
             return False
+
+    def recent_posts(self, session: AccountSession, *, limit: int = 20) -> list[RecentPost]:
+        """The account's newest statuses (``GET /api/v1/accounts/:id/statuses``), replies
+        included (a hostile reply is the case that matters), boosts left out."""
+        api = self._session_api(session)
+        try:
+            account_id = session.external_id or api.account_verify_credentials()["id"]
+            statuses = api.account_statuses(account_id, exclude_reblogs=True, limit=limit)
+        except MastodonError as exc:
+            raise translate(exc, write=False, instance=_host(session.service_url), api=api) from exc
+        return [
+            RecentPost(
+                external_id=str(status["id"]),
+                created_at=_iso(status.get("created_at")),
+                text=_plain(status.get("content") or ""),
+                url=status.get("url") or status.get("uri") or "",
+            )
+            for status in statuses
+        ]
 
     def delete(self, session: AccountSession, external_id: str) -> None:
         api = self._session_api(session)

@@ -35,6 +35,7 @@ from advocacy.networks.base import (
     PermanentError,
     PublishRequest,
     PublishResult,
+    RecentPost,
     RevokeResult,
     TransientError,
 )
@@ -259,6 +260,26 @@ class XClient:
             if comparable(_tweet_text(tweet)) == wanted:
                 return PublishResult(external_id=str(tweet["id"]), url=self._url(session, str(tweet["id"])))
         return None
+
+    def recent_posts(self, session: AccountSession, *, limit: int = 20) -> list[RecentPost]:
+        """The user's newest posts, replies included (``GET /2/users/:id/tweets``,
+        which needs the ``tweet.read`` scope and an X plan that allows reading)."""
+        user_id = session.external_id or self.verify(session).external_id
+        params = {
+            "max_results": max(5, min(limit, 100)),  # X's documented bounds
+            "exclude": "retweets",
+            "tweet.fields": "created_at,entities",
+        }
+        response = self._call(session, "GET", f"/2/users/{user_id}/tweets", write=False, params=params)
+        return [
+            RecentPost(
+                external_id=str(tweet["id"]),
+                created_at=str(tweet.get("created_at") or ""),
+                text=_tweet_text(tweet),
+                url=self._url(session, str(tweet["id"])),
+            )
+            for tweet in json_body(response).get("data") or []
+        ]
 
     def delete(self, session: AccountSession, external_id: str) -> None:
         # 404: already gone, which is what the caller wanted.
