@@ -39,6 +39,9 @@ CANDOR_NETWORK_APPS = {
 # Connect to social servers over plain http:// (local test servers). Never in production:
 # it would let anyone connecting an account make Candor talk to unencrypted endpoints.
 CANDOR_ALLOW_PLAIN_HTTP_NETWORKS = env.bool("CANDOR_ALLOW_PLAIN_HTTP_NETWORKS", default=DEBUG)
+# Seconds Candor waits for each request to a Bluesky server before taking it for lost
+# (a post's outcome is then unknown, and the next attempt looks it up first).
+CANDOR_BLUESKY_TIMEOUT_SECONDS = env.positive_int("CANDOR_BLUESKY_TIMEOUT_SECONDS", default=30)
 CANDOR_SITE_URL = env.str("CANDOR_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Signed checkpoints of the audit log and their witnesses (docs/operations.md,
 # "Signed checkpoints and witnesses"). The signing key never goes into the database:
@@ -393,15 +396,21 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SOFT_TIME_LIMIT = env.positive_int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
 CELERY_TASK_TIME_LIMIT = env.positive_int("CELERY_TASK_TIME_LIMIT", default=90)
-# How long a worker holds a share while it talks to the network. A share left in
-# *sending* longer than this is re-enqueued (and reconciled first), so it must
-# outlast the task's hard time limit or a slow send could be taken over.
-CANDOR_SEND_LEASE_SECONDS = env.positive_int("CANDOR_SEND_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30)
-if CANDOR_SEND_LEASE_SECONDS <= CELERY_TASK_TIME_LIMIT:
+# How long a send batch's hold on its shares lasts without being renewed. A running
+# batch renews it every quarter of this (a thread in the worker, also during a slow
+# network call), so a worker that dies frees its shares within this long and the
+# beat's next tick re-enqueues them (reconciled first where a send had begun).
+CANDOR_SEND_LEASE_SECONDS = env.positive_int("CANDOR_SEND_LEASE_SECONDS", default=20)
+if CANDOR_SEND_LEASE_SECONDS < 8:
     raise ImproperlyConfigured(
-        f"CANDOR_SEND_LEASE_SECONDS={CANDOR_SEND_LEASE_SECONDS} must be longer than "
-        f"CELERY_TASK_TIME_LIMIT={CELERY_TASK_TIME_LIMIT}."
+        f"CANDOR_SEND_LEASE_SECONDS={CANDOR_SEND_LEASE_SECONDS} is too short: at least 8 seconds, so that a "
+        "renewal every quarter of it survives a busy database."
     )
+# A claimed share whose send task no worker has started this long after the claim is
+# taken for lost by the broker and enqueued again. Longer than a busy queue's wait.
+CANDOR_SEND_QUEUE_TIMEOUT_SECONDS = env.positive_int(
+    "CANDOR_SEND_QUEUE_TIMEOUT_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30
+)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Celery's Django fix-up closes the database connection around every task unless
 # this is set, so each task paid for a new PostgreSQL connection (bench/: about a

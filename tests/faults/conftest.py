@@ -9,9 +9,10 @@ The tests play the beat themselves (``engine.dispatch_due`` / ``engine.recover_s
 so they decide when a batch starts; scheduling therefore does not kick the dispatcher.
 
 Tests that wait for a stranded share to be recovered shorten the worker's time
-limits and the send lease (``short_lease``) through the environment variables
-production reads (``CELERY_TASK_SOFT_TIME_LIMIT``, ``CELERY_TASK_TIME_LIMIT``,
-``CANDOR_SEND_LEASE_SECONDS``), so recovery takes seconds, not minutes.
+limits, the send lease and the queue timeout (``short_lease``) through the
+environment variables production reads (``CELERY_TASK_SOFT_TIME_LIMIT``,
+``CELERY_TASK_TIME_LIMIT``, ``CANDOR_SEND_LEASE_SECONDS``,
+``CANDOR_SEND_QUEUE_TIMEOUT_SECONDS``), so recovery takes seconds, not minutes.
 
 Run alongside other test sessions in the same checkout? Give this one its own
 ``CANDOR_VAR_DIR``: the SQLite test database lives there, and workers open it by path.
@@ -66,7 +67,8 @@ from tests.support.worker import ROOT, WorkerProcess, _database_url, start_worke
 # busy 2-core machine. Every other test keeps the production limits.
 SOFT_TIME_LIMIT = 15
 HARD_TIME_LIMIT = 18
-LEASE_SECONDS = 20  # must outlast the hard limit (settings refuse anything else)
+LEASE_SECONDS = 10  # renewed while a batch runs, so it need not outlast the time limit
+QUEUE_SECONDS = 20  # a claimed share no batch has started is taken for lost after this
 CREATE_RECORD = "com.atproto.repo.createRecord"
 GET_RECORD = "com.atproto.repo.getRecord"
 
@@ -87,8 +89,10 @@ def short_lease(monkeypatch: pytest.MonkeyPatch) -> dt.timedelta:
     monkeypatch.setenv("CELERY_TASK_SOFT_TIME_LIMIT", str(SOFT_TIME_LIMIT))
     monkeypatch.setenv("CELERY_TASK_TIME_LIMIT", str(HARD_TIME_LIMIT))
     monkeypatch.setenv("CANDOR_SEND_LEASE_SECONDS", str(LEASE_SECONDS))
+    monkeypatch.setenv("CANDOR_SEND_QUEUE_TIMEOUT_SECONDS", str(QUEUE_SECONDS))
     lease = dt.timedelta(seconds=LEASE_SECONDS)
     monkeypatch.setattr(engine, "LEASE", lease)
+    monkeypatch.setattr(engine, "QUEUE_TIMEOUT", dt.timedelta(seconds=QUEUE_SECONDS))
     return lease
 
 
@@ -176,11 +180,14 @@ def broker(real_broker: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 class PrivateRedis:
     """A throw-away ``redis-server`` on a free loopback port, with no persistence:
-    restarting it loses every queued message, as a crashed broker without AOF would."""
+    restarting it loses every queued message, as a crashed broker without AOF would.
+    ``persistent``: an append-only file instead, as production runs it, so a
+    ``stop()`` and ``start()`` is an outage that keeps the queued messages."""
 
-    def __init__(self, binary: str, workdir: Path) -> None:
+    def __init__(self, binary: str, workdir: Path, *, persistent: bool = False) -> None:
         self.binary = binary
         self.workdir = workdir
+        self.persistent = persistent
         self.port = free_loopback_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process: subprocess.Popen[bytes] | None = None
@@ -197,7 +204,7 @@ class PrivateRedis:
                 "--save",
                 "",
                 "--appendonly",
-                "no",
+                "yes" if self.persistent else "no",
                 "--dir",
                 str(self.workdir),
             ],
@@ -222,6 +229,12 @@ class PrivateRedis:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(10)
+
+    def stop(self) -> None:
+        """Shut down as ``systemctl stop`` does (SIGTERM: the append-only file is flushed)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(30)
 
 
 @pytest.fixture
