@@ -540,6 +540,23 @@ def _release(share_ids: list[int], *, hold: _Hold, leased: bool) -> None:
         mine.update(**changes)
 
 
+def shares_take_over_lapsed(*, keep_alive: bool = False) -> list[SendOutcome]:
+    """Send, now, up to a batch of shares whose batch's worker died (its hold lapsed),
+    oldest first. A worker that finishes a batch calls this before claiming new work:
+    re-enqueued at the back of the broker's queue, they would wait for everything
+    claimed after them. (The beat's ``recover_stale`` still finds them when no
+    worker finishes a batch.)"""
+    lapsed = (
+        Share.objects.filter(state=State.SENDING, held_until__lt=timezone.now())
+        .order_by("scheduled_at", "pk")
+        .values_list("pk", flat=True)[:SEND_BATCH]
+    )
+    ids = list(lapsed)
+    if ids:
+        logger.warning("taking over %d shares of a batch whose worker died: %s", len(ids), ids[:20])
+    return shares_send(share_ids=ids, keep_alive=keep_alive) if ids else []
+
+
 def share_send(*, share_id: int, keep_alive: bool = False) -> SendOutcome:
     """Send one claimed share. Idempotent: call it as often as a broker redelivers."""
     return shares_send(share_ids=[share_id], keep_alive=keep_alive)[0]

@@ -118,6 +118,23 @@ class Broker:
     def is_redis(self) -> bool:
         return self.url.startswith(("redis://", "rediss://"))
 
+    @property
+    def is_amqp(self) -> bool:
+        return self.url.startswith(("amqp://", "pyamqp://", "amqps://"))
+
+    def posting_queue_empty(self) -> bool:
+        """No send message waits in the ``posting`` queue (workers may be consuming)."""
+        if self.is_amqp:
+            from kombu import Connection
+
+            with Connection(self.url) as conn:
+                try:
+                    _name, ready, _consumers = conn.default_channel.queue_declare("posting", passive=True)
+                except conn.channel_errors:
+                    return True  # not declared yet: nothing was ever queued
+                return ready == 0
+        return not self.queued_send_shares()
+
     def switch_to(self, url: str) -> None:
         """Point this process and workers started from now on at another broker URL."""
         self.monkeypatch.setenv("CELERY_BROKER_URL", url)
@@ -130,6 +147,8 @@ class Broker:
         ``sharing.send_share``) waiting in the ``posting`` queue."""
         if self.queue_dir is not None:
             raw = [path.read_bytes() for path in sorted(self.queue_dir.glob("*.posting.msg"))]
+        elif self.is_amqp:
+            return self._amqp_queued_send_shares()
         else:
             import redis
 
@@ -149,6 +168,29 @@ class Broker:
                 body = base64.b64decode(body)
             args, _kwargs, _embed = json.loads(body)
             found.update(int(pk) for pk in (args[0] if task == "sharing.send_shares" else [args[0]]))
+        return found
+
+    def _amqp_queued_send_shares(self) -> Counter[int]:
+        """RabbitMQ cannot be peeked at: take every message without acknowledging it,
+        read it, and close the channel, which puts them all back in order. Only while
+        no worker consumes (it would miss them for that moment)."""
+        from kombu import Connection
+        from kombu import Queue as KombuQueue
+
+        found: Counter[int] = Counter()
+        with Connection(self.url) as conn:
+            channel = conn.channel()
+            queue = KombuQueue("posting", channel=channel)
+            try:
+                while (message := queue.get(no_ack=False)) is not None:
+                    task = message.headers.get("task")
+                    if task in ("sharing.send_shares", "sharing.send_share"):
+                        args, _kwargs, _embed = json.loads(message.body)
+                        found.update(int(pk) for pk in (args[0] if task == "sharing.send_shares" else [args[0]]))
+            except conn.channel_errors:
+                pass  # not declared yet: nothing was ever queued
+            finally:
+                channel.close()  # unacknowledged: back in the queue
         return found
 
 
@@ -414,7 +456,7 @@ def beat_until(
     def settled() -> bool:
         if all_in(shares, *wanted):
             return True
-        if not broker.queued_send_shares():
+        if broker.posting_queue_empty():
             engine.recover_stale()
         return False
 

@@ -176,3 +176,21 @@ def test_a_slow_send_keeps_its_hold_so_no_other_worker_takes_the_share(batch_of,
     assert len(fake_network.posts) == 1
     assert fake_network.lookups == []
     assert not [t for t in threading.enumerate() if t.name.startswith("hold-")]  # the renewing thread ended
+
+
+def test_a_worker_done_with_its_batch_takes_over_a_dead_batchs_shares_but_leaves_queued_ones(
+    killed_mid_batch, make_share, fake_network, clock
+):
+    _sent, in_flight, untried = killed_mid_batch
+    queued = make_share()
+    assert engine.dispatch_due() == [queued.pk]  # its task waits in the broker: nobody's to take
+    assert engine.shares_take_over_lapsed() == []  # the dead batch's hold has not lapsed yet
+
+    clock.advance(seconds=engine.LEASE.total_seconds() + 1)
+    outcomes = engine.shares_take_over_lapsed()
+
+    assert sorted(o.share_id for o in outcomes) == sorted([in_flight.pk, untried.pk])
+    assert {o.state for o in outcomes} == {State.SENT}
+    assert Share.objects.get(pk=queued.pk).state == State.SENDING  # left to its own task
+    assert actions(in_flight)[-1] == AuditAction.SHARE_RECONCILED
+    assert len(fake_network.posts) == 3
