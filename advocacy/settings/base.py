@@ -400,7 +400,7 @@ CELERY_TASK_TIME_LIMIT = env.positive_int("CELERY_TASK_TIME_LIMIT", default=90)
 # batch renews it every quarter of this (a thread in the worker, also during a slow
 # network call), so a worker that dies frees its shares within this long and the
 # beat's next tick re-enqueues them (reconciled first where a send had begun).
-CANDOR_SEND_LEASE_SECONDS = env.positive_int("CANDOR_SEND_LEASE_SECONDS", default=20)
+CANDOR_SEND_LEASE_SECONDS = env.positive_int("CANDOR_SEND_LEASE_SECONDS", default=15)
 if CANDOR_SEND_LEASE_SECONDS < 8:
     raise ImproperlyConfigured(
         f"CANDOR_SEND_LEASE_SECONDS={CANDOR_SEND_LEASE_SECONDS} is too short: at least 8 seconds, so that a "

@@ -542,10 +542,9 @@ def _release(share_ids: list[int], *, hold: _Hold, leased: bool) -> None:
 
 def shares_take_over_lapsed(*, keep_alive: bool = False) -> list[SendOutcome]:
     """Send, now, up to a batch of shares whose batch's worker died (its hold lapsed),
-    oldest first. A worker that finishes a batch calls this before claiming new work:
-    re-enqueued at the back of the broker's queue, they would wait for everything
-    claimed after them. (The beat's ``recover_stale`` still finds them when no
-    worker finishes a batch.)"""
+    oldest first. A worker calls this before each batch of its own: re-enqueued at
+    the back of the broker's queue, they would wait for everything claimed after
+    them. (The beat's ``recover_stale`` still finds them when no worker is running.)"""
     lapsed = (
         Share.objects.filter(state=State.SENDING, held_until__lt=timezone.now())
         .order_by("scheduled_at", "pk")

@@ -1,6 +1,5 @@
 """Celery interface of the posting engine: thin, named, idempotent, IDs only."""
 
-import time
 from collections import Counter
 
 from celery import shared_task
@@ -20,13 +19,13 @@ def send_shares(self: object, share_ids: list[int]) -> dict[str, int]:
     eager = self.request.is_eager  # type: ignore[attr-defined]
     # In a worker process a thread renews the batch's hold while it sends, so a dead
     # worker's shares are free again within one short lease.
-    started = time.monotonic()
-    outcomes = engine.shares_send(share_ids=share_ids, keep_alive=not eager)
+    outcomes = []
     if not eager:
-        # A dead worker's shares first, while this task has time left: they are the
-        # latest already, and at the back of the queue they would wait for all of it.
-        if time.monotonic() - started < engine.BATCH_SECONDS / 2:
-            outcomes += engine.shares_take_over_lapsed(keep_alive=True)
+        # A dead worker's shares first: they are the latest already, and re-enqueued at
+        # the back of the queue they would wait for everything claimed after them.
+        outcomes += engine.shares_take_over_lapsed(keep_alive=True)
+    outcomes += engine.shares_send(share_ids=share_ids, keep_alive=not eager)
+    if not eager:
         # Pull the next batch as soon as this one is done, instead of waiting for
         # beat's next tick: a large fan-out keeps every worker busy (bench/: fan-out).
         # Backpressure in dispatch_due keeps the queue short. (Eagerly, the caller's
