@@ -389,6 +389,11 @@ else:
     # Redis: a task not acknowledged within an hour is redelivered; longer than any
     # task's hard limit so a slow task is never run twice concurrently by this path.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    if CELERY_BROKER_URL.startswith(("amqp://", "amqps://", "pyamqp://")):
+        # RabbitMQ: each publish waits for the broker's confirm, so a task lost with a
+        # closing connection is an error the dispatcher sees (it hands the shares back)
+        # instead of a claim with no task that waits for the queue timeout.
+        CELERY_BROKER_TRANSPORT_OPTIONS["confirm_publish"] = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"

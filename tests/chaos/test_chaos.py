@@ -98,7 +98,10 @@ def spawn(kind: str, log_dir: Path) -> WorkerProcess:
     log_path = log_dir / f"{kind}-{time.monotonic_ns()}.log"
     args = ["--loglevel=INFO"]
     if kind == "worker":
-        args += ["--concurrency=2", "--queues=celery,posting", "--without-gossip", "--without-mingle", "--pool=prefork"]
+        # Its own node name: on RabbitMQ a second ``celery@host`` cannot take the
+        # remote-control queue and exits.
+        args += [f"--hostname=chaos-{time.monotonic_ns()}@%h", "--concurrency=2", "--queues=celery,posting"]
+        args += ["--without-gossip", "--without-mingle", "--pool=prefork"]
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "advocacy.settings.test",
