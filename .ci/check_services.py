@@ -1,4 +1,7 @@
-"""Fail loudly, in one line each, when CI's PostgreSQL or Redis is unreachable."""
+"""Fail loudly, in one line each, when CI's PostgreSQL, Redis or RabbitMQ is unreachable.
+
+Usage: check_services.py PG_URL REDIS_URL [AMQP_URL]
+"""
 
 import sys
 
@@ -6,7 +9,7 @@ import psycopg
 import redis
 
 
-def main(pg_url: str, redis_url: str) -> int:
+def main(pg_url: str, redis_url: str, amqp_url: str | None = None) -> int:
     failures = []
     try:
         with psycopg.connect(pg_url.rsplit("/", 1)[0] + "/postgres", connect_timeout=5) as conn:
@@ -19,10 +22,21 @@ def main(pg_url: str, redis_url: str) -> int:
         print(f"Redis {info['redis_version']} reachable at {redis_url}")
     except Exception as exc:
         failures.append(f"Redis unreachable at {redis_url}: {exc}")
+    if amqp_url:
+        from kombu import Connection
+
+        try:
+            with Connection(amqp_url, connect_timeout=5) as conn:
+                conn.ensure_connection(max_retries=1)
+                version = conn.connection.server_properties.get("version", b"?")
+                version = version.decode() if isinstance(version, bytes) else version
+                print(f"RabbitMQ {version} reachable at {amqp_url.split('@')[-1]}")
+        except Exception as exc:
+            failures.append(f"RabbitMQ unreachable at {amqp_url.split('@')[-1]}: {exc}")
     for failure in failures:
         print(f"CI FAILURE: {failure}", file=sys.stderr)
     return 1 if failures else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:3]))
+    sys.exit(main(*sys.argv[1:4]))

@@ -40,6 +40,9 @@ CANDOR_NETWORK_APPS = {
 # Connect to social servers over plain http:// (local test servers). Never in production:
 # it would let anyone connecting an account make Candor talk to unencrypted endpoints.
 CANDOR_ALLOW_PLAIN_HTTP_NETWORKS = env.bool("CANDOR_ALLOW_PLAIN_HTTP_NETWORKS", default=DEBUG)
+# Seconds Candor waits for each request to a Bluesky server before taking it for lost
+# (a post's outcome is then unknown, and the next attempt looks it up first).
+CANDOR_BLUESKY_TIMEOUT_SECONDS = env.positive_int("CANDOR_BLUESKY_TIMEOUT_SECONDS", default=30)
 CANDOR_SITE_URL = env.str("CANDOR_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # X counts any link as 23 of its 280 characters: the post's public page is linked from
 # the disclosure there only when the organisation chooses to spend them.
@@ -403,6 +406,11 @@ else:
     # Redis: a task not acknowledged within an hour is redelivered; longer than any
     # task's hard limit so a slow task is never run twice concurrently by this path.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    if CELERY_BROKER_URL.startswith(("amqp://", "amqps://", "pyamqp://")):
+        # RabbitMQ: each publish waits for the broker's confirm, so a task lost with a
+        # closing connection is an error the dispatcher sees (it hands the shares back)
+        # instead of a claim with no task that waits for the queue timeout.
+        CELERY_BROKER_TRANSPORT_OPTIONS["confirm_publish"] = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -410,15 +418,21 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SOFT_TIME_LIMIT = env.positive_int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
 CELERY_TASK_TIME_LIMIT = env.positive_int("CELERY_TASK_TIME_LIMIT", default=90)
-# How long a worker holds a share while it talks to the network. A share left in
-# *sending* longer than this is re-enqueued (and reconciled first), so it must
-# outlast the task's hard time limit or a slow send could be taken over.
-CANDOR_SEND_LEASE_SECONDS = env.positive_int("CANDOR_SEND_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30)
-if CANDOR_SEND_LEASE_SECONDS <= CELERY_TASK_TIME_LIMIT:
+# How long a send batch's hold on its shares lasts without being renewed. A running
+# batch renews it every quarter of this (a thread in the worker, also during a slow
+# network call), so a worker that dies frees its shares within this long and the
+# beat's next tick re-enqueues them (reconciled first where a send had begun).
+CANDOR_SEND_LEASE_SECONDS = env.positive_int("CANDOR_SEND_LEASE_SECONDS", default=15)
+if CANDOR_SEND_LEASE_SECONDS < 8:
     raise ImproperlyConfigured(
-        f"CANDOR_SEND_LEASE_SECONDS={CANDOR_SEND_LEASE_SECONDS} must be longer than "
-        f"CELERY_TASK_TIME_LIMIT={CELERY_TASK_TIME_LIMIT}."
+        f"CANDOR_SEND_LEASE_SECONDS={CANDOR_SEND_LEASE_SECONDS} is too short: at least 8 seconds, so that a "
+        "renewal every quarter of it survives a busy database."
     )
+# A claimed share whose send task no worker has started this long after the claim is
+# taken for lost by the broker and enqueued again. Longer than a busy queue's wait.
+CANDOR_SEND_QUEUE_TIMEOUT_SECONDS = env.positive_int(
+    "CANDOR_SEND_QUEUE_TIMEOUT_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30
+)
 # --- Operations: heartbeats, /healthz, /metrics (docs/operations.md) ------------------
 # Each worker's main process records that it is alive this often; /healthz says
 # "unhealthy" when no worker has for four times as long.

@@ -5,10 +5,14 @@
   enqueues one send task per batch of up to ``SEND_BATCH`` shares after commit. A
   worker that finishes a batch dispatches again, so a large fan-out keeps flowing
   between beat ticks, while backpressure keeps the broker's queue short.
-* ``shares_send`` takes a lease on the rows before talking to the network, so a
-  duplicate delivery of the same task does nothing; network calls happen outside
-  any transaction; every outcome is a conditional update on ``state='sending'``,
-  written with its audit event a few shares at a time (``LEASE_CHUNK``).
+* ``shares_send`` first *holds* its shares (``holder``, ``held_until``), so a
+  duplicate delivery of the same task does nothing, and leases each few shares
+  (``LEASE_CHUNK``) right before talking to the network about them. The hold and the
+  leases are short (``CANDOR_SEND_LEASE_SECONDS``) and renewed while the batch runs
+  (``_Hold``): a worker that dies frees its shares within one short lease, not after
+  the task's time limit. Network calls happen outside any transaction; every outcome
+  is a conditional update on ``state='sending'`` and the batch's hold, written with
+  its audit event a few shares at a time.
 * When the previous attempt's outcome is unknown (timeout, 5xx, worker killed
   mid-send), the next attempt **reconciles first** with the network and never
   blindly posts again. If the network cannot tell, the share becomes *unknown*
@@ -19,15 +23,17 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar, cast
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Exists, F, Field, OuterRef, Q
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Exists, F, Field, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -69,6 +75,13 @@ _OUTCOME_LABELS: dict[type[net.NetworkError], str] = {
 }
 State = Share.State
 LEASE = dt.timedelta(seconds=settings.CANDOR_SEND_LEASE_SECONDS)
+# A running batch renews its hold this many times per lease, so a renewal or two can
+# be late (a busy database) without the hold lapsing; it stops starting sends once
+# less than half a lease is left (``_Hold.alive``).
+RENEWALS_PER_LEASE = 4
+# A claimed share whose send task no worker has started this long after the claim is
+# taken for lost by the broker and enqueued again (a second copy of a task is harmless).
+QUEUE_TIMEOUT = dt.timedelta(seconds=settings.CANDOR_SEND_QUEUE_TIMEOUT_SECONDS)
 OUTCOME_UNKNOWN = "outcome_unknown"
 _ACCOUNT_REASONS: dict[str, str] = {
     ConnectedAccount.Status.NEEDS_RECONNECT: gettext_noop("The account needs reconnecting, so the post was not sent."),
@@ -108,16 +121,14 @@ def _late_cutoff(now: dt.datetime) -> dt.datetime:
 def dispatch_due(*, now: dt.datetime | None = None, limit: int = DISPATCH_BATCH) -> list[int]:
     """Claim due shares and enqueue their send tasks. Safe to run concurrently
     (two beats started by mistake): a row is claimed by exactly one caller."""
-    from advocacy.sharing.tasks import send_shares
-
     now = now or timezone.now()
     share_missed_sweep(now=now)
     # Backpressure: claimed shares that no worker has picked up yet wait in the broker.
     # Keep at most ``limit`` of them there, and leave the rest of a large fan-out
     # 'scheduled' in the database until the workers catch up; queued longer than a
-    # lease, recover_stale would take them for lost and enqueue them a second time
-    # (bench/: a 10,000-share fan-out re-enqueued hundreds of shares every tick).
-    limit -= Share.objects.filter(state=State.SENDING, lease_until__isnull=True).count()
+    # queue timeout, recover_stale would take them for lost and enqueue them a second
+    # time (bench/: a 10,000-share fan-out re-enqueued hundreds of shares every tick).
+    limit -= _queued().count()
     if limit <= 0:
         return []
     with transaction.atomic():
@@ -130,10 +141,30 @@ def dispatch_due(*, now: dt.datetime | None = None, limit: int = DISPATCH_BATCH)
         if connection.vendor == "postgresql":
             due = due.select_for_update(skip_locked=True)
         ids = _claim(list(due.values_list("pk", flat=True)[:limit]), now)
-        for start in range(0, len(ids), SEND_BATCH):
-            batch = ids[start : start + SEND_BATCH]
-            transaction.on_commit(partial(send_shares.apply_async, args=(batch,), queue="posting"))
+        if ids:
+            transaction.on_commit(partial(_enqueue, ids))
     return ids
+
+
+def _queued() -> QuerySet[Share]:
+    """Claimed shares no batch has started: their tasks wait in the broker (or are lost)."""
+    return Share.objects.filter(state=State.SENDING, held_until__isnull=True, lease_until__isnull=True)
+
+
+def _enqueue(ids: list[int]) -> None:
+    """One send task per ``SEND_BATCH`` of ``ids``. When the broker cannot take one
+    (down, restarting), that batch and the rest are handed straight back to the
+    dispatcher instead of waiting in *sending* for the queue timeout to notice."""
+    from advocacy.sharing.tasks import send_shares
+
+    for start in range(0, len(ids), SEND_BATCH):
+        try:
+            send_shares.apply_async(args=(ids[start : start + SEND_BATCH],), queue="posting")
+        except Exception as exc:  # kombu's OperationalError, a socket error: any failure to publish
+            rest = ids[start:]
+            handed = _queued().filter(pk__in=rest).update(state=State.SCHEDULED, updated_at=timezone.now())
+            logger.warning("broker unavailable (%s): %d claimed shares handed back to the dispatcher", exc, handed)
+            return
 
 
 def _claim(ids: list[int], now: dt.datetime) -> list[int]:
@@ -155,26 +186,34 @@ def _claim(ids: list[int], now: dt.datetime) -> list[int]:
 
 
 def recover_stale(*, now: dt.datetime | None = None) -> list[int]:
-    """Shares left in *sending* whose worker vanished (killed, broker lost the
-    message). Their outcome is unknown, so they are re-enqueued to reconcile first."""
-    from advocacy.sharing.tasks import send_shares
-
+    """Shares left in *sending* whose worker vanished: its batch stopped renewing its
+    hold (the worker was killed), or no batch ever started them (the broker lost the
+    message). They are re-enqueued; one whose send had begun reconciles first."""
     now = now or timezone.now()
-    stale_before = now - LEASE
-    candidates = Share.objects.filter(state=State.SENDING, claimed_at__lt=stale_before).exclude(lease_until__gt=now)
+    candidates = Share.objects.filter(state=State.SENDING).filter(
+        Q(held_until__lt=now)  # its batch's worker died
+        | Q(held_until__isnull=True, lease_until__lt=now)  # leased before holds existed
+        | Q(held_until__isnull=True, lease_until__isnull=True, claimed_at__lt=now - QUEUE_TIMEOUT)
+    )
     ids = []
-    for share in candidates.only("pk", "claimed_at", "lease_until", "last_error_code")[:DISPATCH_BATCH]:
-        # A held lease means a worker was mid-send; a retry already in doubt stays in doubt.
+    for share in candidates.only("pk", "claimed_at", "holder", "lease_until", "last_error_code")[:DISPATCH_BATCH]:
+        # A lease means a worker was mid-send; a retry already in doubt stays in doubt.
         in_doubt = share.lease_until is not None or share.last_error_code == OUTCOME_UNKNOWN
-        # Only one recoverer wins each row: the claim time moves on.
-        if Share.objects.filter(pk=share.pk, state=State.SENDING, claimed_at=share.claimed_at).update(
-            claimed_at=now, last_error_code=OUTCOME_UNKNOWN if in_doubt else "", updated_at=now
+        # Only one recoverer wins each row: the claim time and the holder move on.
+        if Share.objects.filter(
+            pk=share.pk, state=State.SENDING, claimed_at=share.claimed_at, holder=share.holder
+        ).update(
+            claimed_at=now,
+            holder="",
+            held_until=None,
+            lease_until=None,
+            last_error_code=OUTCOME_UNKNOWN if in_doubt else "",
+            updated_at=now,
         ):
             ids.append(share.pk)
-    for start in range(0, len(ids), SEND_BATCH):
-        send_shares.apply_async(args=(ids[start : start + SEND_BATCH],), queue="posting")
     if ids:
         logger.warning("re-enqueued %d stale shares: %s", len(ids), ids[:20])
+        _enqueue(ids)
     return ids
 
 
@@ -253,16 +292,18 @@ class _Outcomes:
     def add(self, transition: _Transition) -> None:
         self.pending.append(transition)
 
-    def flush(self, *, lease: Sequence[Share] = ()) -> tuple[list[int], list[int], _Facts]:
+    def flush(self, *, hold: _Hold, lease: Sequence[Share] = ()) -> tuple[list[int], _Facts]:
         """Write the pending outcomes and lease the shares of ``lease`` (one commit);
-        returns the (fresh, expired) leases as ``_take_leases`` does, and the facts the
-        pre-send checks of ``lease`` must use, read in this same transaction."""
-        with transaction.atomic():
+        returns the shares leased (as ``_lease`` does) and the facts the pre-send
+        checks of ``lease`` must use, read in this same transaction. Never at the same
+        time as the hold's renewal (``hold.lock``), so the two never wait for each
+        other's rows."""
+        with hold.lock, transaction.atomic():
             # First, before any audit row: a leave takes the enrolment lock and then the
             # audit chain head, so the lease transaction takes them in that order too.
             if lease:
                 _lock_people({share.employee_id for share in lease})
-            moved = _move(self.pending, timezone.now()) if self.pending else []
+            moved = _move(self.pending, timezone.now(), holder=hold.holder) if self.pending else []
             audit_record_many(
                 entries=[
                     AuditEntry(
@@ -282,16 +323,17 @@ class _Outcomes:
                 t.share.state = t.to
                 if t.notice is not None:
                     _tell(t.share, *t.notice)
-            fresh, expired = _take_leases([share.pk for share in lease], timezone.now()) if lease else ([], [])
+            leased = _lease([share.pk for share in lease], holder=hold.holder) if lease else []
             facts = _read_facts(lease)
         self.pending = []
-        return fresh, expired, facts
+        return leased, facts
 
 
-def _move(transitions: list[_Transition], now: dt.datetime) -> list[_Transition]:
-    """Move the shares that are still *sending* (one that something else moved on
-    meanwhile is left as it is): one UPDATE … RETURNING for all of them, each row
-    getting its own values, instead of one conditional UPDATE per share."""
+def _move(transitions: list[_Transition], now: dt.datetime, *, holder: str) -> list[_Transition]:
+    """Move the shares that are still *sending* and held by ``holder`` (one that
+    something else moved on meanwhile is left as it is): one UPDATE … RETURNING for
+    all of them, each row getting its own values, instead of one conditional UPDATE
+    per share. The hold and the lease end with it."""
     rows = {t.share.pk: {"state": t.to, **t.fields} for t in transitions}
     quote = connection.ops.quote_name
     assignments: list[str] = []
@@ -308,12 +350,12 @@ def _move(transitions: list[_Transition], now: dt.datetime) -> list[_Transition]
                 params += [pk, field.get_db_prep_save(row[name], connection)]
         assignments.append(f"{column} = CASE {quote('id')} {' '.join(cases)} ELSE {column} END")
     sql = (
-        f"UPDATE {quote(Share._meta.db_table)} SET lease_until = NULL, updated_at = %s, "  # noqa: S608  # nosec B608
-        f"{', '.join(assignments)} WHERE {quote('id')} IN ({', '.join(['%s'] * len(rows))}) "
-        f"AND {quote('state')} = %s RETURNING {quote('id')}"
+        f"UPDATE {quote(Share._meta.db_table)} SET lease_until = NULL, holder = '', held_until = NULL, "  # noqa: S608  # nosec B608
+        f"updated_at = %s, {', '.join(assignments)} WHERE {quote('id')} IN ({', '.join(['%s'] * len(rows))}) "
+        f"AND {quote('state')} = %s AND {quote('holder')} = %s RETURNING {quote('id')}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *rows, State.SENDING])
+        cursor.execute(sql, [*params, *rows, State.SENDING, holder])
         moved = {row[0] for row in cursor.fetchall()}
     return [t for t in transitions if t.share.pk in moved]
 
@@ -403,88 +445,187 @@ def _read_facts(shares: Sequence[Share]) -> _Facts:
     return _Facts(refused=refused, account_status=accounts, draft_state=drafts)
 
 
-def _take_leases(share_ids: Sequence[int], now: dt.datetime) -> tuple[list[int], list[int]]:
-    """Lease the claimed shares of ``share_ids``: (fresh, expired). A share whose
-    lease expired was held by a worker that died mid-send (a redelivered task can get
-    here before recover_stale does), so the post may be out: it reconciles first.
-    A duplicate delivery finds the leases held and gets nothing."""
-    until = connection.ops.adapt_datetimefield_value(now + LEASE)
-    with transaction.atomic(savepoint=False):
-        fresh = _lease(share_ids, "lease_until IS NULL", [until])
-        rest = [pk for pk in share_ids if pk not in set(fresh)]
-        expired = []
-        if rest:
-            stamp = connection.ops.adapt_datetimefield_value(now)
-            expired = _lease(rest, "lease_until < %s", [until, stamp], in_doubt=True)
-    return fresh, expired
+class _Hold:
+    """A send batch's hold on its shares: taken once, renewed while the batch runs.
+
+    Every write the batch makes is conditional on ``holder``, so once another batch
+    has taken the shares over (after this hold lapsed), nothing this one does can
+    touch them. A worker process renews in a thread of its own (``keep_alive``), so a
+    network call that takes long does not let the hold lapse; the batch also renews
+    between sends when that thread is not running (eager tasks, tests). Renewal and
+    the batch's own writes take turns (``lock``)."""
+
+    def __init__(self) -> None:
+        self.holder = uuid.uuid4().hex
+        self.ids: list[int] = []
+        self.lock = threading.Lock()
+        self.renewed_at = 0.0  # time.monotonic() of the last renewal
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @staticmethod
+    def seconds() -> float:
+        return LEASE.total_seconds()
+
+    def take(self, share_ids: Sequence[int]) -> list[int]:
+        """Hold those of ``share_ids`` still claimed and not held by a live batch. A
+        share whose previous holder died while sending it (its lease expired) is now
+        in doubt, and reconciles first."""
+        if not share_ids:
+            return []
+        started, now = time.monotonic(), timezone.now()
+        until, stamp = (connection.ops.adapt_datetimefield_value(value) for value in (now + LEASE, now))
+        quote = connection.ops.quote_name
+        sql = (
+            f"UPDATE {quote(Share._meta.db_table)} SET holder = %s, held_until = %s, "  # noqa: S608  # nosec B608
+            f"last_error_code = CASE WHEN lease_until IS NULL THEN last_error_code ELSE '{OUTCOME_UNKNOWN}' END, "
+            f"lease_until = NULL WHERE id IN ({', '.join(['%s'] * len(share_ids))}) AND state = %s "
+            "AND (held_until IS NULL OR held_until < %s) AND (lease_until IS NULL OR lease_until < %s) RETURNING id"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [self.holder, until, *share_ids, State.SENDING, stamp, stamp])
+            self.ids = sorted(row[0] for row in cursor.fetchall())
+        self.renewed_at = started
+        return self.ids
+
+    def renew(self) -> None:
+        """Push the hold, and the lease of the shares being sent, one lease ahead."""
+        with self.lock:
+            started = time.monotonic()
+            until = connection.ops.adapt_datetimefield_value(timezone.now() + LEASE)
+            quote = connection.ops.quote_name
+            sql = (
+                f"UPDATE {quote(Share._meta.db_table)} SET held_until = %s, "  # noqa: S608  # nosec B608
+                "lease_until = CASE WHEN lease_until IS NULL THEN NULL ELSE %s END "
+                f"WHERE id IN ({', '.join(['%s'] * len(self.ids))}) AND state = %s AND holder = %s"
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [until, until, *self.ids, State.SENDING, self.holder])
+            self.renewed_at = started
+
+    def renew_if_due(self) -> None:
+        if self._thread is None and self.ids and time.monotonic() - self.renewed_at >= self._interval():
+            self.renew()
+
+    def alive(self) -> bool:
+        """At least half a lease left: time enough to start another send."""
+        return time.monotonic() - self.renewed_at < self.seconds() / 2
+
+    def start(self, *, keep_alive: bool) -> None:
+        if keep_alive and self.ids:
+            self._thread = threading.Thread(target=self._keep, name=f"hold-{self.holder[:8]}", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(self.seconds())
+
+    def _interval(self) -> float:
+        return self.seconds() / RENEWALS_PER_LEASE
+
+    def _keep(self) -> None:
+        """The renewing thread: its own database connection, closed when it ends."""
+        try:
+            while not self._stopping.wait(self._interval()):
+                try:
+                    self.renew()
+                except DatabaseError:
+                    # The batch notices through ``alive`` and stops starting sends.
+                    logger.warning("could not renew the hold of shares %s", self.ids[:20], exc_info=True)
+                    connection.close()
+        finally:
+            connection.close()
 
 
-def _lease(share_ids: Sequence[int], condition: str, params: list[Any], *, in_doubt: bool = False) -> list[int]:
-    """One UPDATE … RETURNING: exactly the rows this caller leased."""
+def _lease(share_ids: Sequence[int], *, holder: str) -> list[int]:
+    """Lease the held shares of ``share_ids`` right before sending them (one UPDATE …
+    RETURNING: exactly the rows this batch leased); each counts an attempt."""
     table = connection.ops.quote_name(Share._meta.db_table)
     placeholders = ", ".join(["%s"] * len(share_ids))
-    mark = f", last_error_code = '{OUTCOME_UNKNOWN}'" if in_doubt else ""
     sql = (
-        f"UPDATE {table} SET lease_until = %s, attempts = attempts + 1{mark} "  # noqa: S608  # nosec B608
-        f"WHERE id IN ({placeholders}) AND state = %s AND {condition} RETURNING id"
+        f"UPDATE {table} SET lease_until = held_until, attempts = attempts + 1 "  # noqa: S608  # nosec B608
+        f"WHERE id IN ({placeholders}) AND state = %s AND holder = %s RETURNING id"
     )
-    until, *rest = params
     with connection.cursor() as cursor:
-        cursor.execute(sql, [until, *share_ids, State.SENDING, *rest])
+        cursor.execute(sql, [*share_ids, State.SENDING, holder])
         return [row[0] for row in cursor.fetchall()]
 
 
-def _release(share_ids: list[int], *, leased: bool) -> None:
-    """Hand shares this batch never tried back to the dispatcher (its lease and the
-    attempt it counted, if it had leased them)."""
+def _release(share_ids: list[int], *, hold: _Hold, leased: bool) -> None:
+    """Hand shares this batch never tried back to the dispatcher, at once: its hold,
+    its lease and the attempt it counted, if it had leased them. A share it took over
+    from a dead batch goes back in doubt, as that batch left it."""
     if not share_ids:
         return
-    mine = Share.objects.filter(pk__in=share_ids, state=State.SENDING)
+    mine = Share.objects.filter(pk__in=share_ids, state=State.SENDING, holder=hold.holder)
+    changes: dict[str, object] = {"state": State.SCHEDULED, "holder": "", "held_until": None}
+    changes["updated_at"] = timezone.now()
     if leased:
-        mine.update(state=State.SCHEDULED, lease_until=None, attempts=F("attempts") - 1, updated_at=timezone.now())
-    else:
-        mine.filter(lease_until__isnull=True).update(state=State.SCHEDULED, updated_at=timezone.now())
+        changes |= {"lease_until": None, "attempts": F("attempts") - 1}
+    with hold.lock:
+        mine.update(**changes)
 
 
-def share_send(*, share_id: int) -> SendOutcome:
+def shares_take_over_lapsed(*, keep_alive: bool = False) -> list[SendOutcome]:
+    """Send, now, up to a batch of shares whose batch's worker died (its hold lapsed),
+    oldest first. A worker calls this before each batch of its own: re-enqueued at
+    the back of the broker's queue, they would wait for everything claimed after
+    them. (The beat's ``recover_stale`` still finds them when no worker is running.)"""
+    lapsed = (
+        Share.objects.filter(state=State.SENDING, held_until__lt=timezone.now())
+        .order_by("scheduled_at", "pk")
+        .values_list("pk", flat=True)[:SEND_BATCH]
+    )
+    ids = list(lapsed)
+    if ids:
+        logger.warning("taking over %d shares of a batch whose worker died: %s", len(ids), ids[:20])
+    return shares_send(share_ids=ids, keep_alive=keep_alive) if ids else []
+
+
+def share_send(*, share_id: int, keep_alive: bool = False) -> SendOutcome:
     """Send one claimed share. Idempotent: call it as often as a broker redelivers."""
-    return shares_send(share_ids=[share_id])[0]
+    return shares_send(share_ids=[share_id], keep_alive=keep_alive)[0]
 
 
-def shares_send(*, share_ids: Sequence[int]) -> list[SendOutcome]:
+def shares_send(*, share_ids: Sequence[int], keep_alive: bool = False) -> list[SendOutcome]:
     """Send a batch of claimed shares, one after the other, writing their outcomes a
     few at a time. Idempotent like ``share_send``: a redelivered batch finds its
-    shares leased or done and sends nothing twice."""
+    shares held or done and sends nothing twice. ``keep_alive`` (a worker process)
+    renews the hold from a thread, also while a network call is under way."""
     now = timezone.now()
     share_ids = list(dict.fromkeys(share_ids))
+    hold = _Hold()
+    held = set(hold.take(share_ids))
     loaded = Share.objects.select_related("employee", "account", "draft", "draft_version").filter(
-        pk__in=share_ids, state=State.SENDING
+        pk__in=held, state=State.SENDING, holder=hold.holder
     )
     by_pk = {share.pk: share for share in loaded}
     batch = _SendBatch(list(by_pk.values()), now)
     outcomes: dict[int, SendOutcome] = {}
-    waiting = [pk for pk in share_ids if pk in by_pk]  # not leased yet
+    waiting = [pk for pk in share_ids if pk in by_pk]  # held, not leased yet
     leased: list[int] = []  # leased, not tried yet
     deadline = time.monotonic() + BATCH_SECONDS
+    hold.start(keep_alive=keep_alive)
     try:
         # A worker told to stop (SIGTERM, see advocacy.core.shutdown) finishes the post
         # it is sending and hands the rest back, like a batch out of time.
-        while waiting and time.monotonic() <= deadline and not shutdown.requested():
+        while waiting and time.monotonic() <= deadline and hold.alive() and not shutdown.requested():
             chunk, waiting = waiting[:LEASE_CHUNK], waiting[LEASE_CHUNK:]
-            fresh, expired, facts = batch.outcomes.flush(lease=[by_pk[pk] for pk in chunk])
-            leased = [pk for pk in chunk if pk in set(fresh) | set(expired)]
+            fresh, facts = batch.outcomes.flush(hold=hold, lease=[by_pk[pk] for pk in chunk])
+            leased = [pk for pk in chunk if pk in set(fresh)]
             for pk in leased:
                 by_pk[pk].attempts += 1
-                if pk in expired:
-                    by_pk[pk].last_error_code = OUTCOME_UNKNOWN
             batch.use_facts([by_pk[pk] for pk in leased], facts)
-            while leased and not shutdown.requested():
+            while leased and hold.alive() and not shutdown.requested():
                 share = by_pk[leased.pop(0)]
                 outcomes[share.pk] = batch.send(share)
+                hold.renew_if_due()
     finally:
-        batch.outcomes.flush()
-        _release(leased, leased=True)
-        _release(waiting, leased=False)
+        hold.stop()
+        batch.outcomes.flush(hold=hold)
+        _release(leased, hold=hold, leased=True)
+        _release(waiting, hold=hold, leased=False)
         _record_tally(batch.tally)
     for pk in share_ids:
         if pk not in outcomes and pk in set(waiting) | set(leased):

@@ -62,9 +62,15 @@ class Share(models.Model):
     next_attempt_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
     claimed_at = models.DateTimeField(null=True, blank=True)
-    # While a worker is talking to the network it holds this lease; a duplicate
-    # delivery of the same task finds it held and does nothing.
+    # Set while a worker may be talking to the network about this share (renewed with
+    # the hold below): found expired, that attempt's outcome is unknown and the next
+    # one reconciles first. A duplicate delivery of the same task finds it held.
     lease_until = models.DateTimeField(null=True, blank=True)
+    # The send batch that holds this claimed share (a random id per batch run), and
+    # until when: a running batch renews ``held_until`` every few seconds, so a worker
+    # that dies frees its shares within one short lease (``CANDOR_SEND_LEASE_SECONDS``).
+    holder = models.CharField(max_length=32, blank=True, default="")
+    held_until = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     external_id = models.CharField(max_length=255, blank=True)
     external_url = models.URLField(max_length=500, blank=True)

@@ -9,9 +9,10 @@ The tests play the beat themselves (``engine.dispatch_due`` / ``engine.recover_s
 so they decide when a batch starts; scheduling therefore does not kick the dispatcher.
 
 Tests that wait for a stranded share to be recovered shorten the worker's time
-limits and the send lease (``short_lease``) through the environment variables
-production reads (``CELERY_TASK_SOFT_TIME_LIMIT``, ``CELERY_TASK_TIME_LIMIT``,
-``CANDOR_SEND_LEASE_SECONDS``), so recovery takes seconds, not minutes.
+limits, the send lease and the queue timeout (``short_lease``) through the
+environment variables production reads (``CELERY_TASK_SOFT_TIME_LIMIT``,
+``CELERY_TASK_TIME_LIMIT``, ``CANDOR_SEND_LEASE_SECONDS``,
+``CANDOR_SEND_QUEUE_TIMEOUT_SECONDS``), so recovery takes seconds, not minutes.
 
 Run alongside other test sessions in the same checkout? Give this one its own
 ``CANDOR_VAR_DIR``: the SQLite test database lives there, and workers open it by path.
@@ -66,7 +67,8 @@ from tests.support.worker import ROOT, WorkerProcess, _database_url, start_worke
 # busy 2-core machine. Every other test keeps the production limits.
 SOFT_TIME_LIMIT = 15
 HARD_TIME_LIMIT = 18
-LEASE_SECONDS = 20  # must outlast the hard limit (settings refuse anything else)
+LEASE_SECONDS = 10  # renewed while a batch runs, so it need not outlast the time limit
+QUEUE_SECONDS = 20  # a claimed share no batch has started is taken for lost after this
 CREATE_RECORD = "com.atproto.repo.createRecord"
 GET_RECORD = "com.atproto.repo.getRecord"
 
@@ -87,8 +89,10 @@ def short_lease(monkeypatch: pytest.MonkeyPatch) -> dt.timedelta:
     monkeypatch.setenv("CELERY_TASK_SOFT_TIME_LIMIT", str(SOFT_TIME_LIMIT))
     monkeypatch.setenv("CELERY_TASK_TIME_LIMIT", str(HARD_TIME_LIMIT))
     monkeypatch.setenv("CANDOR_SEND_LEASE_SECONDS", str(LEASE_SECONDS))
+    monkeypatch.setenv("CANDOR_SEND_QUEUE_TIMEOUT_SECONDS", str(QUEUE_SECONDS))
     lease = dt.timedelta(seconds=LEASE_SECONDS)
     monkeypatch.setattr(engine, "LEASE", lease)
+    monkeypatch.setattr(engine, "QUEUE_TIMEOUT", dt.timedelta(seconds=QUEUE_SECONDS))
     return lease
 
 
@@ -114,6 +118,23 @@ class Broker:
     def is_redis(self) -> bool:
         return self.url.startswith(("redis://", "rediss://"))
 
+    @property
+    def is_amqp(self) -> bool:
+        return self.url.startswith(("amqp://", "pyamqp://", "amqps://"))
+
+    def posting_queue_empty(self) -> bool:
+        """No send message waits in the ``posting`` queue (workers may be consuming)."""
+        if self.is_amqp:
+            from kombu import Connection
+
+            with Connection(self.url) as conn:
+                try:
+                    _name, ready, _consumers = conn.default_channel.queue_declare("posting", passive=True)
+                except conn.channel_errors:
+                    return True  # not declared yet: nothing was ever queued
+                return ready == 0
+        return not self.queued_send_shares()
+
     def switch_to(self, url: str) -> None:
         """Point this process and workers started from now on at another broker URL."""
         self.monkeypatch.setenv("CELERY_BROKER_URL", url)
@@ -126,6 +147,8 @@ class Broker:
         ``sharing.send_share``) waiting in the ``posting`` queue."""
         if self.queue_dir is not None:
             raw = [path.read_bytes() for path in sorted(self.queue_dir.glob("*.posting.msg"))]
+        elif self.is_amqp:
+            return self._amqp_queued_send_shares()
         else:
             import redis
 
@@ -145,6 +168,29 @@ class Broker:
                 body = base64.b64decode(body)
             args, _kwargs, _embed = json.loads(body)
             found.update(int(pk) for pk in (args[0] if task == "sharing.send_shares" else [args[0]]))
+        return found
+
+    def _amqp_queued_send_shares(self) -> Counter[int]:
+        """RabbitMQ cannot be peeked at: take every message without acknowledging it,
+        read it, and close the channel, which puts them all back in order. Only while
+        no worker consumes (it would miss them for that moment)."""
+        from kombu import Connection
+        from kombu import Queue as KombuQueue
+
+        found: Counter[int] = Counter()
+        with Connection(self.url) as conn:
+            channel = conn.channel()
+            queue = KombuQueue("posting", channel=channel)
+            try:
+                while (message := queue.get(no_ack=False)) is not None:
+                    task = message.headers.get("task")
+                    if task in ("sharing.send_shares", "sharing.send_share"):
+                        args, _kwargs, _embed = json.loads(message.body)
+                        found.update(int(pk) for pk in (args[0] if task == "sharing.send_shares" else [args[0]]))
+            except conn.channel_errors:
+                pass  # not declared yet: nothing was ever queued
+            finally:
+                channel.close()  # unacknowledged: back in the queue
         return found
 
 
@@ -176,11 +222,14 @@ def broker(real_broker: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 class PrivateRedis:
     """A throw-away ``redis-server`` on a free loopback port, with no persistence:
-    restarting it loses every queued message, as a crashed broker without AOF would."""
+    restarting it loses every queued message, as a crashed broker without AOF would.
+    ``persistent``: an append-only file instead, as production runs it, so a
+    ``stop()`` and ``start()`` is an outage that keeps the queued messages."""
 
-    def __init__(self, binary: str, workdir: Path) -> None:
+    def __init__(self, binary: str, workdir: Path, *, persistent: bool = False) -> None:
         self.binary = binary
         self.workdir = workdir
+        self.persistent = persistent
         self.port = free_loopback_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process: subprocess.Popen[bytes] | None = None
@@ -197,7 +246,7 @@ class PrivateRedis:
                 "--save",
                 "",
                 "--appendonly",
-                "no",
+                "yes" if self.persistent else "no",
                 "--dir",
                 str(self.workdir),
             ],
@@ -222,6 +271,12 @@ class PrivateRedis:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(10)
+
+    def stop(self) -> None:
+        """Shut down as ``systemctl stop`` does (SIGTERM: the append-only file is flushed)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(30)
 
 
 @pytest.fixture
@@ -401,7 +456,7 @@ def beat_until(
     def settled() -> bool:
         if all_in(shares, *wanted):
             return True
-        if not broker.queued_send_shares():
+        if broker.posting_queue_empty():
             engine.recover_stale()
         return False
 

@@ -21,14 +21,14 @@ def test_beats_killed_restarted_or_doubled_lose_and_double_nothing(
     bluesky_pds, programme, sharers, schedule, workers, broker, artifacts_dir
 ):
     people = sharers(2)
-    now = timezone.now()
-    early = [s for person in people for s in schedule(person, 4, at=now + dt.timedelta(seconds=5))]
-    late = [s for person in people for s in schedule(person, 4, at=now + dt.timedelta(seconds=45))]
+    early = [s for person in people for s in schedule(person, 4, at=timezone.now() + dt.timedelta(seconds=5))]
     worker = workers(concurrency=2)
     logs = artifacts_dir / "beats"
 
     # Two beats started by mistake tick side by side.
     first, second = start_beat(log_dir=logs), start_beat(log_dir=logs)
+    # Due well after the beats are up (starting them takes seconds on a busy machine).
+    late = [s for person in people for s in schedule(person, 4, at=timezone.now() + dt.timedelta(seconds=45))]
     settle(lambda: all_in(early, State.SENT), what="the early shares sent", shares=early, worker=worker, timeout=120)
 
     # Both die (a crash, a redeploy); a new one starts before the late shares are due.

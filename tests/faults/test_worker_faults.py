@@ -71,7 +71,7 @@ def test_a_worker_killed_mid_batch_loses_and_doubles_nothing(
     assert AuditAction.SHARE_RECONCILED in audit_actions(in_flight)
 
 
-def test_a_retry_whose_message_never_reached_the_broker_still_checks_before_posting(
+def test_a_retry_whose_message_the_broker_lost_still_checks_before_posting(
     bluesky_pds, programme, sharers, schedule, workers, broker, fault_proxy, monkeypatch, short_lease
 ):
     (person,) = sharers(1, service_url=fault_proxy.url)
@@ -85,25 +85,54 @@ def test_a_retry_whose_message_never_reached_the_broker_still_checks_before_post
     share.refresh_from_db()
     assert share.last_error_code == engine.OUTCOME_UNKNOWN
 
-    # When the retry comes due the broker is unreachable: the share is claimed, but
-    # its task message is lost.
-    def broker_unreachable(*args: object, **kwargs: object) -> None:
-        raise OperationalError("Error 111 connecting to the broker. Connection refused.")
-
+    # When the retry comes due the broker takes its task message and then loses it
+    # (a Redis crash without persistence): the share is claimed, and no task comes.
     with monkeypatch.context() as patch:
-        patch.setattr(send_shares, "apply_async", broker_unreachable)
-        with pytest.raises(OperationalError):
-            dispatch_retries([share])
+        patch.setattr(send_shares, "apply_async", lambda *args, **kwargs: None)
+        assert dispatch_retries([share]) == [share.pk]
     share.refresh_from_db()
     assert share.state == State.SENDING
 
-    # A beat after the lease finds it stranded and enqueues it again.
-    assert engine.recover_stale(now=share.claimed_at + short_lease + dt.timedelta(seconds=1)) == [share.pk]
+    # No batch ever held it: a beat inside the queue timeout leaves it to the queue,
+    # and the first beat after it enqueues it again.
+    queue_timeout = engine.QUEUE_TIMEOUT
+    assert engine.recover_stale(now=share.claimed_at + queue_timeout - dt.timedelta(seconds=1)) == []
+    assert engine.recover_stale(now=share.claimed_at + queue_timeout + dt.timedelta(seconds=1)) == [share.pk]
     settle(lambda: all_in([share], State.SENT), what="the share sent", shares=[share], worker=worker)
 
     assert_each_posted_once(bluesky_pds, [person], [share], programme.disclosure)
     # The second attempt looked the post up instead of creating it again: on a network
     # without record keys (X, LinkedIn) a blind second create would be a duplicate.
+    assert fault_proxy.calls_for(CREATE_RECORD, rkey) == 1
+    assert audit_actions(share)[-1] == AuditAction.SHARE_RECONCILED
+
+
+def test_a_retry_due_while_the_broker_is_down_is_handed_back_and_still_checks_before_posting(
+    bluesky_pds, programme, sharers, schedule, workers, broker, fault_proxy, monkeypatch
+):
+    (person,) = sharers(1, service_url=fault_proxy.url)
+    (share,) = schedule(person, 1)
+    rkey = record_key_for(share.idempotency_key)
+    fault_proxy.script(CREATE_RECORD, Fault("landed_then_error"), rkey=rkey)
+    worker = workers()
+    engine.dispatch_due()
+    settle(lambda: all_in([share], State.SCHEDULED), what="a retry scheduled", shares=[share], worker=worker)
+
+    # The retry comes due while the broker refuses connections: the claim is handed
+    # straight back, still in doubt, instead of waiting in "sending" for the queue timeout.
+    def broker_unreachable(*args: object, **kwargs: object) -> None:
+        raise OperationalError("Error 111 connecting to the broker. Connection refused.")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(send_shares, "apply_async", broker_unreachable)
+        dispatch_retries([share])
+    share.refresh_from_db()
+    assert (share.state, share.last_error_code) == (State.SCHEDULED, engine.OUTCOME_UNKNOWN)
+
+    # The broker is back: the next dispatch sends it, and it reconciles first.
+    assert dispatch_retries([share]) == [share.pk]
+    settle(lambda: all_in([share], State.SENT), what="the share sent", shares=[share], worker=worker)
+    assert_each_posted_once(bluesky_pds, [person], [share], programme.disclosure)
     assert fault_proxy.calls_for(CREATE_RECORD, rkey) == 1
     assert audit_actions(share)[-1] == AuditAction.SHARE_RECONCILED
 

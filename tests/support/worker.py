@@ -89,6 +89,9 @@ def _start_celery(*, kind: str, args: list[str], log_dir: Path, ready: str) -> W
 
 def start_worker(*, log_dir: Path, concurrency: int = 1, queues: str = "celery,posting") -> WorkerProcess:
     args = [
+        # Each worker its own node name, as two workers on one host need: on RabbitMQ the
+        # second ``celery@host`` cannot take the remote-control queue and exits.
+        f"--hostname=test-{time.monotonic_ns()}@%h",
         f"--concurrency={concurrency}",
         f"--queues={queues}",
         "--without-gossip",

@@ -44,6 +44,7 @@ from atproto_client.request import Request
 from atproto_core.exceptions import AtProtocolError
 from atproto_core.uri import AtUri
 from atproto_server.exceptions import InvalidTokenError
+from django.conf import settings
 
 from advocacy.compose import final_post
 from advocacy.networks.base import (
@@ -130,7 +131,8 @@ class BlueskyClient:
     display_name = "Bluesky"
     supports_images = True
 
-    def __init__(self, *, timeout: float = 30.0) -> None:
+    def __init__(self, *, timeout: float | None = None) -> None:
+        # Seconds per request; None: ``CANDOR_BLUESKY_TIMEOUT_SECONDS``, read per call.
         self.timeout = timeout
 
     # -- NetworkClient ------------------------------------------------------------
@@ -306,7 +308,8 @@ class BlueskyClient:
 
     @contextlib.contextmanager
     def _api(self, service_url: str) -> Iterator[Client]:
-        api = Client(service_url or DEFAULT_SERVICE_URL, request=_PooledRequest(timeout=self.timeout))
+        timeout = self.timeout if self.timeout is not None else settings.CANDOR_BLUESKY_TIMEOUT_SECONDS
+        api = Client(service_url or DEFAULT_SERVICE_URL, request=_PooledRequest(timeout=timeout))
         try:
             yield api
         finally:
