@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -39,7 +41,17 @@ CANDOR_NETWORK_APPS = {
 # Connect to social servers over plain http:// (local test servers). Never in production:
 # it would let anyone connecting an account make Candor talk to unencrypted endpoints.
 CANDOR_ALLOW_PLAIN_HTTP_NETWORKS = env.bool("CANDOR_ALLOW_PLAIN_HTTP_NETWORKS", default=DEBUG)
-CANDOR_SITE_URL = env.str("CANDOR_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Unset, it is the address `make run` serves (CANDOR_HOST and PORT), so tracked links and
+# emails point at a server that answers. Production refuses to share unless it is https.
+_RUN_HOST = env.str("CANDOR_HOST", default="127.0.0.1").strip().strip("[]")
+with contextlib.suppress(ValueError):  # a name, not an address
+    # Serving on every interface: a link still needs one address that answers.
+    _RUN_HOST = "127.0.0.1" if ipaddress.ip_address(_RUN_HOST).is_unspecified else _RUN_HOST
+_RUN_HOST = f"[{_RUN_HOST}]" if ":" in _RUN_HOST else (_RUN_HOST or "127.0.0.1")
+CANDOR_SITE_URL = env.str("CANDOR_SITE_URL", default=f"http://{_RUN_HOST}:{env.str('PORT', default='8000').strip()}")
+CANDOR_SITE_URL = CANDOR_SITE_URL.rstrip("/")
+# Shares are refused while CANDOR_SITE_URL is not an https:// address (production.py sets it).
+CANDOR_REQUIRE_HTTPS_SITE_URL = False
 # Signed checkpoints of the audit log and their witnesses (docs/operations.md,
 # "Signed checkpoints and witnesses"). The signing key never goes into the database:
 # the variable or CANDOR_AUDIT_SIGNING_KEY_FILE; unset, a key file under var/ is made
