@@ -232,7 +232,10 @@ def preview(request: HttpRequest) -> HttpResponse:
             check = check_post(network=network, text=text, disclosure=disclosure)
         body = post.text[len(disclosure) :] if post.text.startswith(disclosure) else None
         previews.append({"name": NETWORKS[network], "check": check, "post": post, "body": body})
-    return render(request, "portal/_preview.html", {"previews": previews, "disclosure": disclosure})
+    image_url = version.image.url if version is not None and version.image else ""
+    return render(
+        request, "portal/_preview.html", {"previews": previews, "disclosure": disclosure, "image_url": image_url}
+    )
 
 
 @participant
