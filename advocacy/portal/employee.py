@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -101,9 +101,15 @@ def leave(request: HttpRequest) -> HttpResponse:
         return redirect("portal:programme")
     if request.method == "POST":
         result = enrollment_leave(user=request.user)
+        n = result.cancelled_shares
         messages.success(
             request,
-            _("You have left the programme. %(n)s scheduled post(s) were cancelled.") % {"n": result.cancelled_shares},
+            ngettext(
+                "You have left the programme. %(n)s scheduled post was cancelled.",
+                "You have left the programme. %(n)s scheduled posts were cancelled.",
+                n,
+            )
+            % {"n": n},
         )
         return redirect("portal:programme")
     pending = Share.objects.filter(employee=request.user, state__in=Share.PENDING_STATES).count()
@@ -186,11 +192,20 @@ def share_compose(request: HttpRequest, draft_id: int) -> HttpResponse:
                 form.add_error(None, _("Nothing was scheduled."))
         else:
             waiting = sum(share.state == Share.State.REVIEW for share in created)
-            messages.success(request, _("%(n)s post(s) scheduled.") % {"n": len(created) - waiting})
+            scheduled = len(created) - waiting
+            if scheduled:
+                messages.success(
+                    request, ngettext("%(n)s post scheduled.", "%(n)s posts scheduled.", scheduled) % {"n": scheduled}
+                )
             if waiting:
                 messages.info(
                     request,
-                    _("%(n)s post(s) wait for a review, because the programme reviews edited texts.") % {"n": waiting},
+                    ngettext(
+                        "%(n)s post waits for a review, because the programme reviews edited texts.",
+                        "%(n)s posts wait for a review, because the programme reviews edited texts.",
+                        waiting,
+                    )
+                    % {"n": waiting},
                 )
             return redirect("portal:shares")
     return render(

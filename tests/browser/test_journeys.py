@@ -65,7 +65,7 @@ def test_employee_opts_in_connects_bluesky_and_sees_the_post_sent(
 
     text.fill(f"{DISCLOSURE}\n\nOur robots sort parcels faster. Proud of the team!")
     page.get_by_role("button", name="Schedule").click()
-    expect(page.get_by_text("1 post(s) scheduled.")).to_be_visible()
+    expect(page.get_by_text("1 post scheduled.")).to_be_visible()
 
     share = Share.objects.get()
     page.goto(f"{live_server.url}/shares/{share.pk}/")
@@ -204,7 +204,7 @@ def test_employee_leaves_in_one_click(page, live_server, login, shoot, axe_check
     page.get_by_role("link", name="Leave the programme").click()
     expect(page.get_by_text("Your 2 scheduled posts will be cancelled")).to_be_visible()
     page.get_by_role("button", name="Yes, leave now").click()
-    expect(page.get_by_text("2 scheduled post(s) were cancelled")).to_be_visible()
+    expect(page.get_by_text("2 scheduled posts were cancelled")).to_be_visible()
     shoot(page, "left")
     page.get_by_role("link", name="My shares").click()
     expect(page.locator(".badge.cancelled")).to_have_count(2)
