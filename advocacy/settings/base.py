@@ -329,6 +329,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
+# One unambiguous date format per language, the same in lists and details (2 Dec 2026).
+FORMAT_MODULE_PATH = ["advocacy.portal.formats"]
 
 # --- Static / media -----------------------------------------------------------------
 STATIC_URL = "static/"
