@@ -70,6 +70,7 @@ URL_ACCESS: dict[str, Access] = {
     "portal:my_data": Access(P),
     "portal:my_data_download": Access(P),
     "portal:notifications": Access(P),
+    "portal:api_token": Access(tuple(Capability), note="anyone signed in: only their own API token"),
     "notifications:settings": Access(P),
     "analytics:my_impact": Access(P, note="only the person's own figures"),
     "analytics:follow": Access(PUBLIC, note="tracked link redirect; stores no IP or user agent"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from advocacy.portal import comms, connect_views, employee, oversight
+from advocacy.portal import comms, connect_views, employee, oversight, tokens
 
 app_name = "portal"
 
@@ -24,6 +24,7 @@ urlpatterns = [
     path("my-data/", employee.my_data, name="my_data"),
     path("my-data/export.json", employee.my_data_download, name="my_data_download"),
     path("notifications/", employee.notifications, name="notifications"),
+    path("api-token/", tokens.api_token, name="api_token"),
     path("programme/participation/", oversight.participation, name="participation"),
     path("people/", oversight.people, name="people"),
     path("people/<int:user_id>/offboard/", oversight.offboard, name="offboard"),
