@@ -135,8 +135,8 @@ def test_an_author_cannot_approve_their_own_version(page, live_server, login, re
     page.get_by_role("button", name="Submit for review").click()
 
     expect(page.get_by_text("You wrote this version, so someone else must approve it")).to_be_visible()
-    page.get_by_role("button", name="Approve").click()
-    expect(page.locator(".message-error")).to_contain_text("Four eyes: you wrote this version")
+    # The button says so before anyone presses it; the service refuses regardless (tests/workflow).
+    expect(page.get_by_role("button", name="Approve")).to_be_disabled()
     expect(page.get_by_test_id("draft-state")).to_have_text("In review")
 
 

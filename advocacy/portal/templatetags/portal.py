@@ -13,3 +13,11 @@ register = template.Library()
 def network_name(slug: str) -> str:
     """``Bluesky`` for ``bluesky``, ``X`` for ``x``: people read names, not slugs."""
     return NETWORKS.get(slug, slug)
+
+
+@register.simple_tag
+def signup_open() -> bool:
+    """Whether people may sign up themselves (``CANDOR_SIGNUP_OPEN``)."""
+    from django.conf import settings
+
+    return bool(settings.CANDOR_SIGNUP_OPEN)
