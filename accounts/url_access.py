@@ -56,6 +56,7 @@ URL_ACCESS: dict[str, Access] = {
     "portal:leave": Access(P),
     "portal:feed": Access(P),
     "portal:share_compose": Access(P),
+    "portal:share_as_is": Access(P, note="the approved text, after one confirmation"),
     "portal:preview": Access(P, post_only=True),
     "portal:shares": Access(P),
     "portal:share": Access(P, owner_only=True),

@@ -15,7 +15,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.safestring import SafeString
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -122,11 +123,12 @@ def feed(request: HttpRequest) -> HttpResponse:
     # One row more than a page tells whether there is an older page, without a COUNT.
     cards = feed_cards_for_employee(user=request.user, offset=(page - 1) * FEED_PAGE_SIZE, limit=FEED_PAGE_SIZE + 1)
     participation = participation_state(user=request.user)
+    cards_html = _feed_cards_html(cards[:FEED_PAGE_SIZE], can_share=participation.can_share)
     return render(
         request,
         "portal/feed.html",
         {
-            "cards_html": _feed_cards_html(cards[:FEED_PAGE_SIZE], can_share=participation.can_share),
+            "cards_html": _mark_shared(cards_html, user=request.user, draft_ids=[c["pk"] for c in cards]),
             "newer_page": page - 1,
             "older_page": page + 1 if len(cards) > FEED_PAGE_SIZE else 0,
             "participation": participation,
@@ -146,6 +148,24 @@ def _feed_cards_html(cards: list[dict[str, Any]], *, can_share: bool) -> SafeStr
         html = render_to_string("portal/_feed_cards.html", {"cards": cards, "can_share": can_share})
         cache.set(key, html, timeout=300)
     return html  # a SafeString, also as it comes back from the cache
+
+
+def _mark_shared(cards_html: SafeString, *, user: object, draft_ids: list[int]) -> SafeString:
+    """The cached cards are the same for everyone; whether *you* shared a post is put in
+    afterwards, at the marker each card leaves for it (one query for the page)."""
+    if not draft_ids:
+        return cards_html
+    shared = set(
+        Share.objects.filter(employee=user, draft_id__in=draft_ids)
+        .exclude(state=Share.State.CANCELLED)
+        .values_list("draft_id", flat=True)
+    )
+    badge = format_html(' <span class="badge ok" data-testid="you-shared">{}</span>', _("You shared this"))
+    html = str(cards_html)
+    for draft_id in shared:
+        html = html.replace(f"<!--shared:{draft_id}-->", badge)
+    # Safe: the cached cards were escaped when rendered, and the badge is format_html.
+    return mark_safe(html)  # noqa: S308  # nosec B308, B703
 
 
 def _page_number(request: HttpRequest) -> int:

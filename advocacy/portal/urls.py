@@ -1,6 +1,6 @@
 from django.urls import path
 
-from advocacy.portal import comms, connect_views, employee, oversight, tokens
+from advocacy.portal import comms, connect_views, employee, oversight, share_as_is, tokens
 
 app_name = "portal"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("programme/leave/", employee.leave, name="leave"),
     path("feed/", employee.feed, name="feed"),
     path("feed/<int:draft_id>/share/", employee.share_compose, name="share_compose"),
+    path("feed/<int:draft_id>/share-as-is/", share_as_is.share_as_is, name="share_as_is"),
     path("preview/", employee.preview, name="preview"),
     path("shares/", employee.shares, name="shares"),
     path("shares/<int:share_id>/", employee.share_detail, name="share"),
