@@ -4,6 +4,7 @@ my accounts, my data. Views validate input, call a service, and render."""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -25,6 +26,8 @@ from accounts.permissions import Capability
 from accounts.timezones import aware_in_user_zone, user_zone
 from advocacy.analytics.models import ALL_NETWORKS
 from advocacy.analytics.services import tracked_url
+from advocacy.audit.actions import AuditAction
+from advocacy.audit.models import AuditEvent
 from advocacy.compose import final_post
 from advocacy.core.errors import ApplicationError
 from advocacy.core.my_data import my_data_export
@@ -34,7 +37,7 @@ from advocacy.ledger.connect import account_connect_bluesky
 from advocacy.ledger.models import ConnectedAccount, account_label
 from advocacy.ledger.services import account_disconnect
 from advocacy.networks.registry import NETWORKS
-from advocacy.notifications.models import Notification
+from advocacy.notifications.models import Notification, NotificationPreference
 from advocacy.notifications.services import notifications_mark_read
 from advocacy.portal.forms import BlueskyConnectForm, OptInForm, ShareEditForm, ShareForm
 from advocacy.portal.helpers import form_errors_from, requires
@@ -59,11 +62,48 @@ def _url_format(name: str) -> str:
     return reverse(name, args=[_URL_ARGUMENT]).replace(str(_URL_ARGUMENT), "{}")
 
 
+@dataclass(frozen=True)
+class OnboardingStep:
+    label: str
+    url: str
+    done: bool
+
+
+def _onboarding(user: Any, *, enrolled: bool) -> list[OnboardingStep]:
+    """The first steps after joining, or nothing once they are all done (or before joining)."""
+    if not enrolled:
+        return []
+    preferences_set = (user.time_zone, user.language) != ("UTC", settings.LANGUAGE_CODE) or (
+        AuditEvent.objects.filter(subject_id=user.pk, action=AuditAction.USER_PREFERENCES_SAVED).exists()
+    )
+    steps = [
+        OnboardingStep(
+            _("Connect an account"),
+            reverse("portal:connections"),
+            ConnectedAccount.objects.filter(owner=user, status=ConnectedAccount.Status.ACTIVE).exists(),
+        ),
+        OnboardingStep(
+            _("Share a first post"),
+            reverse("portal:feed"),
+            Share.objects.filter(employee=user).exclude(state=Share.State.CANCELLED).exists(),
+        ),
+        OnboardingStep(_("Set your time zone and language"), reverse("preferences"), preferences_set),
+        OnboardingStep(
+            _("Choose your notifications"),
+            reverse("notifications:settings"),
+            NotificationPreference.objects.filter(user=user).exists(),
+        ),
+    ]
+    return [] if all(step.done for step in steps) else steps
+
+
 @participant
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
+    participation = participation_state(user=user)
     context = {
-        "participation": participation_state(user=user),
+        "participation": participation,
+        "onboarding": _onboarding(user, enrolled=participation.enrolled),
         "feed": feed_for_employee(user=user)[:3],
         "recent_shares": shares_for_employee(user=user)[:5],
         "notifications": Notification.objects.filter(user=user, read_at__isnull=True)[:5],
