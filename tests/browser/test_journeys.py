@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
@@ -75,11 +76,17 @@ def test_employee_opts_in_connects_bluesky_and_sees_the_post_sent(
         page.wait_for_timeout(1000)
         page.reload()
     expect(page.get_by_test_id("share-state")).to_have_text("Sent")
-    expect(page.get_by_test_id("share-link")).to_have_attribute("href", re.compile(r"^https://bsky\.app/profile/"))
+    # A self-hosted PDS (this one): "View the post" opens the record on the account's own
+    # server, not bsky.app, which may never have heard of it.
+    expect(page.get_by_test_id("share-link")).to_have_attribute(
+        "href", re.compile(r"^http://127\.0\.0\.1:\d+/xrpc/com\.atproto\.repo\.getRecord\?")
+    )
     shoot(page, "share-sent")
     posts = bluesky_pds.list_posts(did)
     assert len(posts) == 1
     assert posts[0]["value"]["text"].startswith(DISCLOSURE)
+    viewed = httpx.get(page.get_by_test_id("share-link").get_attribute("href"), timeout=10).json()
+    assert viewed["value"]["text"] == posts[0]["value"]["text"]
 
 
 def test_comms_review_with_four_eyes(page, live_server, login, shoot, axe_check, author, reviewer, enrolled):
