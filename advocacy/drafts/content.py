@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.utils import formats
 from django.utils.translation import get_language, gettext, gettext_lazy
 
@@ -95,11 +96,18 @@ def share_post(
     """The exact post ``network`` receives when ``text`` is shared from ``version``
     (its link and image) under ``disclosure``, linking the share's public page
     (``public_id``) where the network allows: what the share page previews, what the
-    checks measure and what the posting engine hands the network client."""
+    checks measure and what the posting engine hands the network client.
+
+    A tracked short link of the draft in the text stands for the draft's link, so the
+    network adds neither the link again nor a card for it (the composer offers the
+    tracked link; adding the raw one too showed the link twice)."""
+    link = version.link
+    if link and link not in text and _has_tracked_link(text=text, version=version):
+        link = ""
     return final_post(
         network=network,
         text=text,
-        link=version.link,
+        link=link,
         has_image=bool(version.image),
         image_alt=version.image_alt if version.image else "",
         disclosure=disclosure,
@@ -112,6 +120,14 @@ def image_refused(network: str) -> str:
         "Candor cannot attach images to %(network)s posts yet, and this post has an image. "
         "Share it on a network that takes images."
     ) % {"network": _NETWORK_NAMES.get(network, network)}
+
+
+def _has_tracked_link(*, text: str, version: DraftVersion) -> bool:
+    prefix = f"{settings.CANDOR_SITE_URL}/l/"
+    if prefix not in text:
+        return False
+    codes = version.draft.tracked_links.values_list("code", flat=True)
+    return any(f"{prefix}{code}" in text for code in codes)
 
 
 def check_share(

@@ -133,7 +133,7 @@ def mastodon_app_for(*, instance_url: str, redirect_uri: str) -> MastodonApp:
     except net.NetworkError as exc:
         raise _instance_invalid(
             gettext("Could not register Candor on %(server)s: %(error)s")
-            % {"server": _host(instance_url), "error": exc.message}
+            % {"server": _host(instance_url), "error": _why(exc)}
         ) from None
     return _mastodon_app_store(
         instance_url=instance_url, client_id=client_id, client_secret=client_secret, redirect_uri=redirect_uri
@@ -167,6 +167,15 @@ def _mastodon_app_store(*, instance_url: str, client_id: str, client_secret: str
     return app
 
 
+def _why(exc: net.NetworkError) -> str:
+    """What went wrong while connecting, for the person. A transient error's own words
+    promise that "Candor will try again": true for a post, not here, where nothing is
+    queued and only the person can connect again."""
+    if isinstance(exc, net.TransientError):
+        return gettext("it did not answer properly, so nothing was connected. Connect again in a moment.")
+    return exc.message
+
+
 def mastodon_authorization_start(*, instance_url: str, redirect_uri: str, state: str) -> MastodonAuthorization:
     """Register Candor on the instance if needed and build its authorization URL.
     The caller keeps ``state`` and ``client_id`` (in the session) for the callback."""
@@ -177,7 +186,7 @@ def mastodon_authorization_start(*, instance_url: str, redirect_uri: str, state:
         )
     except net.NetworkError as exc:
         raise _instance_invalid(
-            gettext("Could not reach %(server)s: %(error)s") % {"server": _host(instance_url), "error": exc.message}
+            gettext("Could not reach %(server)s: %(error)s") % {"server": _host(instance_url), "error": _why(exc)}
         ) from None
     return MastodonAuthorization(url=url, client_id=app.client_id)
 
@@ -207,7 +216,7 @@ def account_connect_mastodon(
     except net.NetworkError as exc:
         code_name = "network_auth" if isinstance(exc, net.PermanentError) else "network_unreachable"
         raise ValidationFailed(
-            gettext("%(server)s did not complete the sign-in: %(error)s") % {"server": host, "error": exc.message},
+            gettext("%(server)s did not complete the sign-in: %(error)s") % {"server": host, "error": _why(exc)},
             code=code_name,
         ) from None
     return account_connect(actor=actor, network="mastodon", identity=identity)

@@ -4,6 +4,8 @@ my accounts, my data. Views validate input, call a service, and render."""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -14,8 +16,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.safestring import SafeString
-from django.utils.translation import get_language
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -25,6 +28,8 @@ from accounts.permissions import Capability
 from accounts.timezones import aware_in_user_zone, user_zone
 from advocacy.analytics.models import ALL_NETWORKS
 from advocacy.analytics.services import tracked_url
+from advocacy.audit.actions import AuditAction
+from advocacy.audit.models import AuditEvent
 from advocacy.compose import final_post
 from advocacy.core.errors import ApplicationError
 from advocacy.core.my_data import my_data_export
@@ -35,7 +40,7 @@ from advocacy.ledger.connect import account_connect_bluesky
 from advocacy.ledger.models import ConnectedAccount, account_label
 from advocacy.ledger.services import account_disconnect
 from advocacy.networks.registry import NETWORKS
-from advocacy.notifications.models import Notification
+from advocacy.notifications.models import Notification, NotificationPreference
 from advocacy.notifications.services import notifications_mark_read
 from advocacy.portal.forms import BlueskyConnectForm, OptInForm, ShareEditForm, ShareForm
 from advocacy.portal.helpers import form_errors_from, requires
@@ -62,11 +67,48 @@ def _url_format(name: str) -> str:
     return reverse(name, args=[_URL_ARGUMENT]).replace(str(_URL_ARGUMENT), "{}")
 
 
+@dataclass(frozen=True)
+class OnboardingStep:
+    label: str
+    url: str
+    done: bool
+
+
+def _onboarding(user: Any, *, enrolled: bool) -> list[OnboardingStep]:
+    """The first steps after joining, or nothing once they are all done (or before joining)."""
+    if not enrolled:
+        return []
+    preferences_set = (user.time_zone, user.language) != ("UTC", settings.LANGUAGE_CODE) or (
+        AuditEvent.objects.filter(subject_id=user.pk, action=AuditAction.USER_PREFERENCES_SAVED).exists()
+    )
+    steps = [
+        OnboardingStep(
+            _("Connect an account"),
+            reverse("portal:connections"),
+            ConnectedAccount.objects.filter(owner=user, status=ConnectedAccount.Status.ACTIVE).exists(),
+        ),
+        OnboardingStep(
+            _("Share a first post"),
+            reverse("portal:feed"),
+            Share.objects.filter(employee=user).exclude(state=Share.State.CANCELLED).exists(),
+        ),
+        OnboardingStep(_("Set your time zone and language"), reverse("preferences"), preferences_set),
+        OnboardingStep(
+            _("Choose your notifications"),
+            reverse("notifications:settings"),
+            NotificationPreference.objects.filter(user=user).exists(),
+        ),
+    ]
+    return [] if all(step.done for step in steps) else steps
+
+
 @participant
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
+    participation = participation_state(user=user)
     context = {
-        "participation": participation_state(user=user),
+        "participation": participation,
+        "onboarding": _onboarding(user, enrolled=participation.enrolled),
         "feed": feed_for_employee(user=user)[:3],
         "recent_shares": shares_for_employee(user=user)[:5],
         "notifications": Notification.objects.filter(user=user, read_at__isnull=True)[:5],
@@ -105,9 +147,15 @@ def leave(request: AuthenticatedHttpRequest) -> HttpResponse:
         return redirect("portal:programme")
     if request.method == "POST":
         result = enrollment_leave(user=request.user)
+        n = result.cancelled_shares
         messages.success(
             request,
-            _("You have left the programme. %(n)s scheduled post(s) were cancelled.") % {"n": result.cancelled_shares},
+            ngettext(
+                "You have left the programme. %(n)s scheduled post was cancelled.",
+                "You have left the programme. %(n)s scheduled posts were cancelled.",
+                n,
+            )
+            % {"n": n},
         )
         return redirect("portal:programme")
     pending = Share.objects.filter(employee=request.user, state__in=Share.PENDING_STATES).count()
@@ -120,11 +168,12 @@ def feed(request: AuthenticatedHttpRequest) -> HttpResponse:
     # One row more than a page tells whether there is an older page, without a COUNT.
     cards = feed_cards_for_employee(user=request.user, offset=(page - 1) * FEED_PAGE_SIZE, limit=FEED_PAGE_SIZE + 1)
     participation = participation_state(user=request.user)
+    cards_html = _feed_cards_html(cards[:FEED_PAGE_SIZE], can_share=participation.can_share)
     return render(
         request,
         "portal/feed.html",
         {
-            "cards_html": _feed_cards_html(cards[:FEED_PAGE_SIZE], can_share=participation.can_share),
+            "cards_html": _mark_shared(cards_html, user=request.user, draft_ids=[c["pk"] for c in cards]),
             "newer_page": page - 1,
             "older_page": page + 1 if len(cards) > FEED_PAGE_SIZE else 0,
             "participation": participation,
@@ -144,6 +193,24 @@ def _feed_cards_html(cards: list[FeedCard], *, can_share: bool) -> SafeString:
         html = render_to_string("portal/_feed_cards.html", {"cards": cards, "can_share": can_share})
         cache.set(key, html, timeout=300)
     return html  # a SafeString, also as it comes back from the cache
+
+
+def _mark_shared(cards_html: SafeString, *, user: User, draft_ids: list[int]) -> SafeString:
+    """The cached cards are the same for everyone; whether *you* shared a post is put in
+    afterwards, at the marker each card leaves for it (one query for the page)."""
+    if not draft_ids:
+        return cards_html
+    shared = set(
+        Share.objects.filter(employee=user, draft_id__in=draft_ids)
+        .exclude(state=Share.State.CANCELLED)
+        .values_list("draft_id", flat=True)
+    )
+    badge = format_html(' <span class="badge ok" data-testid="you-shared">{}</span>', _("You shared this"))
+    html = str(cards_html)
+    for draft_id in shared:
+        html = html.replace(f"<!--shared:{draft_id}-->", badge)
+    # Safe: the cached cards were escaped when rendered, and the badge is format_html.
+    return mark_safe(html)  # noqa: S308  # nosec B308, B703
 
 
 def _page_number(request: HttpRequest) -> int:
@@ -191,11 +258,20 @@ def share_compose(request: AuthenticatedHttpRequest, draft_id: int) -> HttpRespo
                 form.add_error(None, _("Nothing was scheduled."))
         else:
             waiting = sum(share.state == Share.State.REVIEW for share in created)
-            messages.success(request, _("%(n)s post(s) scheduled.") % {"n": len(created) - waiting})
+            scheduled = len(created) - waiting
+            if scheduled:
+                messages.success(
+                    request, ngettext("%(n)s post scheduled.", "%(n)s posts scheduled.", scheduled) % {"n": scheduled}
+                )
             if waiting:
                 messages.info(
                     request,
-                    _("%(n)s post(s) wait for a review, because the programme reviews edited texts.") % {"n": waiting},
+                    ngettext(
+                        "%(n)s post waits for a review, because the programme reviews edited texts.",
+                        "%(n)s posts wait for a review, because the programme reviews edited texts.",
+                        waiting,
+                    )
+                    % {"n": waiting},
                 )
             return redirect("portal:shares")
     return render(
@@ -244,7 +320,10 @@ def preview(request: AuthenticatedHttpRequest) -> HttpResponse:
             check = check_post(network=network, text=text, disclosure=disclosure)
         body = post.text[len(disclosure) :] if post.text.startswith(disclosure) else None
         previews.append({"name": NETWORKS[network], "check": check, "post": post, "body": body})
-    return render(request, "portal/_preview.html", {"previews": previews, "disclosure": disclosure})
+    image_url = version.image.url if version is not None and version.image else ""
+    return render(
+        request, "portal/_preview.html", {"previews": previews, "disclosure": disclosure, "image_url": image_url}
+    )
 
 
 @participant

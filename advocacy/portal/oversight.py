@@ -19,7 +19,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from accounts.permissions import Capability, user_can
-from advocacy.audit.actions import AuditAction
 from advocacy.audit.export import ExportFilters
 from advocacy.audit.jobs import audit_export_direct, audit_export_job_start, export_dir, export_size
 from advocacy.audit.models import AuditCheckpoint, AuditEvent, AuditExportJob
@@ -31,6 +30,7 @@ from advocacy.ledger.models import ConnectedAccount, Offboarding
 from advocacy.ledger.offboarding import hand_back_run, offboarding_start
 from advocacy.ledger.receipt import receipt_build, receipt_pdf
 from advocacy.portal.helpers import form_errors_from, requires
+from advocacy.portal.labels import action_choices, action_label, target_label, via_label
 from advocacy.program.selectors import participation_by_team
 
 DIRECT_EXPORT_MAX_ROWS = 10_000
@@ -136,6 +136,10 @@ def offboarding_retry(request: AuthenticatedHttpRequest, offboarding_id: int) ->
 @requires(Capability.PARTICIPATE)
 def offboarding_receipt(request: AuthenticatedHttpRequest, offboarding_id: int, fmt: str) -> HttpResponse:
     case = _case_for(request, offboarding_id)
+    if case.state == Offboarding.State.RUNNING:
+        # Nothing to vouch for yet: a receipt cut now would list accounts not yet touched.
+        messages.info(request, _("The receipt can be downloaded once Candor has gone through every account."))
+        return redirect("portal:offboarding", offboarding_id=case.pk)
     receipt = case.receipt or receipt_build(offboarding=case)
     # Proofs are cut at download time, so they cover the completion event too.
     receipt = {**receipt, "audit_proof": audit_proof(events=AuditEvent.objects.filter(subject_id=case.user_id))}
@@ -163,7 +167,10 @@ class AuditFilterForm(forms.Form):
     employee = forms.ModelChoiceField(
         label=gettext_lazy("About person"), queryset=User.objects.order_by("email"), required=False
     )
-    action = forms.ChoiceField(label=gettext_lazy("Action"), required=False, choices=[("", "—"), *AuditAction.choices])
+    # Choices built per form, so each reader gets them in their own language.
+    action = forms.ChoiceField(
+        label=gettext_lazy("Action"), required=False, choices=lambda: [("", "—"), *action_choices()]
+    )
     account = forms.IntegerField(label=gettext_lazy("Account id"), required=False, min_value=1)
     format = forms.ChoiceField(
         label=gettext_lazy("Format"), choices=[("csv", "CSV"), ("jsonl", "JSON Lines")], required=False
@@ -192,7 +199,13 @@ def audit_log(request: AuthenticatedHttpRequest) -> HttpResponse:
     head = AuditEvent.objects.order_by("-sequence").values_list("sequence", flat=True).first() or 0
     from advocacy.audit.export import filtered_events
 
-    events = filtered_events(filters=filters, upto_sequence=head).select_related("actor").order_by("-sequence")[:100]
+    events = list(
+        filtered_events(filters=filters, upto_sequence=head).select_related("actor").order_by("-sequence")[:100]
+    )
+    for event in events:  # the stored codes, in words the reader understands (for the template)
+        event.action_label = action_label(event.action)  # type: ignore[attr-defined]
+        event.target_label = target_label(event.target_type, event.target_id)  # type: ignore[attr-defined]
+        event.via_label = via_label(event.via)  # type: ignore[attr-defined]
     verify = request.GET.get("verify")
     return render(
         request,

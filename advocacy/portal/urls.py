@@ -1,6 +1,6 @@
 from django.urls import path
 
-from advocacy.portal import comms, connect_views, employee, oversight
+from advocacy.portal import comms, connect_views, employee, oversight, share_as_is, tokens
 
 app_name = "portal"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("programme/leave/", employee.leave, name="leave"),
     path("feed/", employee.feed, name="feed"),
     path("feed/<int:draft_id>/share/", employee.share_compose, name="share_compose"),
+    path("feed/<int:draft_id>/share-as-is/", share_as_is.share_as_is, name="share_as_is"),
     path("preview/", employee.preview, name="preview"),
     path("shares/", employee.shares, name="shares"),
     path("shares/<int:share_id>/", employee.share_detail, name="share"),
@@ -24,6 +25,7 @@ urlpatterns = [
     path("my-data/", employee.my_data, name="my_data"),
     path("my-data/export.json", employee.my_data_download, name="my_data_download"),
     path("notifications/", employee.notifications, name="notifications"),
+    path("api-token/", tokens.api_token, name="api_token"),
     path("programme/participation/", oversight.participation, name="participation"),
     path("people/", oversight.people, name="people"),
     path("people/<int:user_id>/offboard/", oversight.offboard, name="offboard"),

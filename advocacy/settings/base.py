@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 from pathlib import Path
 from typing import Any
@@ -40,10 +41,20 @@ CANDOR_NETWORK_APPS = {
 # Connect to social servers over plain http:// (local test servers). Never in production:
 # it would let anyone connecting an account make Candor talk to unencrypted endpoints.
 CANDOR_ALLOW_PLAIN_HTTP_NETWORKS = env.bool("CANDOR_ALLOW_PLAIN_HTTP_NETWORKS", default=DEBUG)
+# Unset, it is the address `make run` serves (CANDOR_HOST and PORT), so tracked links and
+# emails point at a server that answers. Production refuses to share unless it is https.
+_RUN_HOST = env.str("CANDOR_HOST", default="127.0.0.1").strip().strip("[]")
+with contextlib.suppress(ValueError):  # a name, not an address
+    # Serving on every interface: a link still needs one address that answers.
+    _RUN_HOST = "127.0.0.1" if ipaddress.ip_address(_RUN_HOST).is_unspecified else _RUN_HOST
+_RUN_HOST = f"[{_RUN_HOST}]" if ":" in _RUN_HOST else (_RUN_HOST or "127.0.0.1")
+CANDOR_SITE_URL = env.str("CANDOR_SITE_URL", default=f"http://{_RUN_HOST}:{env.str('PORT', default='8000').strip()}")
+CANDOR_SITE_URL = CANDOR_SITE_URL.rstrip("/")
+# Shares are refused while CANDOR_SITE_URL is not an https:// address (production.py sets it).
+CANDOR_REQUIRE_HTTPS_SITE_URL = False
 # Seconds Candor waits for each request to a Bluesky server before taking it for lost
 # (a post's outcome is then unknown, and the next attempt looks it up first).
 CANDOR_BLUESKY_TIMEOUT_SECONDS = env.positive_int("CANDOR_BLUESKY_TIMEOUT_SECONDS", default=30)
-CANDOR_SITE_URL = env.str("CANDOR_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # X counts any link as 23 of its 280 characters: the post's public page is linked from
 # the disclosure there only when the organisation chooses to spend them.
 CANDOR_PUBLIC_PAGE_LINK_ON_X = env.bool("CANDOR_PUBLIC_PAGE_LINK_ON_X", default=False)
@@ -337,6 +348,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
+# One unambiguous date format per language, the same in lists and details (2 Dec 2026).
+FORMAT_MODULE_PATH = ["advocacy.portal.formats"]
 
 # --- Static / media -----------------------------------------------------------------
 STATIC_URL = "static/"

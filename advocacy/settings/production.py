@@ -26,6 +26,10 @@ if not CANDOR_AUDIT_SIGNING_KEY:  # noqa: F405
         "`python manage.py audit_checkpoint --new-key` and keep it out of the database's reach."
     )
 
+# Every post carries a tracked link to CANDOR_SITE_URL: an http:// or unset address would
+# publish dead or unencrypted links, so sharing says so and refuses (sharing.services).
+CANDOR_REQUIRE_HTTPS_SITE_URL = True
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)

@@ -1019,7 +1019,9 @@ def _request(share: Share) -> net.PublishRequest:
     return net.PublishRequest(
         text=post.text,
         idempotency_key=share.idempotency_key,
-        link=version.link or None,
+        # The link the network still has to add (as a card), as the final post decided:
+        # a link already in the text, or stood for by a tracked link, is not added twice.
+        link=post.link_card.uri if post.link_card else None,
         image=image,
         language=share.language,
         disclosure=share.disclosure,

@@ -105,6 +105,20 @@ class ShareTarget:
     text: str
 
 
+def _check_site_url() -> None:
+    """Every post carries a tracked link to ``CANDOR_SITE_URL``: where it must be https
+    (production), an unset or http:// address would publish a link that is dead or
+    unencrypted, so nothing is scheduled until an administrator sets it."""
+    if settings.CANDOR_REQUIRE_HTTPS_SITE_URL and not settings.CANDOR_SITE_URL.startswith("https://"):
+        raise Conflict(
+            gettext(
+                "Sharing is paused: the site's address (CANDOR_SITE_URL) must be set to an https:// address, "
+                "because every post links back to it. Ask an administrator to set it."
+            ),
+            code="site_url_not_https",
+        )
+
+
 def _check_participant(employee: User) -> None:
     if not user_can(employee, Capability.PARTICIPATE):
         raise NotAllowed(gettext("This account cannot take part in the programme."))
@@ -191,6 +205,7 @@ def shares_create(
     its network and account and no share is created, so submitting again never posts
     twice. A text that differs from the approved post is marked ``edited`` and, when
     the programme wants edits reviewed, waits in the review queue instead."""
+    _check_site_url()
     _check_participant(employee)
     ids = [target.account_id for target in targets]
     if not ids:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -95,9 +96,18 @@ def login(live_server):
     return sign_in
 
 
+_STARTED = time.time()
+
+
 def pytest_terminal_summary(terminalreporter):
-    if SCREENSHOTS.exists() and any(SCREENSHOTS.iterdir()):
-        terminalreporter.write_line(f"Browser screenshots saved in {SCREENSHOTS}")
+    """Name every screenshot this run took, so the summary says what to look at."""
+    if not SCREENSHOTS.exists():
+        return
+    taken = sorted(path.name for path in SCREENSHOTS.glob("*.png") if path.stat().st_mtime >= _STARTED)
+    if taken:
+        terminalreporter.write_sep("-", f"{len(taken)} browser screenshots in {SCREENSHOTS}")
+        for name in taken:
+            terminalreporter.write_line(f"  {name}")
 
 
 @pytest.fixture

@@ -61,6 +61,6 @@ def test_the_employee_journey_by_keyboard_only(
     page.keyboard.press("Space")
     tab_to(page, "#share-form button[type=submit]")
     page.keyboard.press("Enter")
-    expect(page.get_by_text("1 post(s) scheduled.")).to_be_visible()
+    expect(page.get_by_text("1 post scheduled.")).to_be_visible()
     axe_check(page)
     assert Share.objects.filter(employee=employee).count() == 1

@@ -214,6 +214,8 @@ def test_an_unreachable_instance_is_a_message_not_a_500(client, enrolled):
     assert response.status_code == 302
     page = page_text(client, response["Location"])
     assert "Could not register Candor on 127.0.0.1" in page
+    assert "Connect again in a moment." in page
+    assert "will try again" not in page  # nothing is queued: no retry is promised
     assert f'value="{nobody}"' in page, "what the person typed is still in the field"
     assert not MastodonApp.objects.exists()
 
@@ -224,7 +226,9 @@ def test_an_instance_that_fails_to_register_apps_is_a_message(client, enrolled, 
 
     client.post("/connections/mastodon/", {"instance_url": mastodon.base_url})
 
-    assert "Could not register Candor on" in page_text(client)
+    page = page_text(client)
+    assert "Could not register Candor on" in page
+    assert "will try again" not in page
     assert not MastodonApp.objects.exists()
 
 

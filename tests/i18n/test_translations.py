@@ -259,7 +259,7 @@ PAGES = {
         "en": ["Edit freely, but the first line", "Schedule", "Loading preview", "Your post"],
         "de": ["Bearbeiten Sie den Text frei", "Planen", "Vorschau wird geladen", "Ihr Beitrag", "Jetzt"],
         "id": ["Silakan edit sesuka Anda", "Jadwalkan", "Memuat pratinjau", "Unggahan Anda", "Sekarang"],
-        "it": ["Modifica liberamente", "Programma", "Caricamento anteprima", "Il tuo post", "Più tardi"],
+        "it": ["Modifica liberamente", "Pianifica", "Caricamento anteprima", "Il tuo post", "Più tardi"],
     },
     "draft": {
         "en": ["Submit for review", "History", "No decisions yet.", "Retire"],

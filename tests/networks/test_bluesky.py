@@ -316,7 +316,25 @@ def test_publish_puts_exactly_one_post_with_byte_exact_facets(
     assert not session.credentials_changed  # the stored session was reused, no new login
     rkey = record_key_for("share-1")
     assert result.external_id == f"at://{account.did}/app.bsky.feed.post/{rkey}"
-    assert result.url == f"https://bsky.app/profile/{account.handle}/post/{rkey}"
+    # A self-hosted PDS: "View post" opens the record on the account's own server.
+    assert result.url.startswith(f"{session.service_url.rstrip('/')}/xrpc/com.atproto.repo.getRecord?")
+    assert httpx.get(result.url, timeout=10).json()["value"]["text"] == record["text"]
+
+
+def test_a_post_on_bsky_social_is_viewed_in_the_bluesky_app():
+    from advocacy.networks.bluesky.client import post_url
+
+    uri = "at://did:plc:abc/app.bsky.feed.post/3kxyz"
+    assert post_url(service_url="https://bsky.social", handle="emma.bsky.social", uri=uri) == (
+        "https://bsky.app/profile/emma.bsky.social/post/3kxyz"
+    )
+    assert post_url(service_url="https://morel.us-east.host.bsky.network", handle="emma.test", uri=uri).startswith(
+        "https://bsky.app/"
+    )
+    assert post_url(service_url="https://pds.acme.example", handle="emma.acme.example", uri=uri) == (
+        "https://pds.acme.example/xrpc/com.atproto.repo.getRecord?repo=did%3Aplc%3Aabc"
+        "&collection=app.bsky.feed.post&rkey=3kxyz"
+    )
 
 
 @pytest.mark.pds

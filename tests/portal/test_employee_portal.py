@@ -125,7 +125,7 @@ def test_leaving_cancels_pending_shares_and_says_how_many(client, account, publi
     done = client.post("/programme/leave/", follow=True).content.decode()
 
     assert "Your 3 scheduled posts will be cancelled" in confirm
-    assert "3 scheduled post(s) were cancelled" in done
+    assert "3 scheduled posts were cancelled" in done
     assert set(Share.objects.values_list("state", flat=True)) == {"cancelled"}
 
 

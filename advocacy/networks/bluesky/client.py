@@ -26,6 +26,7 @@ import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any, TypeVar
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 from atproto_client import Client, models
@@ -474,9 +475,24 @@ def _resolve_handle(api: Client, handle: str) -> str | None:
         return None  # the mention then stays plain text rather than failing the post
 
 
+# Servers whose posts the bsky.app web app shows. A post on any other PDS (a company's
+# own, the local demo server) may be unknown to bsky.app, so "View post" opens the
+# record on the account's own server instead, which always answers.
+BSKY_APP_HOSTS = ("bsky.social", "bsky.network")
+
+
+def post_url(*, service_url: str, handle: str, uri: str) -> str:
+    """Where a person can see the post at ``uri`` (``at://did/app.bsky.feed.post/rkey``)."""
+    at = AtUri.from_str(uri)
+    host = (urlsplit(service_url or DEFAULT_SERVICE_URL).hostname or "").lower()
+    if any(host == known or host.endswith(f".{known}") for known in BSKY_APP_HOSTS):
+        return f"https://bsky.app/profile/{handle}/post/{at.rkey}"
+    query = urlencode({"repo": at.host, "collection": at.collection, "rkey": at.rkey})
+    return f"{(service_url or DEFAULT_SERVICE_URL).rstrip('/')}/xrpc/com.atproto.repo.getRecord?{query}"
+
+
 def _result(session: AccountSession, uri: str) -> PublishResult:
-    rkey = AtUri.from_str(uri).rkey
-    return PublishResult(external_id=uri, url=f"https://bsky.app/profile/{session.handle}/post/{rkey}")
+    return PublishResult(external_id=uri, url=post_url(service_url=session.service_url, handle=session.handle, uri=uri))
 
 
 # -- error mapping --------------------------------------------------------------

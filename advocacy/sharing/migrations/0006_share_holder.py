@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sharing', '0003_share_edited_and_review'),
+        ('sharing', '0005_share_public_id'),
     ]
 
     operations = [
