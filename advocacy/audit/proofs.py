@@ -12,9 +12,9 @@ from typing import Any
 from django.conf import settings
 from django.db.models import QuerySet
 
-from advocacy.audit import merkle
-from advocacy.audit.checkpoints import checkpoint_create, event_hashes, leaves
+from advocacy.audit.checkpoints import checkpoint_create
 from advocacy.audit.export import generic_chunks
+from advocacy.audit.merkle_cache import cached_tree
 from advocacy.audit.models import AuditCheckpoint, AuditEvent
 
 # Above this many events an export carries the checkpoint but no per-event proofs:
@@ -39,12 +39,12 @@ def checkpoint_covering(*, sequence: int) -> AuditCheckpoint:
 
 
 def inclusion_proofs(*, checkpoint: AuditCheckpoint, sequences: Iterable[int]) -> dict[str, list[str]]:
-    """Inclusion proofs of the given events in the checkpoint's tree (one pass over
-    the event hashes, then a handful of hashes per proof)."""
-    tree = merkle.Tree(leaves(event_hashes(upto=checkpoint.tree_size)))
-    size = min(tree.size, checkpoint.tree_size)
+    """Inclusion proofs of the given events in the checkpoint's tree, read from the
+    cached subtree roots (a few queries per proof, whatever the size of the log)."""
+    size = checkpoint.tree_size
+    tree = cached_tree(size)
     return {
-        str(sequence): [node.hex() for node in tree.inclusion_proof(sequence - 1, size)]
+        str(sequence): [node.hex() for node in tree.inclusion_proof(sequence - 1)]
         for sequence in sequences
         if 0 < sequence <= size
     }

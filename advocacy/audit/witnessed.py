@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from advocacy.audit import merkle
-from advocacy.audit.checkpoints import event_hashes, leaves, parse
+from advocacy.audit.checkpoints import head_sequence, leaves, parse
+from advocacy.audit.merkle_cache import LogGapError, all_leaves, cache_mismatch
 from advocacy.audit.models import AuditCheckpoint
 from advocacy.audit.standalone.candor_verify import Checkpoint, ProofError
 from advocacy.audit.witnesses import WitnessError, readable_witnesses
@@ -74,14 +75,27 @@ def witnessed_verify(*, checkpoint_text: str | None = None) -> WitnessReport:
             return WitnessReport(False, 0, reason="the database records witnessed checkpoints but no witness holds one")
     if not found:
         return WitnessReport(True, 0)
-    hashes = event_hashes()
-    tree = merkle.Tree(leaves(hashes))
+    try:
+        events = all_leaves(head_sequence())
+    except LogGapError as exc:
+        return WitnessReport(False, len(found), reason=f"the event hashes cannot be read: {exc}")
+    tree = merkle.Tree(events)
     found.sort(key=lambda f: f.checkpoint.size)
     for item in found:
         problem = _compare(item.checkpoint, tree)
         if problem:
+            hashes = [leaf.hex() for leaf in events]
             broken_at, detail = _first_difference(item, found, hashes, tree)
             return WitnessReport(False, len(found), broken_at=broken_at, reason=f"{problem} ({item.where}); {detail}")
+    differs = cache_mismatch(tree=tree)
+    if differs is not None:
+        return WitnessReport(
+            False,
+            len(found),
+            broken_at=differs,
+            reason=f"the cached Merkle tree no longer matches the events from event #{differs} on "
+            "(the events or the cache were changed; proofs cut from it would not verify)",
+        )
     newest = found[-1].checkpoint
     if checkpoint_text is None:
         stored = set(AuditCheckpoint.objects.values_list("tree_size", flat=True))

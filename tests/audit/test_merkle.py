@@ -6,6 +6,7 @@ trillian's are not on this machine), so the reference below is the known answer.
 """
 
 import hashlib
+import random
 
 import pytest
 from hypothesis import given, settings
@@ -166,3 +167,47 @@ def test_equal_and_empty_sizes():
         merkle.verify_consistency(5, 5, root, flip(root), [])
     with pytest.raises(ProofError):
         merkle.verify_inclusion(5, 5, leaves[0], [], root)
+
+
+def cached_tree_of(leaves: list[bytes], *, cached_upto: int) -> merkle.CachedTree:
+    """A CachedTree over in-memory leaves whose stored roots cover the first
+    ``cached_upto`` leaves (as signing a checkpoint at that size leaves them)."""
+    stored: dict[tuple[int, int], bytes] = {}
+    level, nodes = merkle.TILE_HEIGHT, merkle.tile_roots(leaves[:cached_upto])
+    while nodes:
+        stored.update({(level, i): node for i, node in enumerate(nodes)})
+        width = merkle.TILE_WIDTH
+        nodes = [merkle.perfect_root(nodes[i : i + width]) for i in range(0, len(nodes) - width + 1, width)]
+        level += merkle.TILE_HEIGHT
+    return merkle.CachedTree(
+        len(leaves),
+        leaves=lambda lo, hi: leaves[lo:hi],
+        stored=lambda level, lo, hi: {i: stored[level, i] for i in range(lo, hi) if (level, i) in stored},
+    )
+
+
+@pytest.mark.parametrize("n", [1, 2, 255, 256, 257, 511, 512, 513, 65_535, 65_536, 65_537, 70_001])
+def test_a_tree_read_from_cached_subtree_roots_gives_the_rfc_answers(n):
+    leaves = leaves_of(n)
+    full = Tree(leaves)
+    rng = random.Random(n)
+    for cached_upto in sorted({0, n // 3, n}):
+        tree = cached_tree_of(leaves, cached_upto=cached_upto)
+        assert tree.root() == full.root()
+        for _ in range(8):
+            index = rng.randrange(n)
+            size = rng.randint(index + 1, n)
+            old = rng.randint(0, size)
+            assert tree.inclusion_proof(index, size) == full.inclusion_proof(index, size)
+            assert tree.consistency_proof(old, size) == full.consistency_proof(old, size)
+            assert tree.root(size) == full.root(size)
+
+
+def test_small_trees_from_the_cache_match_the_rfc_definitions():
+    leaves = leaves_of(600)
+    tree = cached_tree_of(leaves, cached_upto=600)
+    for n in (1, 255, 256, 257, 300, 512, 599, 600):
+        assert tree.root(n) == mth(leaves[:n])
+        for m in (0, n // 2, n - 1):
+            assert tree.inclusion_proof(m, n) == path(m, leaves[:n])
+            assert tree.consistency_proof(m, n) == ([] if m == 0 else subproof(m, leaves[:n], True))

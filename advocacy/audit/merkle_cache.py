@@ -1,0 +1,136 @@
+"""The audit log's Merkle tree, read from the database: event hashes (leaves) and the
+cached roots of perfect subtrees of 256, 65,536 … events (``AuditMerkleNode``).
+
+Signing a checkpoint extends the cache by the events added since the last one, so a
+checkpoint costs what the new events cost, and a root or a proof at a million events
+reads a few hundred stored hashes instead of a million (bench/: audit checkpoint,
+audit proof). The cache is derived data, never trusted on its own: a checkpoint is
+signed only if it is consistent with what the witnesses hold, and ``audit_verify``
+recomputes the whole tree from the events and reports a cached node that differs.
+"""
+
+from __future__ import annotations
+
+from django.db import connection, transaction
+
+from advocacy.audit.merkle import TILE_HEIGHT, TILE_WIDTH, CachedTree, Tree, perfect_root, tile_roots
+from advocacy.audit.models import AuditEvent, AuditMerkleNode
+
+# Stored levels above this are never needed: 2**64 events.
+_TOP_LEVEL = 64
+
+
+class LogGapError(ValueError):
+    """Events the tree needs are missing (deleted) or their hashes are not hashes."""
+
+
+def _hex_to_leaves(text: str | bytes, count: int, lo: int) -> list[bytes]:
+    try:
+        raw = bytes.fromhex(text.decode() if isinstance(text, bytes) else text)
+    except ValueError as exc:
+        raise LogGapError(f"an event hash after event #{lo} is not 64 hex characters") from exc
+    if len(raw) != 32 * count:
+        raise LogGapError(f"an event hash after event #{lo} is not 64 hex characters")
+    return [raw[i : i + 32] for i in range(0, len(raw), 32)]
+
+
+def event_leaves(lo: int, hi: int) -> list[bytes]:
+    """The hashes of events lo+1..hi (leaves lo..hi-1) as bytes; every one must exist."""
+    if hi <= lo:
+        return []
+    if connection.vendor == "postgresql":
+        statement = (
+            "COPY (SELECT sequence, hash FROM audit_auditevent WHERE sequence > %s AND sequence <= %s "
+            "ORDER BY sequence) TO STDOUT"
+        )
+        sequences, hashes = [], []
+        with connection.cursor() as cursor, cursor.cursor.copy(statement, (lo, hi)) as copy:
+            data = b"".join(copy)
+        for line in data.split(b"\n"):
+            if line:
+                sequence, _, digest = line.partition(b"\t")
+                sequences.append(int(sequence))
+                hashes.append(digest)
+        text = b"".join(hashes)
+    else:
+        rows = list(
+            AuditEvent.objects.filter(sequence__gt=lo, sequence__lte=hi)
+            .order_by("sequence")
+            .values_list("sequence", "hash")
+        )
+        sequences = [s for s, _ in rows]
+        text = "".join(h for _, h in rows)  # type: ignore[assignment]
+    if sequences != list(range(lo + 1, hi + 1)):
+        missing = next((lo + 1 + i for i, s in enumerate([*sequences, None]) if s != lo + 1 + i), hi)
+        raise LogGapError(f"event #{missing} is missing from the audit log")
+    return _hex_to_leaves(text, hi - lo, lo)
+
+
+def all_leaves(upto: int) -> list[bytes]:
+    """The hashes of every stored event with sequence <= upto, in order, as bytes (gaps
+    and all: verification compares them with what was signed)."""
+    if connection.vendor == "postgresql":
+        statement = "COPY (SELECT hash FROM audit_auditevent WHERE sequence <= %s ORDER BY sequence) TO STDOUT"
+        with connection.cursor() as cursor, cursor.cursor.copy(statement, (upto,)) as copy:
+            data = b"".join(copy)
+        count = data.count(b"\n")
+        return _hex_to_leaves(data, count, 0)
+    rows = AuditEvent.objects.filter(sequence__lte=upto).order_by("sequence").values_list("hash", flat=True)
+    hashes = list(rows.iterator(chunk_size=20_000))
+    return _hex_to_leaves("".join(hashes), len(hashes), 0)
+
+
+def stored_nodes(level: int, lo: int, hi: int) -> dict[int, bytes]:
+    rows = AuditMerkleNode.objects.filter(level=level, index__gte=lo, index__lt=hi).values_list("index", "hash")
+    return {index: bytes.fromhex(digest) for index, digest in rows}
+
+
+def cached_tree(size: int) -> CachedTree:
+    """The tree of events 1..size, from the cache where it has the nodes."""
+    return CachedTree(size, leaves=event_leaves, stored=stored_nodes)
+
+
+def merkle_cache_extend(*, size: int) -> int:
+    """Cache the roots of every complete run of 256 events (and 256 runs, …) among
+    events 1..size that is not cached yet; the number of nodes added. Reads only the
+    events after the last cached run."""
+    added = 0
+    with transaction.atomic():
+        level = TILE_HEIGHT
+        while level <= _TOP_LEVEL and size >> level:
+            complete = size >> level  # nodes of this height that are whole
+            have = (
+                AuditMerkleNode.objects.filter(level=level).order_by("-index").values_list("index", flat=True).first()
+            )
+            start = 0 if have is None else have + 1
+            if start < complete:
+                if level == TILE_HEIGHT:
+                    roots = tile_roots(event_leaves(start * TILE_WIDTH, complete * TILE_WIDTH))
+                else:
+                    below = stored_nodes(level - TILE_HEIGHT, start * TILE_WIDTH, complete * TILE_WIDTH)
+                    lower = [below[i] for i in range(start * TILE_WIDTH, complete * TILE_WIDTH)]
+                    roots = [perfect_root(lower[i : i + TILE_WIDTH]) for i in range(0, len(lower), TILE_WIDTH)]
+                AuditMerkleNode.objects.bulk_create(
+                    [AuditMerkleNode(level=level, index=start + i, hash=root.hex()) for i, root in enumerate(roots)],
+                    batch_size=2000,
+                    ignore_conflicts=True,  # another process cached the same run at the same moment
+                )
+                added += len(roots)
+            level += TILE_HEIGHT
+    return added
+
+
+def cache_mismatch(*, tree: Tree) -> int | None:
+    """The first event covered by a cached node that differs from ``tree`` (the tree
+    recomputed from the events), or None when every cached node matches. A cached
+    node beyond the tree's events (events deleted since) differs too."""
+    first: int | None = None
+    for level in range(TILE_HEIGHT, _TOP_LEVEL + 1, TILE_HEIGHT):
+        complete, nodes = tree.size >> level, tree.level(level)
+        rows = AuditMerkleNode.objects.filter(level=level).order_by("index").values_list("index", "hash")
+        for index, digest in rows.iterator(chunk_size=5000):
+            if index >= complete or nodes[32 * index : 32 * index + 32].hex() != digest:
+                at = (index << level) + 1
+                first = at if first is None else min(first, at)
+                break
+    return first
