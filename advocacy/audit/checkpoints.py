@@ -54,7 +54,7 @@ class EventHashes:
     witness keeps only the ones it has not got yet."""
 
     def __getitem__(self, item: slice) -> list[str]:
-        return [leaf.hex() for leaf in merkle_cache.event_leaves(item.start or 0, item.stop)]
+        return merkle_cache.event_hashes_hex(item.start or 0, item.stop)
 
 
 def checkpoint_note(*, key: SigningKey, size: int, root: bytes, at: str) -> str:

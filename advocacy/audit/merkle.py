@@ -172,13 +172,17 @@ def perfect_root(nodes: list[bytes]) -> bytes:
     return nodes[0]
 
 
-def tile_roots(leaves: list[bytes]) -> list[bytes]:
-    """The roots of each complete run of TILE_WIDTH leaves (leaf bytes, not leaf hashes)."""
+def tile_roots(leaves: bytes) -> list[bytes]:
+    """The roots of each complete run of TILE_WIDTH leaves; ``leaves`` are the leaf
+    bytes (32 each, concatenated), not leaf hashes. One pass, two hashlib calls per leaf."""
     sha256 = hashlib.sha256
-    roots = []
-    for start in range(0, len(leaves) - TILE_WIDTH + 1, TILE_WIDTH):
-        roots.append(perfect_root([sha256(_LEAF + leaf).digest() for leaf in leaves[start : start + TILE_WIDTH]]))
-    return roots
+    view = memoryview(leaves)
+    count = len(leaves) // 32 // TILE_WIDTH * TILE_WIDTH
+    level = [sha256(_LEAF + view[32 * i : 32 * i + 32]).digest() for i in range(count)]
+    for _ in range(TILE_HEIGHT):
+        pairs = iter(level)
+        level = [sha256(_NODE + left + right).digest() for left, right in zip(pairs, pairs, strict=False)]
+    return level
 
 
 class CachedTree:

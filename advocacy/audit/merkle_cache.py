@@ -12,6 +12,7 @@ recomputes the whole tree from the events and reports a cached node that differs
 from __future__ import annotations
 
 from django.db import connection, transaction
+from django.db.models import Count, Max, Min
 
 from advocacy.audit.merkle import TILE_HEIGHT, TILE_WIDTH, CachedTree, Tree, perfect_root, tile_roots
 from advocacy.audit.models import AuditEvent, AuditMerkleNode
@@ -24,60 +25,76 @@ class LogGapError(ValueError):
     """Events the tree needs are missing (deleted) or their hashes are not hashes."""
 
 
-def _hex_to_leaves(text: str | bytes, count: int, lo: int) -> list[bytes]:
+def _split(raw: bytes) -> list[bytes]:
+    return [raw[i : i + 32] for i in range(0, len(raw), 32)]
+
+
+def _from_hex(text: str | bytes, count: int, lo: int) -> bytes:
+    """``count`` hashes as 64 hex characters each (line breaks between them ignored)."""
     try:
         raw = bytes.fromhex(text.decode() if isinstance(text, bytes) else text)
     except ValueError as exc:
         raise LogGapError(f"an event hash after event #{lo} is not 64 hex characters") from exc
     if len(raw) != 32 * count:
         raise LogGapError(f"an event hash after event #{lo} is not 64 hex characters")
-    return [raw[i : i + 32] for i in range(0, len(raw), 32)]
+    return raw
+
+
+def _hex_between(lo: int, hi: int) -> tuple[str | bytes, int]:
+    """The hashes of events lo+1..hi as hex text, one per line, and how many there are."""
+    if connection.vendor == "postgresql":
+        statement = (
+            "COPY (SELECT hash FROM audit_auditevent WHERE sequence > %s AND sequence <= %s ORDER BY sequence) "
+            "TO STDOUT"
+        )
+        with connection.cursor() as cursor, cursor.cursor.copy(statement, (lo, hi)) as copy:
+            data = b"".join(copy)
+        return data, data.count(b"\n")
+    rows = AuditEvent.objects.filter(sequence__gt=lo, sequence__lte=hi).order_by("sequence")
+    hashes = list(rows.values_list("hash", flat=True).iterator(chunk_size=20_000))
+    return "\n".join(hashes), len(hashes)
+
+
+def _check_no_gap(lo: int, hi: int) -> None:
+    """Every event lo+1..hi exists (sequence numbers are unique: count and bounds say it)."""
+    found = AuditEvent.objects.filter(sequence__gt=lo, sequence__lte=hi).aggregate(
+        count=Count("pk"), first=Min("sequence"), last=Max("sequence")
+    )
+    if found["count"] == hi - lo and found["first"] == lo + 1 and found["last"] == hi:
+        return
+    present = set(AuditEvent.objects.filter(sequence__gt=lo, sequence__lte=hi).values_list("sequence", flat=True))
+    missing = next(s for s in range(lo + 1, hi + 1) if s not in present)
+    raise LogGapError(f"event #{missing} is missing from the audit log")
+
+
+def event_leaves_raw(lo: int, hi: int) -> bytes:
+    """The hashes of events lo+1..hi (leaves lo..hi-1), 32 bytes each, concatenated;
+    every one of them must exist."""
+    if hi <= lo:
+        return b""
+    _check_no_gap(lo, hi)
+    text, count = _hex_between(lo, hi)
+    if count != hi - lo:  # appended or deleted between the two statements: only by tampering
+        raise LogGapError(f"the events between #{lo + 1} and #{hi} changed while they were read")
+    return _from_hex(text, count, lo)
 
 
 def event_leaves(lo: int, hi: int) -> list[bytes]:
     """The hashes of events lo+1..hi (leaves lo..hi-1) as bytes; every one must exist."""
-    if hi <= lo:
-        return []
-    if connection.vendor == "postgresql":
-        statement = (
-            "COPY (SELECT sequence, hash FROM audit_auditevent WHERE sequence > %s AND sequence <= %s "
-            "ORDER BY sequence) TO STDOUT"
-        )
-        sequences, hashes = [], []
-        with connection.cursor() as cursor, cursor.cursor.copy(statement, (lo, hi)) as copy:
-            data = b"".join(copy)
-        for line in data.split(b"\n"):
-            if line:
-                sequence, _, digest = line.partition(b"\t")
-                sequences.append(int(sequence))
-                hashes.append(digest)
-        text = b"".join(hashes)
-    else:
-        rows = list(
-            AuditEvent.objects.filter(sequence__gt=lo, sequence__lte=hi)
-            .order_by("sequence")
-            .values_list("sequence", "hash")
-        )
-        sequences = [s for s, _ in rows]
-        text = "".join(h for _, h in rows)  # type: ignore[assignment]
-    if sequences != list(range(lo + 1, hi + 1)):
-        missing = next((lo + 1 + i for i, s in enumerate([*sequences, None]) if s != lo + 1 + i), hi)
-        raise LogGapError(f"event #{missing} is missing from the audit log")
-    return _hex_to_leaves(text, hi - lo, lo)
+    return _split(event_leaves_raw(lo, hi))
+
+
+def event_hashes_hex(lo: int, hi: int) -> list[str]:
+    """The hashes of events lo+1..hi as they are stored (hex), for a witness."""
+    text, _ = _hex_between(lo, hi)
+    return (text.decode() if isinstance(text, bytes) else text).split()
 
 
 def all_leaves(upto: int) -> list[bytes]:
     """The hashes of every stored event with sequence <= upto, in order, as bytes (gaps
     and all: verification compares them with what was signed)."""
-    if connection.vendor == "postgresql":
-        statement = "COPY (SELECT hash FROM audit_auditevent WHERE sequence <= %s ORDER BY sequence) TO STDOUT"
-        with connection.cursor() as cursor, cursor.cursor.copy(statement, (upto,)) as copy:
-            data = b"".join(copy)
-        count = data.count(b"\n")
-        return _hex_to_leaves(data, count, 0)
-    rows = AuditEvent.objects.filter(sequence__lte=upto).order_by("sequence").values_list("hash", flat=True)
-    hashes = list(rows.iterator(chunk_size=20_000))
-    return _hex_to_leaves("".join(hashes), len(hashes), 0)
+    text, count = _hex_between(0, upto)
+    return _split(_from_hex(text, count, 0))
 
 
 def stored_nodes(level: int, lo: int, hi: int) -> dict[int, bytes]:
@@ -105,7 +122,7 @@ def merkle_cache_extend(*, size: int) -> int:
             start = 0 if have is None else have + 1
             if start < complete:
                 if level == TILE_HEIGHT:
-                    roots = tile_roots(event_leaves(start * TILE_WIDTH, complete * TILE_WIDTH))
+                    roots = tile_roots(event_leaves_raw(start * TILE_WIDTH, complete * TILE_WIDTH))
                 else:
                     below = stored_nodes(level - TILE_HEIGHT, start * TILE_WIDTH, complete * TILE_WIDTH)
                     lower = [below[i] for i in range(start * TILE_WIDTH, complete * TILE_WIDTH)]

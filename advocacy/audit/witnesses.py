@@ -64,9 +64,8 @@ class DirectoryWitness:
                 return
             previous = max((s for s in self._sizes() if s < size), default=0)
             if size > previous:
-                _write_new(
-                    self.path / f"{previous:012d}-{size:012d}.hashes", "".join(h + "\n" for h in hashes[previous:size])
-                )
+                added = hashes[previous:size]
+                _write_new(self.path / f"{previous:012d}-{size:012d}.hashes", "\n".join(added) + "\n" if added else "")
             _write_new(existing, text)
         except OSError as exc:
             raise WitnessError(f"{self.name}: {exc.strerror or exc}") from exc

@@ -173,7 +173,7 @@ def cached_tree_of(leaves: list[bytes], *, cached_upto: int) -> merkle.CachedTre
     """A CachedTree over in-memory leaves whose stored roots cover the first
     ``cached_upto`` leaves (as signing a checkpoint at that size leaves them)."""
     stored: dict[tuple[int, int], bytes] = {}
-    level, nodes = merkle.TILE_HEIGHT, merkle.tile_roots(leaves[:cached_upto])
+    level, nodes = merkle.TILE_HEIGHT, merkle.tile_roots(b"".join(leaves[:cached_upto]))
     while nodes:
         stored.update({(level, i): node for i, node in enumerate(nodes)})
         width = merkle.TILE_WIDTH
