@@ -145,3 +145,23 @@ def test_the_public_key_page_needs_no_login(client):
     key = response.json()["keys"][0]
     assert key["status"] == "current" and key["fingerprint"].startswith("SHA256:")
     assert key["verifier_key"].startswith("127.0.0.1:8000/audit+" + key["key_id"] + "+")
+
+
+def test_the_json_attached_to_the_pdf_receipt_verifies_offline(events, employee, admin_user, client, offline, tmp_path):
+    import io
+
+    import pypdf
+
+    case = Offboarding.objects.create(user=employee, started_by=admin_user, state=Offboarding.State.COMPLETED)
+    client.force_login(employee)
+    response = client.get(f"/offboarding/{case.pk}/receipt.pdf")
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    [(name, [attached])] = pypdf.PdfReader(io.BytesIO(response.content)).attachments.items()
+    saved = tmp_path / name
+    saved.write_bytes(attached)
+    result = offline(saved)
+    assert result.returncode == 0, result.stderr
+    assert "OK: receipt verified" in result.stdout
+    saved.write_bytes(attached.replace(b'"i": 4', b'"i": 9', 1))
+    result = offline(saved)
+    assert result.returncode == 1 and "event #5 was changed" in result.stderr
