@@ -94,6 +94,7 @@ logger = logging.getLogger(__name__)
 # PDF core font, which has Latin-1 only, and says so in the log (docs/operations.md).
 FONT_FILES = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf")
 FONT = "DejaVu"
+MONO_FILE, MONO = "DejaVuSansMono.ttf", "DejaVuMono"  # the checkpoint, verbatim (its em dash too)
 
 
 def _font_dir() -> Path | None:
@@ -109,6 +110,8 @@ class _ReceiptPDF(FPDF):
         if folder is not None:
             self.add_font(FONT, "", str(folder / FONT_FILES[0]))
             self.add_font(FONT, "B", str(folder / FONT_FILES[1]))
+            if (folder / MONO_FILE).is_file():
+                self.add_font(MONO, "", str(folder / MONO_FILE))
         else:
             logger.warning(
                 "receipt PDF: no Unicode font (%s in CANDOR_RECEIPT_FONT_DIR or /usr/share/fonts/truetype/dejavu; "
@@ -119,6 +122,16 @@ class _ReceiptPDF(FPDF):
 
     def font(self, size: float, *, bold: bool = False) -> None:
         self.set_font(FONT if self.unicode else "Helvetica", "B" if bold else "", size)
+
+    def verbatim(self, text: str) -> None:
+        """Text as signed, in a monospaced font, line by line."""
+        mono = MONO.lower() in self.fonts
+        self.set_font(MONO if mono else "Courier", size=8)
+        for row in text.rstrip("\n").split("\n"):
+            # Courier (Latin-1) lacks the em dash that starts a signature line.
+            shown = row if mono else row.replace("\u2014", "--")
+            self.multi_cell(0, 4, shown or " ", align="L", new_x="LMARGIN", new_y="NEXT")
+        self.font(10)
 
     def text_of(self, value: object) -> str:
         text = str(value)
@@ -262,11 +275,7 @@ def _proof_section(pdf: _ReceiptPDF, receipt: dict[str, Any]) -> None:
             "time": _when(checkpoint.time.replace("Z", "+00:00")),
         }
     )
-    pdf.set_font("Courier", size=8)
-    for row in checkpoint.text.rstrip("\n").split("\n"):
-        # The signature line starts with an em dash, which Courier (Latin-1) lacks.
-        pdf.multi_cell(0, 4, row.replace("\u2014", "--") or " ", align="L", new_x="LMARGIN", new_y="NEXT")
-    pdf.font(10)
+    pdf.verbatim(checkpoint.text)
     pdf.ln(1)
     pdf.line(
         gettext("Signing key %(key_id)s, fingerprint %(fingerprint)s, published at %(url)s")
