@@ -127,7 +127,10 @@ def merkle_cache_extend(*, size: int) -> int:
             start = 0 if have is None else have + 1
             if start < complete:
                 if level == TILE_HEIGHT:
-                    roots = tile_roots(event_leaves_raw(start * TILE_WIDTH, complete * TILE_WIDTH))
+                    # READ_CHUNK events at a time (a multiple of TILE_WIDTH): memory stays flat.
+                    roots = []
+                    for lo in range(start * TILE_WIDTH, complete * TILE_WIDTH, READ_CHUNK):
+                        roots += tile_roots(event_leaves_raw(lo, min(lo + READ_CHUNK, complete * TILE_WIDTH)))
                 else:
                     below = stored_nodes(level - TILE_HEIGHT, start * TILE_WIDTH, complete * TILE_WIDTH)
                     lower = [below[i] for i in range(start * TILE_WIDTH, complete * TILE_WIDTH)]

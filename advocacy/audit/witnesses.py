@@ -12,10 +12,11 @@ lock is documented in docs/operations.md (mount it, or sync the directory to it)
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,9 +65,8 @@ class DirectoryWitness:
                 return
             previous = max((s for s in self._sizes() if s < size), default=0)
             if size > previous:
-                added = hashes[previous:size]
-                _write_new(self.path / f"{previous:012d}-{size:012d}.hashes", "\n".join(added) + "\n" if added else "")
-            _write_new(existing, text)
+                _write_new(self.path / f"{previous:012d}-{size:012d}.hashes", _lines(hashes, previous, size))
+            _write_new(existing, [text])
         except OSError as exc:
             raise WitnessError(f"{self.name}: {exc.strerror or exc}") from exc
 
@@ -113,10 +113,29 @@ class DirectoryWitness:
         return ""
 
 
-def _write_new(path: Path, text: str) -> None:
+_CHUNK = 1 << 16  # hashes per piece: a million hashes are written with flat memory
+
+
+def _lines(hashes: Sequence[str], start: int, end: int) -> Iterator[str]:
+    """hashes[start:end], one per line, in pieces of _CHUNK hashes."""
+    for lo in range(start, end, _CHUNK):
+        piece = hashes[lo : min(lo + _CHUNK, end)]
+        if piece:
+            yield "\n".join(piece) + "\n"
+
+
+def _write_new(path: Path, pieces: Iterable[str]) -> None:
     """Write a file that must not exist yet, and make sure it reached the disk."""
     with path.open("x", encoding="utf-8") as handle:
-        handle.write(text)
+        try:
+            for piece in pieces:
+                handle.write(piece)
+        except BaseException:
+            # Half a file would block this size for good; a witness that refuses the
+            # removal (write-once storage) keeps it, and the failure is reported anyway.
+            with contextlib.suppress(OSError):
+                path.unlink()
+            raise
         handle.flush()
         os.fsync(handle.fileno())
 
