@@ -86,6 +86,13 @@ class Tree:
             level = b"".join(upper)
             self._levels.append(level)
 
+    @classmethod
+    def of_concatenated(cls, leaves: bytes) -> Tree:
+        """The tree of leaves given as one bytes object, 32 bytes per leaf (no list of a
+        million small objects in between)."""
+        view = memoryview(leaves)
+        return cls(view[i : i + 32] for i in range(0, len(leaves) - len(leaves) % 32, 32))
+
     def level(self, height: int) -> bytes:
         """The nodes of one height, 32 bytes each (the last one carried up if partial)."""
         return self._levels[height] if height < len(self._levels) else b""

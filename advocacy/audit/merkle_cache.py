@@ -95,11 +95,15 @@ def event_hashes_hex(lo: int, hi: int) -> list[str]:
     return text.split("\n") if count else []
 
 
-def all_leaves(upto: int) -> list[bytes]:
-    """The hashes of every stored event with sequence <= upto, in order, as bytes (gaps
-    and all: verification compares them with what was signed)."""
+def all_leaves_raw(upto: int) -> bytes:
+    """The hashes of every stored event with sequence <= upto, in order, 32 bytes each,
+    concatenated (gaps and all: verification compares them with what was signed)."""
     text, count = _hex_between(0, upto)
-    return _split(_from_hex(text, count, 0))
+    return _from_hex(text, count, 0)
+
+
+def all_leaves(upto: int) -> list[bytes]:
+    return _split(all_leaves_raw(upto))
 
 
 def stored_nodes(level: int, lo: int, hi: int) -> dict[int, bytes]:
