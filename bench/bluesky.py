@@ -47,6 +47,7 @@ def seed_candor(*, accounts: list[dict[str, Any]], shares: int, policy_id: int, 
     from accounts.models import Role, User
     from advocacy.ledger import crypto
     from advocacy.ledger.models import ConnectedAccount
+    from advocacy.ledger.services import network_identity_for
     from advocacy.program.models import Enrollment
     from bench.seed import PASSWORD, publish_draft, seed_fanout_shares
 
@@ -67,6 +68,7 @@ def seed_candor(*, accounts: list[dict[str, Any]], shares: int, policy_id: int, 
                 network="bluesky",
                 handle=a["identity"].handle,
                 external_id=a["identity"].external_id,
+                network_identity=network_identity_for(network="bluesky", identity=a["identity"]),
                 service_url=a["identity"].service_url,
                 owner=u,
                 connected_by=u,

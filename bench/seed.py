@@ -288,6 +288,7 @@ def seed_accounts(*, employee_ids: list[int], network: str, service_url: str) ->
             network=network,
             handle=f"employee{n:05d}@sink.bench",
             external_id=f"sink-{uid}",
+            network_identity=f"{service_url}/sink-{uid}",
             service_url=service_url,
             display_name=f"Employee {n}",
             owner_id=uid,

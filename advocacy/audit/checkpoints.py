@@ -11,7 +11,9 @@ signed note (c2sp.org/signed-note)::
     — <key name> <base64(4-byte key id || Ed25519 signature)>
 
 ``checkpoint_create`` signs the tree of all committed events and, after commit,
-hands it to every witness (``advocacy.audit.witnesses``). Nothing happens per event.
+hands it to every witness (``advocacy.audit.witnesses``). Nothing happens per event:
+signing first caches the subtree roots of the events added since the last checkpoint
+(``advocacy.audit.merkle_cache``), then reads the root from the cache.
 """
 
 from __future__ import annotations
@@ -24,9 +26,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from advocacy.audit import merkle
+from advocacy.audit import merkle, merkle_cache
 from advocacy.audit.keys import SigningKey, signing_key, verifier_keys
-from advocacy.audit.models import AuditChainHead, AuditCheckpoint, AuditEvent
+from advocacy.audit.models import AuditChainHead, AuditCheckpoint
 from advocacy.audit.standalone.candor_verify import SIGNATURE_PREFIX, Checkpoint, ProofError, parse_checkpoint
 from advocacy.audit.witnesses import WitnessError, configured_witnesses, readable_witnesses
 from advocacy.core.errors import Conflict
@@ -34,16 +36,25 @@ from advocacy.core.errors import Conflict
 logger = logging.getLogger(__name__)
 
 
+def head_sequence() -> int:
+    return AuditChainHead.objects.filter(pk=1).values_list("sequence", flat=True).first() or 0
+
+
 def event_hashes(*, upto: int | None = None) -> list[str]:
     """The chain hashes of events 1..upto (default: up to the chain head), in order."""
-    if upto is None:
-        upto = AuditChainHead.objects.filter(pk=1).values_list("sequence", flat=True).first() or 0
-    rows = AuditEvent.objects.filter(sequence__lte=upto).order_by("sequence").values_list("hash", flat=True)
-    return list(rows.iterator(chunk_size=20_000))
+    return [leaf.hex() for leaf in merkle_cache.all_leaves(head_sequence() if upto is None else upto)]
 
 
 def leaves(hashes: Sequence[str]) -> list[bytes]:
     return [bytes.fromhex(h) for h in hashes]
+
+
+class EventHashes:
+    """The event hashes a witness asks for (``hashes[lo:hi]``), read when asked: a
+    witness keeps only the ones it has not got yet."""
+
+    def __getitem__(self, item: slice) -> list[str]:
+        return merkle_cache.event_hashes_hex(item.start or 0, item.stop)
 
 
 def checkpoint_note(*, key: SigningKey, size: int, root: bytes, at: str) -> str:
@@ -70,15 +81,20 @@ def checkpoint_create(*, actor: User | None) -> AuditCheckpoint:
     """
     key = signing_key()
     with transaction.atomic():
-        hashes = event_hashes()
-        size = len(hashes)
+        size = head_sequence()
         checkpoint = AuditCheckpoint.objects.filter(tree_size=size).first()
         if checkpoint is None:
-            tree = merkle.Tree(leaves(hashes))
-            _refuse_if_inconsistent(tree)
+            try:
+                merkle_cache.merkle_cache_extend(size=size)
+                tree = merkle_cache.cached_tree(size)
+                _refuse_if_inconsistent(tree)
+                root = tree.root()
+            except merkle_cache.LogGapError as exc:
+                raise Conflict(
+                    f"The audit log is broken ({exc}); Candor will not sign it. Run `manage.py audit_verify`."
+                ) from exc
             now = timezone.now()
             at = now.strftime("%Y-%m-%dT%H:%M:%SZ")
-            root = tree.root()
             note = checkpoint_note(key=key, size=size, root=root, at=at)
             try:
                 with transaction.atomic():
@@ -93,11 +109,11 @@ def checkpoint_create(*, actor: User | None) -> AuditCheckpoint:
             except IntegrityError:  # signed at the same moment by another process
                 checkpoint = AuditCheckpoint.objects.get(tree_size=size)
         checkpoint_id = checkpoint.pk
-        transaction.on_commit(lambda: checkpoint_witness(checkpoint_id=checkpoint_id, hashes=hashes))
+        transaction.on_commit(lambda: checkpoint_witness(checkpoint_id=checkpoint_id, hashes=EventHashes()))
     return checkpoint
 
 
-def _refuse_if_inconsistent(tree: merkle.Tree) -> None:
+def _refuse_if_inconsistent(tree: merkle.CachedTree) -> None:
     for witness in readable_witnesses():
         try:
             witnessed = witness.checkpoints()
@@ -116,7 +132,7 @@ def _refuse_if_inconsistent(tree: merkle.Tree) -> None:
             break
 
 
-def checkpoint_witness(*, checkpoint_id: int, hashes: Sequence[str]) -> AuditCheckpoint | None:
+def checkpoint_witness(*, checkpoint_id: int, hashes: Sequence[str] | EventHashes) -> AuditCheckpoint | None:
     """Hand one checkpoint to every configured witness and record the outcome. Every
     failure is logged as an error and kept on the row for the health check."""
     checkpoint = AuditCheckpoint.objects.filter(pk=checkpoint_id).first()
@@ -143,6 +159,6 @@ def checkpoint_witness(*, checkpoint_id: int, hashes: Sequence[str]) -> AuditChe
 def checkpoint_due() -> bool:
     """Whether events were appended since the newest checkpoint, or a witness failed
     to take it (the beat task's test)."""
-    head = AuditChainHead.objects.filter(pk=1).values_list("sequence", flat=True).first() or 0
+    head = head_sequence()
     newest = AuditCheckpoint.objects.order_by("-tree_size").first()
     return head > 0 and (newest is None or newest.tree_size != head or bool(newest.witness_failures))

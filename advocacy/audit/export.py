@@ -1,8 +1,9 @@
 """Audit exports as CSV or JSON Lines, streamed in pieces so memory does not grow
 with the number of events. Each file starts with the chain head it was cut at,
-which ``audit_verify --expect-head`` can check later; a JSON Lines file ends with a
-``_proof`` line (a signed checkpoint and each event's inclusion proof, see
-``advocacy.audit.proofs``) that the standalone verifier checks offline. docs/operations.md describes
+which ``audit_verify --expect-head`` can check later, and ends with its proof (a
+signed checkpoint and each event's inclusion proof, see ``advocacy.audit.proofs``): a
+``_proof`` line in JSON Lines, a ``# candor audit proof: <base64 JSON>`` line in CSV.
+The standalone verifier checks either offline. docs/operations.md describes
 the format.
 
 On PostgreSQL the rows come from ``COPY``, batch by batch: CSV formatted entirely by
@@ -102,10 +103,9 @@ def export_chunks(*, filters: ExportFilters, fmt: str, head: tuple[int, str]) ->
         yield from postgres_chunks(events, fmt=fmt, upto_sequence=head[0])
     else:
         yield from generic_chunks(events, fmt=fmt)
-    if fmt == "jsonl":
-        from advocacy.audit.proofs import export_proof_line  # proofs build on this module
+    from advocacy.audit.proofs import export_proof_line  # proofs build on this module
 
-        yield export_proof_line(events=events, upto_sequence=head[0])
+    yield export_proof_line(events=events, upto_sequence=head[0], fmt=fmt)
 
 
 def _header(*, filters: ExportFilters, fmt: str, head: tuple[int, str]) -> str:

@@ -121,3 +121,22 @@ class AuditCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"checkpoint #{self.tree_size}"
+
+
+class AuditMerkleNode(models.Model):
+    """A cached root of a perfect subtree of the audit log's Merkle tree: 2**level
+    events (level 8, 16, 24 …) from event ``index * 2**level + 1`` on. Derived data,
+    written when a checkpoint is signed (``advocacy.audit.merkle_cache``) so that a root
+    or a proof at a million events reads a few hundred hashes. Not trusted by itself:
+    ``audit_verify`` recomputes the tree from the events and reports a cached node that
+    differs."""
+
+    level = models.PositiveSmallIntegerField()
+    index = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["level", "index"], name="audit_merkle_node_unique")]
+
+    def __str__(self) -> str:
+        return f"merkle node {self.level}/{self.index}"

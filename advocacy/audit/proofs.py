@@ -5,6 +5,7 @@ offline with ``advocacy/audit/standalone/candor_verify.py`` (no Django, no datab
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -12,9 +13,9 @@ from typing import Any
 from django.conf import settings
 from django.db.models import QuerySet
 
-from advocacy.audit import merkle
-from advocacy.audit.checkpoints import checkpoint_create, event_hashes, leaves
+from advocacy.audit.checkpoints import checkpoint_create
 from advocacy.audit.export import generic_chunks
+from advocacy.audit.merkle_cache import cached_tree
 from advocacy.audit.models import AuditCheckpoint, AuditEvent
 
 # Above this many events an export carries the checkpoint but no per-event proofs:
@@ -39,12 +40,12 @@ def checkpoint_covering(*, sequence: int) -> AuditCheckpoint:
 
 
 def inclusion_proofs(*, checkpoint: AuditCheckpoint, sequences: Iterable[int]) -> dict[str, list[str]]:
-    """Inclusion proofs of the given events in the checkpoint's tree (one pass over
-    the event hashes, then a handful of hashes per proof)."""
-    tree = merkle.Tree(leaves(event_hashes(upto=checkpoint.tree_size)))
-    size = min(tree.size, checkpoint.tree_size)
+    """Inclusion proofs of the given events in the checkpoint's tree, read from the
+    cached subtree roots (a few queries per proof, whatever the size of the log)."""
+    size = checkpoint.tree_size
+    tree = cached_tree(size)
     return {
-        str(sequence): [node.hex() for node in tree.inclusion_proof(sequence - 1, size)]
+        str(sequence): [node.hex() for node in tree.inclusion_proof(sequence - 1)]
         for sequence in sequences
         if 0 < sequence <= size
     }
@@ -71,8 +72,13 @@ def audit_proof(*, events: QuerySet[AuditEvent]) -> dict[str, Any]:
     }
 
 
-def export_proof_line(*, events: QuerySet[AuditEvent], upto_sequence: int) -> str:
-    """The last line of a JSON Lines export: its checkpoint and the listed events' proofs."""
+CSV_PROOF_PREFIX = "# candor audit proof: "
+
+
+def export_proof_line(*, events: QuerySet[AuditEvent], upto_sequence: int, fmt: str = "jsonl") -> str:
+    """The last line of an export: its checkpoint and the listed events' proofs, as a
+    ``_proof`` object (JSON Lines) or the same object in base64 after a comment mark
+    (CSV: no comma or quote that a CSV reader would split)."""
     checkpoint = checkpoint_covering(sequence=upto_sequence)
     sequences = list(events.values_list("sequence", flat=True)[: EXPORT_PROOF_LIMIT + 1])
     proof: dict[str, Any] = {"checkpoint": checkpoint.note, "key_id": checkpoint.key_id, "key_url": key_url()}
@@ -80,4 +86,6 @@ def export_proof_line(*, events: QuerySet[AuditEvent], upto_sequence: int) -> st
         proof["proofs_omitted"] = f"more than {EXPORT_PROOF_LIMIT} events; export a smaller range for proofs"
     else:
         proof["proofs"] = inclusion_proofs(checkpoint=checkpoint, sequences=sequences)
+    if fmt == "csv":
+        return CSV_PROOF_PREFIX + base64.b64encode(json.dumps(proof).encode()).decode() + "\n"
     return json.dumps({"_proof": proof}, ensure_ascii=False) + "\n"

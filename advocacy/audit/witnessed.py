@@ -12,10 +12,12 @@ checkpoint, say which event is the first that differs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from advocacy.audit import merkle
-from advocacy.audit.checkpoints import event_hashes, leaves, parse
+from advocacy.audit.checkpoints import head_sequence, leaves, parse
+from advocacy.audit.merkle_cache import LogGapError, all_leaves_raw, cache_mismatch
 from advocacy.audit.models import AuditCheckpoint
 from advocacy.audit.standalone.candor_verify import Checkpoint, ProofError
 from advocacy.audit.witnesses import WitnessError, readable_witnesses
@@ -47,7 +49,9 @@ class WitnessReport:
 class _Found:
     checkpoint: Checkpoint
     where: str
-    hashes: list[str] | None  # what the witness keeps beside it, if anything
+    # What the witness keeps beside it, if anything: read only when a difference must be
+    # located (a million hashes as text are a few hundred MB).
+    hashes: Callable[[], list[str]] | None
 
 
 def witnessed_verify(*, checkpoint_text: str | None = None) -> WitnessReport:
@@ -62,7 +66,7 @@ def witnessed_verify(*, checkpoint_text: str | None = None) -> WitnessReport:
     else:
         for witness in readable_witnesses():
             try:
-                kept, hashes = witness.checkpoints(), witness.hashes()
+                kept, hashes = witness.checkpoints(), witness.hashes
             except WitnessError as exc:
                 return WitnessReport(False, 0, reason=f"a witness cannot be read: {exc}")
             for entry in kept:
@@ -74,14 +78,27 @@ def witnessed_verify(*, checkpoint_text: str | None = None) -> WitnessReport:
             return WitnessReport(False, 0, reason="the database records witnessed checkpoints but no witness holds one")
     if not found:
         return WitnessReport(True, 0)
-    hashes = event_hashes()
-    tree = merkle.Tree(leaves(hashes))
+    try:
+        events = all_leaves_raw(head_sequence())
+    except LogGapError as exc:
+        return WitnessReport(False, len(found), reason=f"the event hashes cannot be read: {exc}")
+    tree = merkle.Tree.of_concatenated(events)
     found.sort(key=lambda f: f.checkpoint.size)
     for item in found:
         problem = _compare(item.checkpoint, tree)
         if problem:
-            broken_at, detail = _first_difference(item, found, hashes, tree)
+            today = [events[i : i + 32].hex() for i in range(0, len(events), 32)]
+            broken_at, detail = _first_difference(item, found, today, tree)
             return WitnessReport(False, len(found), broken_at=broken_at, reason=f"{problem} ({item.where}); {detail}")
+    differs = cache_mismatch(tree=tree)
+    if differs is not None:
+        return WitnessReport(
+            False,
+            len(found),
+            broken_at=differs,
+            reason=f"the cached Merkle tree no longer matches the events from event #{differs} on "
+            "(the events or the cache were changed; proofs cut from it would not verify)",
+        )
     newest = found[-1].checkpoint
     if checkpoint_text is None:
         stored = set(AuditCheckpoint.objects.values_list("tree_size", flat=True))
@@ -115,7 +132,10 @@ def _compare(checkpoint: Checkpoint, tree: merkle.Tree) -> str:
 def _first_difference(item: _Found, found: list[_Found], hashes: list[str], tree: merkle.Tree) -> tuple[int, str]:
     """The first event that differs from what was signed, and how it is known."""
     size = item.checkpoint.size
-    kept = item.hashes
+    try:
+        kept = item.hashes() if item.hashes is not None else None
+    except WitnessError:
+        kept = None
     if kept is not None and len(kept) >= size and merkle.root(leaves(kept[:size])) == item.checkpoint.root:
         for index in range(size):
             if index >= len(hashes):

@@ -12,12 +12,14 @@ lock is documented in docs/operations.md (mount it, or sync the directory to it)
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -26,6 +28,13 @@ logger = logging.getLogger(__name__)
 
 _CHECKPOINT_FILE = re.compile(r"^(\d{12})\.checkpoint$")
 _HASHES_FILE = re.compile(r"^(\d{12})-(\d{12})\.hashes$")
+
+
+class HashSource(Protocol):
+    """The event hashes, by slice: a list, or ``checkpoints.EventHashes`` reading only
+    the slice a witness asks for."""
+
+    def __getitem__(self, item: slice, /) -> Sequence[str]: ...
 
 
 class WitnessError(Exception):
@@ -49,7 +58,7 @@ class DirectoryWitness:
             return []
         return sorted(int(m.group(1)) for m in map(_CHECKPOINT_FILE.match, os.listdir(self.path)) if m)
 
-    def write(self, *, size: int, text: str, hashes: Sequence[str]) -> None:
+    def write(self, *, size: int, text: str, hashes: HashSource) -> None:
         """Keep the checkpoint of ``size`` events; ``hashes`` are the hashes of all
         events 1..size (the ones this directory has not got yet are written)."""
         try:
@@ -64,10 +73,8 @@ class DirectoryWitness:
                 return
             previous = max((s for s in self._sizes() if s < size), default=0)
             if size > previous:
-                _write_new(
-                    self.path / f"{previous:012d}-{size:012d}.hashes", "".join(h + "\n" for h in hashes[previous:size])
-                )
-            _write_new(existing, text)
+                _write_new(self.path / f"{previous:012d}-{size:012d}.hashes", _lines(hashes, previous, size))
+            _write_new(existing, [text])
         except OSError as exc:
             raise WitnessError(f"{self.name}: {exc.strerror or exc}") from exc
 
@@ -114,10 +121,29 @@ class DirectoryWitness:
         return ""
 
 
-def _write_new(path: Path, text: str) -> None:
+_CHUNK = 1 << 16  # hashes per piece: a million hashes are written with flat memory
+
+
+def _lines(hashes: HashSource, start: int, end: int) -> Iterator[str]:
+    """hashes[start:end], one per line, in pieces of _CHUNK hashes."""
+    for lo in range(start, end, _CHUNK):
+        piece = hashes[lo : min(lo + _CHUNK, end)]
+        if piece:
+            yield "\n".join(piece) + "\n"
+
+
+def _write_new(path: Path, pieces: Iterable[str]) -> None:
     """Write a file that must not exist yet, and make sure it reached the disk."""
     with path.open("x", encoding="utf-8") as handle:
-        handle.write(text)
+        try:
+            for piece in pieces:
+                handle.write(piece)
+        except BaseException:
+            # Half a file would block this size for good; a witness that refuses the
+            # removal (write-once storage) keeps it, and the failure is reported anyway.
+            with contextlib.suppress(OSError):
+                path.unlink()
+            raise
         handle.flush()
         os.fsync(handle.fileno())
 
@@ -127,7 +153,7 @@ class EmailWitness:
         self.addresses = list(addresses)
         self.name = f"email to {', '.join(self.addresses)}"
 
-    def write(self, *, size: int, text: str, hashes: Sequence[str]) -> None:
+    def write(self, *, size: int, text: str, hashes: HashSource) -> None:
         origin = text.partition("\n")[0]
         body = (
             f"Candor signed a checkpoint of its audit log ({origin}, {size} events).\n"

@@ -76,6 +76,8 @@ else:  # made here, like var/ itself; a configured witness that is missing is a 
     (VAR_DIR / "witness").mkdir(exist_ok=True)
 CANDOR_AUDIT_WITNESS_EMAIL = [a.strip() for a in env.list("CANDOR_AUDIT_WITNESS_EMAIL", default=[]) if a.strip()]
 CANDOR_CHECKPOINT_INTERVAL = env.positive_int("CANDOR_CHECKPOINT_INTERVAL", default=600)
+# The hand-back receipt PDF embeds DejaVu Sans from here (Debian: fonts-dejavu-core).
+CANDOR_RECEIPT_FONT_DIR = env.str("CANDOR_RECEIPT_FONT_DIR", default="/usr/share/fonts/truetype/dejavu")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

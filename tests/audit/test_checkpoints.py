@@ -13,9 +13,9 @@ from django.core.management.base import CommandError
 from django.db import connection, transaction
 
 from advocacy.audit import chain as chain_format
-from advocacy.audit import checkpoints, keys, merkle, triggers
+from advocacy.audit import checkpoints, keys, merkle, merkle_cache, proofs, triggers
 from advocacy.audit.actions import AuditAction
-from advocacy.audit.models import GENESIS_HASH, AuditChainHead, AuditCheckpoint, AuditEvent
+from advocacy.audit.models import GENESIS_HASH, AuditChainHead, AuditCheckpoint, AuditEvent, AuditMerkleNode
 from advocacy.audit.services import audit_record
 from advocacy.audit.standalone.candor_verify import ProofError, VerifierKey, parse_checkpoint
 from advocacy.audit.tasks import audit_checkpoint
@@ -319,3 +319,79 @@ def test_the_public_key_and_a_new_key_are_printed(capsys):
     assert VerifierKey.parse(printed) == keys.signing_key().verifier
     call_command("audit_checkpoint", "--new-key")
     assert len(base64.b64decode(capsys.readouterr().out.strip())) == 32
+
+
+# --- the cached subtree roots ----------------------------------------------------------
+
+
+@pytest.fixture
+def long_log(employee, checkpoint):
+    """600 events, witnessed: two complete runs of 256 events are cached."""
+    record(employee, 600)
+    return checkpoint()
+
+
+def test_signing_caches_each_complete_run_of_256_events_and_the_root_is_the_rfc_root(long_log):
+    hashes = [bytes.fromhex(h) for h in AuditEvent.objects.order_by("sequence").values_list("hash", flat=True)]
+    assert long_log.tree_size == 600
+    assert bytes.fromhex(long_log.root_hash) == merkle.root(hashes)
+    cached = dict(AuditMerkleNode.objects.filter(level=8).values_list("index", "hash"))
+    assert cached == {0: merkle.root(hashes[:256]).hex(), 1: merkle.root(hashes[256:512]).hex()}
+
+
+def test_proofs_cut_from_the_cache_verify_against_the_signed_root(long_log):
+    hashes = list(AuditEvent.objects.order_by("sequence").values_list("hash", flat=True))
+    root = bytes.fromhex(long_log.root_hash)
+    sequences = [1, 256, 257, 512, 513, 600]
+    found = proofs.inclusion_proofs(checkpoint=long_log, sequences=sequences)
+    for sequence in sequences:
+        path = [bytes.fromhex(node) for node in found[str(sequence)]]
+        merkle.verify_inclusion(sequence - 1, 600, bytes.fromhex(hashes[sequence - 1]), path, root)
+
+
+def test_a_later_checkpoint_extends_the_cache_and_stays_consistent(employee, long_log, checkpoint):
+    record(employee, 500, start=600)
+    later = checkpoint()
+    hashes = [bytes.fromhex(h) for h in AuditEvent.objects.order_by("sequence").values_list("hash", flat=True)]
+    assert bytes.fromhex(later.root_hash) == merkle.root(hashes)
+    assert AuditMerkleNode.objects.filter(level=8).count() == 1100 // 256
+    tree = merkle.Tree(hashes)
+    merkle.verify_consistency(
+        600, 1100, bytes.fromhex(long_log.root_hash), bytes.fromhex(later.root_hash), tree.consistency_proof(600)
+    )
+    assert witnessed_verify().ok
+
+
+def test_a_changed_cached_node_is_reported_by_audit_verify(long_log):
+    AuditMerkleNode.objects.filter(level=8, index=1).update(hash="ab" * 32)
+    report = witnessed_verify()
+    assert not report.ok and report.broken_at == 257
+    assert "cached Merkle tree no longer matches the events from event #257" in report.reason
+    with pytest.raises(CommandError, match="BROKEN at event #257"):
+        call_command("audit_verify")
+
+
+def test_a_history_rewritten_together_with_its_cache_is_not_signed(long_log, employee):
+    def rewrite(events):
+        events[299]["payload"] = {"old": {}, "new": {"step": "forged"}}
+        return events
+
+    rewrite_history(rewrite)
+    AuditMerkleNode.objects.all().delete()
+    merkle_cache.merkle_cache_extend(size=600)  # what an owner who knows the cache would do
+    record(employee, 1, start=600)
+    with pytest.raises(Conflict, match="will not sign a rewritten history"):
+        checkpoints.checkpoint_create(actor=None)
+    report = witnessed_verify()
+    assert not report.ok and report.broken_at == 300
+
+
+def test_a_log_with_an_event_missing_is_not_signed(employee, checkpoint):
+    record(employee, 5)
+    triggers.remove_on(connection)
+    try:
+        AuditEvent.objects.filter(sequence=3).delete()
+    finally:
+        triggers.install_on(connection)
+    with pytest.raises(Conflict, match=r"event #3 is missing from the audit log.*will not sign it"):
+        checkpoints.checkpoint_create(actor=None)

@@ -39,8 +39,9 @@ def test_a_small_export_streams_csv_with_its_chain_head(client, admin_user, even
     response = client.post("/audit/export/", {"action": "settings.changed", "format": "csv"})
 
     body = _stream(response)
-    first, *rest = body.splitlines()
+    first, *rest, proof = body.splitlines()
     rows = list(csv.DictReader(io.StringIO("\n".join(rest))))
+    assert proof.startswith("# candor audit proof: ")
     assert response.status_code == 200
     assert len(rows) == 5
     assert all(row["action"] == "settings.changed" for row in rows)
@@ -76,7 +77,7 @@ def test_a_large_export_runs_as_a_job_with_progress(
     assert job.state == "done"  # tests run Celery eagerly
     assert 'value="100"' in page and "Download" in page
     content = b"".join(download.streaming_content).decode()
-    assert content.count("\n") == job.total + 2  # comment line + header + one line per event
+    assert content.count("\n") == job.total + 3  # comment line + header + one line per event + the proof
 
 
 def test_only_auditors_export(client, employee, events):
@@ -107,7 +108,7 @@ def test_an_export_streams_in_pieces_whatever_its_size(events, monkeypatch):
         pieces.append(piece)
         assert AuditEvent.objects.count() == 8
 
-    assert [piece.count("\n") for piece in pieces] == [2, 3, 3, 2]
+    assert [piece.count("\n") for piece in pieces] == [2, 3, 3, 2, 1]  # header, events, proof
     assert all(piece.endswith("\n") for piece in pieces)
 
 
@@ -115,8 +116,9 @@ def test_the_csv_format(events, employee):
     """LF line ends, created_at in UTC with microseconds, empty for null and for "",
     old/new as JSON."""
     content = _export("csv", 8)
-    comment, *lines = content.split("\n")
+    comment, *lines, proof, end = content.split("\n")
     rows = list(csv.DictReader(io.StringIO("\n".join(lines))))
+    assert proof.startswith("# candor audit proof: ") and end == ""
 
     assert "\r" not in content and content.endswith("\n")
     assert comment == f"# candor audit export; chain_head_sequence=8; chain_head_hash={'x' * 64}"
@@ -150,7 +152,7 @@ def awkward_events(employee):
 
 
 def test_awkward_values_come_back_from_both_formats(awkward_events):
-    csv_rows = list(csv.DictReader(io.StringIO(_export("csv", 2).split("\n", 1)[1])))
+    csv_rows = list(csv.DictReader(io.StringIO(_export("csv", 2).split("\n", 1)[1].rpartition("# candor audit")[0])))
     jsonl_rows = [json.loads(line) for line in _export("jsonl", 2).split("\n")[1:-2]]  # not splitlines(): U+2028
 
     for event, row, record in zip(awkward_events, csv_rows, jsonl_rows, strict=True):

@@ -1,11 +1,13 @@
 """RFC 9162 §2.1 Merkle hashing, proofs and their verification, against a slow
 reference written straight from the RFC's recursive definitions.
 
-No independent implementation is installed (none in requirements; sigstore's and
-trillian's are not on this machine), so the reference below is the known answer.
+The reference below is the known answer; the tests at the end also check roots and
+proofs against an independent implementation, pymerkle (PyPI, pinned in
+requirements/dev.txt), whose tree is built by its own code.
 """
 
 import hashlib
+import random
 
 import pytest
 from hypothesis import given, settings
@@ -166,3 +168,100 @@ def test_equal_and_empty_sizes():
         merkle.verify_consistency(5, 5, root, flip(root), [])
     with pytest.raises(ProofError):
         merkle.verify_inclusion(5, 5, leaves[0], [], root)
+
+
+def cached_tree_of(leaves: list[bytes], *, cached_upto: int) -> merkle.CachedTree:
+    """A CachedTree over in-memory leaves whose stored roots cover the first
+    ``cached_upto`` leaves (as signing a checkpoint at that size leaves them)."""
+    stored: dict[tuple[int, int], bytes] = {}
+    level, nodes = merkle.TILE_HEIGHT, merkle.tile_roots(b"".join(leaves[:cached_upto]))
+    while nodes:
+        stored.update({(level, i): node for i, node in enumerate(nodes)})
+        width = merkle.TILE_WIDTH
+        nodes = [merkle.perfect_root(nodes[i : i + width]) for i in range(0, len(nodes) - width + 1, width)]
+        level += merkle.TILE_HEIGHT
+    return merkle.CachedTree(
+        len(leaves),
+        leaves=lambda lo, hi: leaves[lo:hi],
+        stored=lambda level, lo, hi: {i: stored[level, i] for i in range(lo, hi) if (level, i) in stored},
+    )
+
+
+@pytest.mark.parametrize("n", [1, 2, 255, 256, 257, 511, 512, 513, 65_535, 65_536, 65_537, 70_001])
+def test_a_tree_read_from_cached_subtree_roots_gives_the_rfc_answers(n):
+    leaves = leaves_of(n)
+    full = Tree(leaves)
+    rng = random.Random(n)
+    for cached_upto in sorted({0, n // 3, n}):
+        tree = cached_tree_of(leaves, cached_upto=cached_upto)
+        assert tree.root() == full.root()
+        for _ in range(8):
+            index = rng.randrange(n)
+            size = rng.randint(index + 1, n)
+            old = rng.randint(0, size)
+            assert tree.inclusion_proof(index, size) == full.inclusion_proof(index, size)
+            assert tree.consistency_proof(old, size) == full.consistency_proof(old, size)
+            assert tree.root(size) == full.root(size)
+
+
+def test_small_trees_from_the_cache_match_the_rfc_definitions():
+    leaves = leaves_of(600)
+    tree = cached_tree_of(leaves, cached_upto=600)
+    for n in (1, 255, 256, 257, 300, 512, 599, 600):
+        assert tree.root(n) == mth(leaves[:n])
+        for m in (0, n // 2, n - 1):
+            assert tree.inclusion_proof(m, n) == path(m, leaves[:n])
+            assert tree.consistency_proof(m, n) == ([] if m == 0 else subproof(m, leaves[:n], True))
+
+
+# --- against an independent implementation ---------------------------------------------
+
+pymerkle = pytest.importorskip("pymerkle")  # tests/requirements: requirements/dev.txt pins it
+
+
+@pytest.fixture(scope="module")
+def independent():
+    """pymerkle's RFC 9162 tree (leaf 0x00 and node 0x01 prefixes, SHA-256) over the
+    same leaves, built by its own code: another team's reading of the same RFC."""
+    leaves = leaves_of(300)
+    tree = pymerkle.InmemoryTree(algorithm="sha256", disable_security=False)
+    for leaf in leaves:
+        tree.append_entry(leaf)
+    return leaves, tree
+
+
+def test_roots_agree_with_an_independent_implementation(independent):
+    leaves, other = independent
+    ours = Tree(leaves)
+    cached = cached_tree_of(leaves, cached_upto=len(leaves))
+    for size in range(1, len(leaves) + 1):
+        assert ours.root(size) == cached.root(size) == other.get_root(size), size
+    assert merkle.root([]) == other.get_root(0)
+
+
+def test_inclusion_proofs_agree_with_an_independent_implementation(independent):
+    leaves, other = independent
+    ours = Tree(leaves)
+    for size in (1, 2, 3, 7, 8, 9, 64, 255, 256, 257, 300):
+        for index in sorted({i for i in (0, 1, size // 2, size - 2, size - 1) if 0 <= i < size}):
+            theirs = other.prove_inclusion(index + 1, size)  # pymerkle counts leaves from one
+            # Their path starts with the leaf's own hash; the rest is RFC 9162's PATH.
+            assert theirs.path[0] == merkle.leaf_hash(leaves[index])
+            assert ours.inclusion_proof(index, size) == theirs.path[1:], (index, size)
+            merkle.verify_inclusion(index, size, leaves[index], theirs.path[1:], other.get_root(size))
+
+
+def test_consistency_proofs_check_out_in_both_implementations(independent):
+    """pymerkle writes consistency proofs in its own layout, so each side checks its own
+    proof against the other side's roots."""
+    leaves, other = independent
+    ours = Tree(leaves)
+    for old, size in ((1, 2), (3, 7), (4, 8), (5, 13), (8, 9), (100, 300), (256, 257), (255, 300)):
+        merkle.verify_consistency(
+            old, size, other.get_root(old), other.get_root(size), ours.consistency_proof(old, size)
+        )
+        pymerkle.verify_consistency(ours.root(old), ours.root(size), other.prove_consistency(old, size))
+        with pytest.raises(pymerkle.InvalidProof):
+            pymerkle.verify_consistency(
+                ours.root(old - 1) if old > 1 else b"\0" * 32, ours.root(size), other.prove_consistency(old, size)
+            )

@@ -145,3 +145,59 @@ def test_the_public_key_page_needs_no_login(client):
     key = response.json()["keys"][0]
     assert key["status"] == "current" and key["fingerprint"].startswith("SHA256:")
     assert key["verifier_key"].startswith("127.0.0.1:8000/audit+" + key["key_id"] + "+")
+
+
+def test_the_json_attached_to_the_pdf_receipt_verifies_offline(events, employee, admin_user, client, offline, tmp_path):
+    import io
+
+    import pypdf
+
+    case = Offboarding.objects.create(user=employee, started_by=admin_user, state=Offboarding.State.COMPLETED)
+    client.force_login(employee)
+    response = client.get(f"/offboarding/{case.pk}/receipt.pdf")
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    [(name, [attached])] = pypdf.PdfReader(io.BytesIO(response.content)).attachments.items()
+    saved = tmp_path / name
+    saved.write_bytes(attached)
+    result = offline(saved)
+    assert result.returncode == 0, result.stderr
+    assert "OK: receipt verified" in result.stdout
+    saved.write_bytes(attached.replace(b'"i": 4', b'"i": 9', 1))
+    result = offline(saved)
+    assert result.returncode == 1 and "event #5 was changed" in result.stderr
+
+
+def test_a_real_csv_export_verifies_offline_and_any_changed_byte_fails(events, offline, tmp_path):
+    export = tmp_path / "audit.csv"
+    call_command("audit_export", "--format", "csv", "--output", str(export))
+    result = offline(export)
+    assert result.returncode == 0, result.stderr
+    assert "OK: export verified; 8 events are in checkpoint" in result.stdout
+
+    content = export.read_bytes()
+    changed = tmp_path / "changed.csv"
+    changed.write_bytes(content.replace(b'{""i"": 2', b'{""i"": 3', 1))
+    result = offline(changed)
+    assert result.returncode == 1 and "event #3 was changed" in result.stderr
+
+    body, _, trailer = content.rstrip(b"\n").rpartition(b"\n")
+    proof = json.loads(base64.b64decode(trailer.split(b": ", 1)[1]))
+    node = proof["proofs"]["4"][0]
+    proof["proofs"]["4"][0] = ("0" if node[0] != "0" else "1") + node[1:]
+    changed.write_bytes(body + b"\n# candor audit proof: " + base64.b64encode(json.dumps(proof).encode()) + b"\n")
+    result = offline(changed)
+    assert result.returncode == 1 and "event #4 is not in the signed checkpoint" in result.stderr
+
+    changed.write_bytes(body + b"\n")
+    result = offline(changed)
+    assert result.returncode == 1 and "no proof" in result.stderr
+
+
+def test_awkward_text_survives_the_csv_round_trip_to_the_verifier(employee, offline, tmp_path):
+    awkward = 'comma, "quote" back\\slash tab\there\nline\rcr ü ✓ \u2028'
+    with transaction.atomic():
+        audit_record(actor=employee, action=AuditAction.SETTINGS_CHANGED, subject=employee, new={"t": awkward})
+    export = tmp_path / "audit.csv"
+    call_command("audit_export", "--format", "csv", "--output", str(export))
+    result = offline(export)
+    assert result.returncode == 0, result.stderr

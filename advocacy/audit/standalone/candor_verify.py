@@ -5,9 +5,10 @@
 
 KEY is the log's public key as published at ``/.well-known/candor-audit-key``: either
 that page saved to a file (JSON) or one verifier key ``<name>+<key id>+<base64>``.
-FILE is a JSON Lines audit export or a JSON hand-back receipt. The file's signed
-checkpoint must carry a valid signature by KEY, and every event in it must hash to
-its recorded hash and be in the checkpoint's Merkle tree (its inclusion proof).
+FILE is an audit export (JSON Lines or CSV) or a JSON hand-back receipt (the PDF
+receipt carries it as an attachment). The file's signed checkpoint must carry a
+valid signature by KEY, and every event in it must hash to its recorded hash and be
+in the checkpoint's Merkle tree (its inclusion proof).
 Exit status 0 when all of that holds, 1 with the first problem found otherwise,
 2 when the file or key cannot be read.
 
@@ -295,9 +296,45 @@ def load_keys(text: str) -> list[VerifierKey]:
     return [VerifierKey.parse(entry["verifier_key"]) for entry in page["keys"]]
 
 
+CSV_EXPORT = "# candor audit export;"
+CSV_PROOF = "# candor audit proof: "
+
+
+def _csv_events(text: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The events of a CSV export, typed as the JSON Lines export has them, and its proof."""
+    import csv
+    import io
+
+    body, separator, trailer = text.rstrip("\n").rpartition("\n" + CSV_PROOF)
+    if not separator:
+        raise ProofError("the export carries no proof (no '# candor audit proof' line at its end)")
+    try:
+        proof = json.loads(base64.b64decode(trailer, validate=True))
+    except (binascii.Error, ValueError) as exc:
+        raise ProofError("the export's proof line is not base64 JSON") from exc
+    rows = csv.DictReader(io.StringIO(body.partition("\n")[2], newline=""))
+    events = []
+    for row in rows:
+        try:
+            event: dict[str, Any] = dict(row)
+            event["sequence"] = int(row["sequence"])
+            for name in ("actor_id", "subject_id"):
+                event[name] = int(row[name]) if row[name] else None
+            event["actor_email"] = row["actor_email"] or None
+            event["old"], event["new"] = json.loads(row["old"]), json.loads(row["new"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ProofError(f"a row of the export cannot be read: {str(row)[:80]}") from exc
+        events.append(event)
+    return events, proof
+
+
 def verify_file(text: str, keys: Sequence[VerifierKey]) -> str:
-    """Check an export (JSON Lines) or a receipt (JSON); the summary if it checks out."""
+    """Check an export (JSON Lines or CSV) or a receipt (JSON); the summary if it checks out."""
     first, _, _ = text.partition("\n")
+    trailer: Any  # the proof object, once found
+    if first.startswith(CSV_EXPORT):
+        events, trailer = _csv_events(text)
+        return _summary("export", trailer, events, keys)
     try:
         head = json.loads(first)
     except ValueError:
@@ -317,6 +354,12 @@ def verify_file(text: str, keys: Sequence[VerifierKey]) -> str:
             raise ProofError("the receipt carries no audit_proof")
         events = trailer.get("events", [])
         what = "receipt"
+    return _summary(what, trailer, events, keys)
+
+
+def _summary(what: str, trailer: dict[str, Any], events: list[dict[str, Any]], keys: Sequence[VerifierKey]) -> str:
+    if "proofs" not in trailer and trailer.get("proofs_omitted"):
+        raise ProofError(f"the export carries its checkpoint but no inclusion proofs: {trailer['proofs_omitted']}")
     checkpoint = parse_checkpoint(trailer["checkpoint"], keys)
     checked = check_events(checkpoint, events, trailer.get("proofs", {}))
     fingerprint = checkpoint.signed_by.key_id.hex()
@@ -329,7 +372,7 @@ def verify_file(text: str, keys: Sequence[VerifierKey]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--key", required=True, help="a file holding the public key(s), or one verifier key")
-    parser.add_argument("file", help="an audit export (.jsonl) or a hand-back receipt (.json)")
+    parser.add_argument("file", help="an audit export (.jsonl or .csv) or a hand-back receipt (.json)")
     args = parser.parse_args(argv)
     try:
         try:
@@ -338,7 +381,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OSError:
             key_text = args.key
         keys = load_keys(key_text)
-        with open(args.file, encoding="utf-8") as handle:
+        # newline="": a CSV field may hold a carriage return, which must stay one.
+        with open(args.file, encoding="utf-8", newline="") as handle:
             text = handle.read()
     except (OSError, ValueError, KeyError, ProofError) as exc:
         print(f"ERROR: cannot read the key or the file: {exc}", file=sys.stderr)
