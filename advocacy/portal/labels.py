@@ -46,6 +46,12 @@ ACTION_LABELS: dict[str, Promise] = {
     A.SHARE_RECONCILED: _("Share checked with the network"),
     A.SHARE_REVIEW_APPROVED: _("Edited share approved"),
     A.SHARE_REVIEW_REJECTED: _("Edited share rejected"),
+    A.SHARE_HELD: _("Share on hold: the disclosure changed"),
+    A.PUBLIC_NAME_CHANGED: _("Public name changed"),
+    A.OUTSIDE_POST_DETECTED: _("Post made outside Candor found"),
+    A.OUTSIDE_POST_CONFIRMED: _("Outside post confirmed by its holder"),
+    A.OUTSIDE_POST_DISOWNED: _("Outside post disowned by its holder"),
+    A.ACCOUNT_WATCH_CHANGED: _("Outside-post watch changed"),
     A.ACCOUNT_CONNECTED: _("Account connected"),
     A.ACCOUNT_RECONNECTED: _("Account reconnected"),
     A.ACCOUNT_SCOPES_CHANGED: _("Account permissions changed"),
@@ -109,6 +115,14 @@ TARGET_LABELS: dict[str, Promise] = {
     "notifications.notificationpreference": _("Notification settings"),
     "analytics.trackedlink": _("Tracked link"),
     "analytics.linkclickdaily": _("Link clicks"),
+    "core.workerheartbeat": _("Worker heartbeat"),
+    "core.metriccounter": _("Metric counter"),
+    "audit.auditmerklenode": _("Audit tree node"),
+    "identity.scimclient": _("Provisioning client"),
+    "identity.scimlink": _("Provisioning link"),
+    "public.publicname": _("Public name"),
+    "watch.watchedaccount": _("Watched account"),
+    "watch.outsidepost": _("Post made outside Candor"),
 }
 
 
