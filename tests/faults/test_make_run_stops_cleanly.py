@@ -45,7 +45,7 @@ def test_ctrl_c_on_make_run_stops_web_worker_and_beat_cleanly(broker, tmp_path):
     try:
         wait_for(
             lambda: all(mark in out.read_text() for mark in ("ready.", "beat: Starting", "Quit the server")),
-            timeout=120,
+            timeout=240,  # three processes importing Django and Celery on a busy 2-core machine
             interval=0.5,
             message="web, worker and beat started",
         )
