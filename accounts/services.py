@@ -115,27 +115,9 @@ def user_pseudonymise(*, actor: User, user_id: int) -> User:
 @transaction.atomic
 def user_role_set(*, actor: User, user_id: int, role: str) -> User:
     """Change someone's role (what they may do), on the record."""
-    from accounts.models import Role
-
     if not user_can(actor, Capability.OFFBOARD):
         raise NotAllowed(gettext("Only admins can change roles."))
-    if role not in Role.values:
-        raise ValidationFailed(gettext("Unknown role."), fields={"role": [gettext("Choose one of the roles.")]})
-    user = User.objects.select_for_update().get(pk=user_id)
-    if user.role == role:
-        return user
-    old = user.role
-    user.role = role
-    user.save(update_fields=["role"])
-    audit_record(
-        actor=actor,
-        action=AuditAction.USER_ROLE_CHANGED,
-        target=user,
-        subject=user,
-        old={"role": old},
-        new={"role": role},
-    )
-    return user
+    return _role_write(user_id=user_id, role=role, actor=actor, source=None)
 
 
 @transaction.atomic
@@ -144,6 +126,10 @@ def user_role_from_provider(*, user_id: int, role: str, provider: str) -> User:
     (``accounts.sso.role_for``). The provider is the authority once an admin has
     configured ``CANDOR_SSO_ROLE_GROUPS``, so there is no person as actor: the event
     names the provider as its source."""
+    return _role_write(user_id=user_id, role=role, actor=None, source=provider)
+
+
+def _role_write(*, user_id: int, role: str, actor: User | None, source: str | None) -> User:
     from accounts.models import Role
 
     if role not in Role.values:
@@ -155,12 +141,12 @@ def user_role_from_provider(*, user_id: int, role: str, provider: str) -> User:
     user.role = role
     user.save(update_fields=["role"])
     audit_record(
-        actor=None,
+        actor=actor,
         action=AuditAction.USER_ROLE_CHANGED,
         target=user,
         subject=user,
         old={"role": old},
-        new={"role": role, "source": provider},
+        new={"role": role} if source is None else {"role": role, "source": source},
     )
     return user
 

@@ -176,6 +176,12 @@ def visible_people() -> QuerySet[User]:
     )
 
 
+def _provisioned(fields: dict[str, Any]) -> dict[str, Any]:
+    """What the provisioning services take from a SCIM User, on create and update alike."""
+    names = ("profile", "active", "external_id", "user_name", "manager_id", "preferred_language")
+    return {name: fields[name] for name in (*names, "email_type", "email_primary", "time_zone")}
+
+
 def _link(user: User) -> ScimLink | None:
     # Missing, the reverse one-to-one raises RelatedObjectDoesNotExist, an AttributeError.
     link: ScimLink | None = getattr(user, "scim_link", None)
@@ -356,15 +362,7 @@ class CandorStorage(ScimStorage):
         user = _domain(
             services.scim_user_provision,
             client=self.client,
-            profile=fields["profile"],
-            active=fields["active"],
-            external_id=fields["external_id"],
-            user_name=fields["user_name"],
-            manager_id=fields["manager_id"],
-            preferred_language=fields["preferred_language"],
-            email_type=fields["email_type"],
-            email_primary=fields["email_primary"],
-            time_zone=fields["time_zone"],
+            **_provisioned(fields),
         )
         return self.to_resource(resource_type, user)
 
@@ -386,15 +384,7 @@ class CandorStorage(ScimStorage):
             services.scim_user_update,
             client=self.client,
             user_id=user.pk,
-            profile=fields["profile"],
-            active=fields["active"],
-            external_id=fields["external_id"],
-            user_name=fields["user_name"],
-            manager_id=fields["manager_id"],
-            preferred_language=fields["preferred_language"],
-            email_type=fields["email_type"],
-            email_primary=fields["email_primary"],
-            time_zone=fields["time_zone"],
+            **_provisioned(fields),
         )
         return self.to_resource(resource_type, user)
 
