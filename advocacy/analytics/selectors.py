@@ -417,4 +417,7 @@ def my_impact(*, user: User) -> MyImpact:
         if any(numbers):
             rows.append(ImpactRow(network, str(label), numbers, sum(numbers)))
     state_totals = [sum(row.counts[i] for row in rows) for i in range(len(states))]
-    return MyImpact(states, rows, state_totals, sum(state_totals))
+    # Only the states that occur: ten columns, most of them zeros, do not fit a phone.
+    used = [i for i, total in enumerate(state_totals) if total]
+    rows = [ImpactRow(row.key, row.label, [row.counts[i] for i in used], row.total) for row in rows]
+    return MyImpact([states[i] for i in used], rows, [state_totals[i] for i in used], sum(state_totals))

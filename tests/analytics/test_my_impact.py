@@ -25,6 +25,8 @@ def test_my_impact_counts_only_my_own_shares_by_network_and_state(client, make_p
     assert other[0].display_name not in html
     assert mastodon_me[0].display_name not in html
     assert "Only you can see this page" in html
+    assert '<th scope="col">Failed</th>' in html
+    assert '<th scope="col">Missed</th>' not in html  # no column for a state none of my shares is in
 
 
 def test_my_impact_is_linked_from_the_menu_and_empty_for_a_newcomer(client, employee):

@@ -56,7 +56,7 @@ def test_deactivation_by_the_identity_provider_hands_everything_back_and_signs_t
     tomorrow = timezone.localtime(timezone.now() + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
     page.get_by_label("Date and time (your time zone)").fill(tomorrow)
     page.get_by_role("button", name="Schedule").click()
-    expect(page.get_by_text("1 post(s) scheduled.")).to_be_visible()
+    expect(page.get_by_text("1 post scheduled.")).to_be_visible()
     nina = User.objects.get(email="nina@acme.example")
     share = Share.objects.get(employee=nina)
     assert share.state == "scheduled"

@@ -9,9 +9,11 @@ import re
 
 import pytest
 
+from advocacy.drafts.content import share_post
 from advocacy.ledger.connect import account_connect_bluesky
 from advocacy.networks.bluesky.facets import build_facets
 from advocacy.sharing import engine
+from advocacy.sharing.models import Share
 from advocacy.sharing.services import share_create
 from tests.portal.test_preview_is_the_post import LINK, _offered_text, _preview, _publish
 
@@ -53,6 +55,22 @@ def _post(client, bluesky_pds, account, did, draft, text):
     return post["value"]
 
 
+def _page_link(account) -> tuple[tuple[int, int, str], ...]:
+    """The link facet over the disclosure's words to the share's public page, which the
+    preview cannot show yet (the share, and so its page, does not exist until it is made)."""
+    share = Share.objects.get(account=account)
+    final = share_post(
+        network="bluesky",
+        text=share.text,
+        version=share.draft_version,
+        disclosure=share.disclosure,
+        public_id=share.public_id,
+    )
+    link = final.disclosure_link
+    assert link is not None and link.uri.endswith(f"/p/{share.public_id}")
+    return ((link.byte_start, link.byte_end, link.uri),)
+
+
 @pytest.mark.parametrize("edited_out_the_link", [False, True])
 def test_with_an_image_the_record_is_the_previewed_text_facets_and_image(
     client, bluesky_pds, on_pds, author, reviewer, edited_out_the_link
@@ -68,8 +86,10 @@ def test_with_an_image_the_record_is_the_previewed_text_facets_and_image(
     record = _post(client, bluesky_pds, account, did, draft, text)
 
     assert record["text"] == _shown(preview)
-    # The facets are the ones the previewed text gives (the PDS adds $type markers).
-    assert _plain(record.get("facets", [])) == _plain(build_facets(_shown(preview), resolve_handle=lambda h: None))
+    # The facets are the ones the previewed text gives, and the disclosure's link to the
+    # post's public page (the PDS adds $type markers).
+    expected = build_facets(_shown(preview), resolve_handle=lambda h: None, links=_page_link(account))
+    assert _plain(record.get("facets", [])) == _plain(expected)
     assert record["text"].count(LINK) + record["text"].count("/l/") == 1  # the link, once
     (image,) = record["embed"]["images"]
     assert re.search(rf'<img[^>]*alt="{re.escape(image["alt"])}"', preview)
