@@ -12,13 +12,14 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from tests.support.processes import stop_server
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 IDP_DIR = REPO_ROOT / "idp"
@@ -79,15 +80,7 @@ class IdpServer:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     def stop(self, timeout: float = 10) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout)
-        if self.process.stdin:
-            self.process.stdin.close()
+        stop_server(self.process, timeout)
 
 
 def start_idp(*, workdir: Path, redirect_uris: list[str], client_id: str = "candor", timeout: float = 30) -> IdpServer:

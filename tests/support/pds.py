@@ -11,7 +11,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
@@ -22,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from tests.support.processes import stop_server
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PDS_DIR = REPO_ROOT / "pds"
@@ -62,15 +63,7 @@ class PdsServer:
     def stop(self, timeout: float = 15) -> None:
         """Stop the server (SIGTERM, then SIGKILL). Safe to call twice."""
         self._http.close()
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout)
-        if self.process.stdin:
-            self.process.stdin.close()
+        stop_server(self.process, timeout)
 
     # -- XRPC helpers for tests -------------------------------------------------
 
