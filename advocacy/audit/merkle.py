@@ -15,14 +15,17 @@ verifier and the server check proofs with the very same code.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from advocacy.audit.standalone.candor_verify import (
     EMPTY_ROOT,
     ProofError,
     leaf_hash,
     node_hash,
+    root,
+    root_from_multiproof,
     verify_consistency,
     verify_inclusion,
 )
@@ -35,32 +38,12 @@ __all__ = [
     "leaf_hash",
     "node_hash",
     "root",
+    "root_from_multiproof",
     "verify_consistency",
     "verify_inclusion",
 ]
 
 _LEAF, _NODE = b"\x00", b"\x01"
-
-
-def root(leaves: Iterable[bytes]) -> bytes:
-    """MTH (RFC 9162 §2.1.1) of the leaves, in one pass and log n memory."""
-    sha256 = hashlib.sha256
-    # stack[i] is the root of a perfect subtree; their sizes are the 1 bits of count,
-    # largest first. Adding a leaf merges the equal-sized subtrees on top, like a carry.
-    stack: list[bytes] = []
-    for count, leaf in enumerate(leaves, 1):
-        digest = sha256(_LEAF + leaf).digest()
-        carry = count
-        while not carry & 1:
-            digest = sha256(_NODE + stack.pop() + digest).digest()
-            carry >>= 1
-        stack.append(digest)
-    if not stack:
-        return EMPTY_ROOT
-    digest = stack.pop()
-    while stack:
-        digest = sha256(_NODE + stack.pop() + digest).digest()
-    return digest
 
 
 def _largest_power_of_two_below(n: int) -> int:
@@ -95,6 +78,27 @@ class _Proofs:
                 path.append(self.range_hash(lo, split))
                 lo = split
         path.reverse()
+        return path
+
+    def multiproof(self, indices: Sequence[int], size: int | None = None) -> list[bytes]:
+        """The root of every largest subtree of D[0:size] holding none of the given
+        leaves (ascending, distinct), left to right: with those leaves, enough to
+        recompute the root (``root_from_multiproof``). One shared path instead of a
+        path per leaf; empty when every leaf is given."""
+        size = self.size if size is None else size
+        path: list[bytes] = []
+        # An explicit stack of (lo, hi, first, last), right child pushed first so
+        # that subtrees are visited left to right.
+        pending = [(0, size, 0, len(indices))]
+        while pending:
+            lo, hi, first, last = pending.pop()
+            if first == last:
+                path.append(self.range_hash(lo, hi))
+            elif last - first < hi - lo:
+                split = lo + _largest_power_of_two_below(hi - lo)
+                middle = bisect.bisect_left(indices, split, first, last)
+                pending.append((split, hi, middle, last))
+                pending.append((lo, split, first, middle))
         return path
 
     def consistency_proof(self, old_size: int, size: int | None = None) -> list[bytes]:

@@ -214,6 +214,61 @@ def test_small_trees_from_the_cache_match_the_rfc_definitions():
             assert tree.consistency_proof(m, n) == ([] if m == 0 else subproof(m, leaves[:n], True))
 
 
+# --- multiproofs: many leaves, one shared path -----------------------------------------
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 300).flatmap(lambda n: st.tuples(st.just(n), st.sets(st.integers(0, n - 1), min_size=1))))
+def test_a_multiproof_of_any_set_of_leaves_recomputes_the_rfc_root(case):
+    n, chosen = case
+    leaves = leaves_of(n)
+    indices = sorted(chosen)
+    proof = Tree(leaves).multiproof(indices)
+    assert merkle.root_from_multiproof(n, indices, [leaves[i] for i in indices], proof) == mth(leaves)
+    assert len(proof) <= len(indices) * max(1, n.bit_length())  # never more than a path per leaf
+
+
+def test_a_multiproof_of_every_leaf_is_empty_and_of_a_run_is_a_few_hashes():
+    leaves = leaves_of(1000)
+    tree = Tree(leaves)
+    assert tree.multiproof(range(1000)) == []
+    run = range(100, 900)
+    proof = tree.multiproof(run)
+    assert len(proof) <= 2 * 10
+    assert merkle.root_from_multiproof(1000, run, leaves[100:900], proof) == tree.root()
+    # the same proof from the cached subtree roots as from the tree in memory
+    assert cached_tree_of(leaves, cached_upto=768).multiproof(run) == proof
+
+
+def test_a_changed_missing_or_extra_leaf_does_not_recompute_the_root():
+    leaves = leaves_of(77)
+    tree = Tree(leaves)
+    indices = [3, 4, 5, 40, 41, 76]
+    proof = tree.multiproof(indices)
+    given_leaves = [leaves[i] for i in indices]
+    root = tree.root()
+
+    def recomputes(indices, leaves, proof):
+        try:
+            return merkle.root_from_multiproof(77, indices, leaves, proof) == root
+        except ProofError:  # a path that does not even fit the shape is a refusal too
+            return False
+
+    assert recomputes(indices, given_leaves, proof)
+    assert not recomputes(indices, [*given_leaves[:2], b"x" * 32, *given_leaves[3:]], proof)
+    assert not recomputes([3, 4, 6, 40, 41, 76], given_leaves, proof)
+    assert not recomputes([3, 4, 5, 40, 42, 76], given_leaves, proof)
+    assert not recomputes(indices[:-1], given_leaves[:-1], proof)  # one leaf dropped from the file
+    with pytest.raises(ProofError, match="shorter"):
+        merkle.root_from_multiproof(77, indices, given_leaves, proof[:-1])
+    with pytest.raises(ProofError, match="longer"):
+        merkle.root_from_multiproof(77, indices, given_leaves, [*proof, root])
+    with pytest.raises(ProofError, match="ascending"):
+        merkle.root_from_multiproof(77, [4, 3], given_leaves[:2], proof)
+    with pytest.raises(ProofError, match="ascending"):
+        merkle.root_from_multiproof(77, [3, 77], given_leaves[:2], proof)
+
+
 # --- against an independent implementation ---------------------------------------------
 
 pymerkle = pytest.importorskip("pymerkle")  # tests/requirements: requirements/dev.txt pins it

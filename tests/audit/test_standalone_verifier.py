@@ -201,3 +201,57 @@ def test_awkward_text_survives_the_csv_round_trip_to_the_verifier(employee, offl
     call_command("audit_export", "--format", "csv", "--output", str(export))
     result = offline(export)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.fixture
+def large_export(monkeypatch):
+    """Exports count as large from four events on, so that they carry one multiproof
+    instead of a proof per event (the path of exports above 50,000 events)."""
+    from advocacy.audit import proofs
+
+    monkeypatch.setattr(proofs, "PER_EVENT_PROOF_LIMIT", 3)
+    return proofs
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_a_large_export_carries_one_multiproof_that_verifies_offline(events, large_export, offline, tmp_path, fmt):
+    export = tmp_path / f"audit.{fmt}"
+    call_command("audit_export", "--format", fmt, "--output", str(export))
+    result = offline(export)
+    assert result.returncode == 0, result.stderr
+    assert "OK: export verified; 8 events are in checkpoint" in result.stdout
+    trailer = export.read_text().rstrip("\n").rpartition("\n")[2]
+    proof = json.loads(trailer) if fmt == "jsonl" else json.loads(base64.b64decode(trailer.split(": ", 1)[1]))
+    assert "proofs" not in str(proof)  # no per-event proofs: one multiproof for all
+    assert "multiproof" in str(proof)
+
+
+@pytest.mark.parametrize("in_memory", [False, True], ids=["from the cache", "from the whole tree"])
+def test_a_large_filtered_export_proves_exactly_the_events_it_lists(
+    employee, large_export, offline, tmp_path, in_memory, monkeypatch
+):
+    if in_memory:
+        monkeypatch.setattr(large_export, "CACHED_MULTIPROOF_RUNS", 0)
+    with transaction.atomic():
+        for index in range(12):  # two kinds of events, interleaved: the export picks one kind
+            action = AuditAction.SETTINGS_CHANGED if index % 2 else AuditAction.USER_PREFERENCES_SAVED
+            audit_record(actor=employee, action=action, subject=employee, new={"i": index})
+    export = tmp_path / "audit.jsonl"
+    call_command("audit_export", "--format", "jsonl", "--action", "settings.changed", "--output", str(export))
+    result = offline(export)
+    assert result.returncode == 0, result.stderr
+    assert "OK: export verified; 6 events are in checkpoint" in result.stdout
+
+    lines = export.read_text().split("\n")
+    for dropped in (1, len(lines) - 3):  # leave out the first or the last listed event
+        changed = tmp_path / "changed.jsonl"
+        changed.write_text("\n".join([*lines[:dropped], *lines[dropped + 1 :]]))
+        result = offline(changed)
+        assert result.returncode == 1 and "not all in the signed checkpoint" in result.stderr
+
+    proof = json.loads(lines[-2])
+    node = proof["_proof"]["multiproof"][0]
+    proof["_proof"]["multiproof"][0] = ("0" if node[0] != "0" else "1") + node[1:]
+    changed.write_text("\n".join([*lines[:-2], json.dumps(proof), ""]))
+    result = offline(changed)
+    assert result.returncode == 1 and "not all in the signed checkpoint" in result.stderr

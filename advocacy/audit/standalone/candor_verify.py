@@ -8,7 +8,8 @@ that page saved to a file (JSON) or one verifier key ``<name>+<key id>+<base64>`
 FILE is an audit export (JSON Lines or CSV) or a JSON hand-back receipt (the PDF
 receipt carries it as an attachment). The file's signed checkpoint must carry a
 valid signature by KEY, and every event in it must hash to its recorded hash and be
-in the checkpoint's Merkle tree (its inclusion proof).
+in the checkpoint's Merkle tree (its inclusion proof, or one multiproof for
+all the events of a large export).
 Exit status 0 when all of that holds, 1 with the first problem found otherwise,
 2 when the file or key cannot be read.
 
@@ -24,11 +25,13 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
+import bisect
 import hashlib
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 EMPTY_ROOT = hashlib.sha256(b"").digest()
@@ -78,6 +81,62 @@ def verify_inclusion(index: int, size: int, leaf: bytes, path: Sequence[bytes], 
     of ``size`` leaves whose root is ``root``."""
     if root_from_inclusion(index, size, leaf, path) != root:
         raise ProofError(f"leaf {index} is not in the tree of {size} with that root")
+
+
+def _largest_power_of_two_below(n: int) -> int:
+    return 1 << ((n - 1).bit_length() - 1)
+
+
+def root(leaves: Iterable[bytes]) -> bytes:
+    """MTH (RFC 9162 §2.1.1) of the leaves, in one pass and log n memory."""
+    sha256 = hashlib.sha256
+    # stack[i] is the root of a perfect subtree; their sizes are the 1 bits of count,
+    # largest first. Adding a leaf merges the equal-sized subtrees on top, like a carry.
+    stack: list[bytes] = []
+    for count, leaf in enumerate(leaves, 1):
+        digest = sha256(b"\x00" + leaf).digest()
+        carry = count
+        while not carry & 1:
+            digest = sha256(b"\x01" + stack.pop() + digest).digest()
+            carry >>= 1
+        stack.append(digest)
+    if not stack:
+        return EMPTY_ROOT
+    digest = stack.pop()
+    while stack:
+        digest = sha256(b"\x01" + stack.pop() + digest).digest()
+    return digest
+
+
+def root_from_multiproof(size: int, indices: Sequence[int], leaves: Sequence[bytes], path: Sequence[bytes]) -> bytes:
+    """The root of the tree of ``size`` leaves, given some of its leaves (their indices,
+    ascending, and their bytes) and ``path``: the root of every largest subtree that
+    holds none of them, left to right (what ``multiproof`` on the server cuts). One
+    path proves many leaves at once; for a run of consecutive leaves it is a few
+    hashes, for all the leaves it is empty. Raises ProofError if ``path`` does not fit."""
+    if not indices:
+        raise ProofError("a multiproof needs at least one leaf")
+    if indices[0] < 0 or indices[-1] >= size or any(a >= b for a, b in pairwise(indices)):
+        raise ProofError(f"the leaves are not distinct, ascending positions in a tree of {size}")
+    nodes = iter(path)
+
+    def subtree(lo: int, hi: int, first: int, last: int) -> bytes:
+        # indices[first:last] are the given leaves inside [lo, hi).
+        if first == last:
+            node = next(nodes, None)
+            if node is None:
+                raise ProofError("the multiproof is shorter than the tree needs")
+            return node
+        if last - first == hi - lo:  # every leaf of this subtree is given
+            return root(leaves[first:last])
+        split = lo + _largest_power_of_two_below(hi - lo)
+        middle = bisect.bisect_left(indices, split, first, last)
+        return node_hash(subtree(lo, split, first, middle), subtree(split, hi, middle, last))
+
+    digest = subtree(0, size, 0, len(indices))
+    if next(nodes, None) is not None:
+        raise ProofError("the multiproof is longer than the tree needs")
+    return digest
 
 
 def verify_consistency(old_size: int, size: int, old_root: bytes, root: bytes, path: Sequence[bytes]) -> None:
@@ -260,31 +319,60 @@ def event_hash(event: dict[str, Any]) -> str:
     return hashlib.sha256((event["prev_hash"] + _canonical(envelope)).encode()).hexdigest()
 
 
+def _checked_hash(event: dict[str, Any]) -> tuple[int, bytes]:
+    """The event's sequence number and hash, once its fields are seen to hash to it."""
+    sequence = event.get("sequence")
+    if not isinstance(sequence, int):
+        raise ProofError(f"an event has no sequence number: {str(event)[:80]}")
+    try:
+        recomputed = event_hash(event)
+    except (KeyError, TypeError) as exc:
+        raise ProofError(f"event #{sequence} is missing a field: {exc}") from exc
+    if recomputed != event.get("hash"):
+        raise ProofError(f"event #{sequence} was changed: its fields do not hash to its recorded hash")
+    return sequence, bytes.fromhex(recomputed)
+
+
+def _hex_nodes(nodes: Any, what: str) -> list[bytes]:
+    try:
+        return [bytes.fromhex(node) for node in nodes]
+    except (TypeError, ValueError) as exc:
+        raise ProofError(f"{what} is not hex") from exc
+
+
 def check_events(checkpoint: Checkpoint, events: Sequence[dict[str, Any]], proofs: dict[str, list[str]]) -> int:
     """Check each event's hash and its inclusion proof against the checkpoint; return
     how many were checked."""
     for event in events:
-        sequence = event.get("sequence")
-        if not isinstance(sequence, int):
-            raise ProofError(f"an event has no sequence number: {str(event)[:80]}")
-        try:
-            recomputed = event_hash(event)
-        except (KeyError, TypeError) as exc:
-            raise ProofError(f"event #{sequence} is missing a field: {exc}") from exc
-        if recomputed != event.get("hash"):
-            raise ProofError(f"event #{sequence} was changed: its fields do not hash to its recorded hash")
+        sequence, leaf = _checked_hash(event)
         proof = proofs.get(str(sequence))
         if proof is None:
             raise ProofError(f"event #{sequence} has no inclusion proof")
+        path = _hex_nodes(proof, f"the inclusion proof of event #{sequence}")
         try:
-            path = [bytes.fromhex(node) for node in proof]
-        except (TypeError, ValueError) as exc:
-            raise ProofError(f"the inclusion proof of event #{sequence} is not hex") from exc
-        try:
-            verify_inclusion(sequence - 1, checkpoint.size, bytes.fromhex(recomputed), path, checkpoint.root)
+            verify_inclusion(sequence - 1, checkpoint.size, leaf, path, checkpoint.root)
         except ProofError as exc:
             raise ProofError(f"event #{sequence} is not in the signed checkpoint: {exc}") from exc
     return len(events)
+
+
+def check_events_together(checkpoint: Checkpoint, events: Sequence[dict[str, Any]], multiproof: Any) -> int:
+    """Check each event's hash, then all of them at once against the checkpoint with
+    one multiproof (a large export); return how many were checked."""
+    checked = [_checked_hash(event) for event in events]
+    path = _hex_nodes(multiproof, "the multiproof")
+    try:
+        found = root_from_multiproof(
+            checkpoint.size, [sequence - 1 for sequence, _ in checked], [leaf for _, leaf in checked], path
+        )
+    except ProofError as exc:
+        raise ProofError(f"the events are not all in the signed checkpoint: {exc}") from exc
+    if found != checkpoint.root:
+        raise ProofError(
+            f"the events are not all in the signed checkpoint of {checkpoint.size}: "
+            "an event was added, removed, moved or changed, or the multiproof was"
+        )
+    return len(checked)
 
 
 def load_keys(text: str) -> list[VerifierKey]:
@@ -358,10 +446,13 @@ def verify_file(text: str, keys: Sequence[VerifierKey]) -> str:
 
 
 def _summary(what: str, trailer: dict[str, Any], events: list[dict[str, Any]], keys: Sequence[VerifierKey]) -> str:
-    if "proofs" not in trailer and trailer.get("proofs_omitted"):
-        raise ProofError(f"the export carries its checkpoint but no inclusion proofs: {trailer['proofs_omitted']}")
     checkpoint = parse_checkpoint(trailer["checkpoint"], keys)
-    checked = check_events(checkpoint, events, trailer.get("proofs", {}))
+    if "multiproof" in trailer:
+        checked = check_events_together(checkpoint, events, trailer["multiproof"])
+    elif "proofs" in trailer:
+        checked = check_events(checkpoint, events, trailer["proofs"])
+    else:
+        raise ProofError("the file carries its checkpoint but no inclusion proofs")
     fingerprint = checkpoint.signed_by.key_id.hex()
     return (
         f"OK: {what} verified; {checked} events are in checkpoint {checkpoint.origin} #{checkpoint.size} "
