@@ -141,7 +141,9 @@ def checkpoint_witness(*, checkpoint_id: int, hashes: Sequence[str] | EventHashe
     failures = []
     witnesses = configured_witnesses()
     if not witnesses:
-        failures.append("no witness is configured (CANDOR_AUDIT_WITNESS_DIRS, CANDOR_AUDIT_WITNESS_EMAIL)")
+        failures.append(
+            "no witness is configured (CANDOR_AUDIT_WITNESS_DIRS, CANDOR_AUDIT_WITNESS_S3, CANDOR_AUDIT_WITNESS_EMAIL)"
+        )
     for witness in witnesses:
         try:
             witness.write(size=checkpoint.tree_size, text=checkpoint.note, hashes=hashes)

@@ -6,8 +6,9 @@ append-only mount or another host's share) keeps one file per checkpoint and nev
 overwrites one; beside it, the hashes of the events the checkpoint added, so that a
 later verification can name the first event that differs. An email witness sends
 each checkpoint to the auditors' address; it cannot be read back by Candor, but the
-auditors can hand a mailed checkpoint to ``audit_verify --checkpoint``. S3 object
-lock is documented in docs/operations.md (mount it, or sync the directory to it).
+auditors can hand a mailed checkpoint to ``audit_verify --checkpoint``. An S3 witness
+(``advocacy.audit.s3_witness``) keeps the same files as objects in a bucket with
+object lock, so that not even the bucket's owner can delete them before they expire.
 """
 
 from __future__ import annotations
@@ -18,11 +19,15 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
+from functools import cached_property
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
@@ -48,69 +53,105 @@ class WitnessedCheckpoint:
     where: str
 
 
-class DirectoryWitness:
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self.name = f"directory {self.path}"
+class _KeptFiles:
+    """A witness that keeps files it never overwrites: one per checkpoint and, beside
+    it, the hashes of the events that checkpoint added. Subclasses say where files
+    live: ``_names``, ``_read``, ``_create`` (which fails if the file exists)."""
+
+    name: str
+
+    def _names(self) -> list[str]:
+        raise NotImplementedError
+
+    def _read(self, name: str) -> str:
+        raise NotImplementedError
+
+    def _create(self, name: str, pieces: Iterable[str]) -> None:
+        raise NotImplementedError
+
+    def _failure(self, exc: Exception) -> WitnessError:
+        return WitnessError(f"{self.name}: {getattr(exc, 'strerror', None) or exc}")
 
     def _sizes(self) -> list[int]:
-        if not self.path.exists():  # nothing witnessed yet; the health check reports a missing witness
-            return []
-        return sorted(int(m.group(1)) for m in map(_CHECKPOINT_FILE.match, os.listdir(self.path)) if m)
+        return sorted(int(m.group(1)) for m in map(_CHECKPOINT_FILE.match, self._names()) if m)
 
     def write(self, *, size: int, text: str, hashes: HashSource) -> None:
         """Keep the checkpoint of ``size`` events; ``hashes`` are the hashes of all
-        events 1..size (the ones this directory has not got yet are written)."""
+        events 1..size (the ones this witness has not got yet are written)."""
         try:
-            self.path.mkdir(parents=True, exist_ok=True)
-            existing = self._path_of(size)
-            if existing.exists():
-                if existing.read_text(encoding="utf-8") != text:
+            sizes = self._sizes()
+            if size in sizes:
+                if self._read(_checkpoint_name(size)) != text:
                     raise WitnessError(
                         f"{self.name} already holds a different checkpoint for {size} events: "
                         "the log was forked or rewritten"
                     )
                 return
-            previous = max((s for s in self._sizes() if s < size), default=0)
+            previous = max((s for s in sizes if s < size), default=0)
             if size > previous:
-                _write_new(self.path / f"{previous:012d}-{size:012d}.hashes", _lines(hashes, previous, size))
-            _write_new(existing, [text])
-        except OSError as exc:
-            raise WitnessError(f"{self.name}: {exc.strerror or exc}") from exc
-
-    def _path_of(self, size: int) -> Path:
-        return self.path / f"{size:012d}.checkpoint"
+                self._create(f"{previous:012d}-{size:012d}.hashes", _lines(hashes, previous, size))
+            self._create(_checkpoint_name(size), [text])
+        except WitnessError:
+            raise
+        except Exception as exc:  # the storage's own errors (OSError, botocore's), reported loudly by the caller
+            raise self._failure(exc) from exc
 
     def checkpoints(self) -> list[WitnessedCheckpoint]:
         """Every checkpoint kept here, oldest first."""
         try:
             return [
-                WitnessedCheckpoint(size, self._path_of(size).read_text(encoding="utf-8"), str(self._path_of(size)))
+                WitnessedCheckpoint(size, self._read(_checkpoint_name(size)), self._where(_checkpoint_name(size)))
                 for size in self._sizes()
             ]
-        except OSError as exc:
-            raise WitnessError(f"{self.name}: {exc.strerror or exc}") from exc
+        except Exception as exc:
+            raise self._failure(exc) from exc
+
+    def _where(self, name: str) -> str:
+        raise NotImplementedError
 
     def hashes(self) -> list[str]:
         """The event hashes kept here, from event 1 as far as they run without a gap."""
         runs = {}
-        if not self.path.exists():
-            return []
         try:
-            for name in os.listdir(self.path):
+            for name in self._names():
                 match = _HASHES_FILE.match(name)
                 if match:
-                    runs[int(match.group(1))] = (int(match.group(2)), self.path / name)
+                    runs[int(match.group(1))] = (int(match.group(2)), name)
             found: list[str] = []
             while len(found) in runs:
-                end, path = runs[len(found)]
-                lines = path.read_text(encoding="ascii").split()
+                end, name = runs[len(found)]
+                lines = self._read(name).split()
                 if len(found) + len(lines) != end:
                     break
                 found.extend(lines)
-        except OSError as exc:
-            raise WitnessError(f"{self.name}: {exc.strerror or exc}") from exc
+        except Exception as exc:
+            raise self._failure(exc) from exc
         return found
+
+
+def _checkpoint_name(size: int) -> str:
+    return f"{size:012d}.checkpoint"
+
+
+class DirectoryWitness(_KeptFiles):
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.name = f"directory {self.path}"
+
+    def _names(self) -> list[str]:
+        if not self.path.exists():  # nothing witnessed yet; the health check reports a missing witness
+            return []
+        return os.listdir(self.path)
+
+    def _read(self, name: str) -> str:
+        return (self.path / name).read_text(encoding="utf-8")
+
+    def _where(self, name: str) -> str:
+        return str(self.path / name)
+
+    def _create(self, name: str, pieces: Iterable[str]) -> None:
+        self.path.mkdir(parents=True, exist_ok=True)
+        _write_new(self.path / name, pieces)
 
     def problem(self) -> str:
         """Why checkpoints could not be written here now, or "" if they can."""
@@ -148,6 +189,70 @@ def _write_new(path: Path, pieces: Iterable[str]) -> None:
         os.fsync(handle.fileno())
 
 
+class S3Witness(_KeptFiles):
+    """The same files as objects under ``s3://bucket/prefix/`` in an S3-compatible
+    bucket created with object lock: each is put once (``If-None-Match: *``) in
+    compliance mode, so that until its retention ends nobody, not even the bucket's
+    owner, can delete or replace it. A bucket without object lock is a health problem."""
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        self.bucket = parts.netloc
+        self.prefix = parts.path.strip("/") + "/" if parts.path.strip("/") else ""
+        self.name = f"S3 bucket {url}"
+
+    @cached_property
+    def _client(self) -> Any:  # a boto3 S3 client
+        import boto3  # type: ignore[import-untyped]  # only loaded when an S3 witness is configured
+        from botocore.config import Config  # type: ignore[import-untyped]
+
+        return boto3.client(
+            "s3",
+            endpoint_url=settings.CANDOR_AUDIT_WITNESS_S3_ENDPOINT or None,
+            config=Config(connect_timeout=5, read_timeout=30, retries={"max_attempts": 3}),
+        )
+
+    def _names(self) -> list[str]:
+        pages = self._client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.prefix)
+        return [item["Key"][len(self.prefix) :] for page in pages for item in page.get("Contents", [])]
+
+    def _read(self, name: str) -> str:
+        body = self._client.get_object(Bucket=self.bucket, Key=self.prefix + name)["Body"]
+        return str(body.read().decode("utf-8"))
+
+    def _where(self, name: str) -> str:
+        return f"s3://{self.bucket}/{self.prefix}{name}"
+
+    def _create(self, name: str, pieces: Iterable[str]) -> None:
+        retain_until = timezone.now() + timedelta(days=settings.CANDOR_AUDIT_WITNESS_S3_RETENTION_DAYS)
+        self._client.put_object(
+            Bucket=self.bucket,
+            Key=self.prefix + name,
+            Body="".join(pieces).encode("utf-8"),
+            IfNoneMatch="*",
+            ObjectLockMode="COMPLIANCE",
+            ObjectLockRetainUntilDate=retain_until,
+            ChecksumAlgorithm="SHA256",
+        )
+
+    def problem(self) -> str:
+        """Why checkpoints could not be kept safely here now, or "" if they can."""
+        from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
+
+        try:
+            lock = self._client.get_object_lock_configuration(Bucket=self.bucket)["ObjectLockConfiguration"]
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code == "ObjectLockConfigurationNotFoundError":
+                return f"{self.name} has no object lock: whoever owns the bucket could delete checkpoints"
+            return f"{self.name}: {code or exc}"
+        except BotoCoreError as exc:
+            return f"{self.name} cannot be reached: {exc}"
+        if lock.get("ObjectLockEnabled") != "Enabled":
+            return f"{self.name} has no object lock: whoever owns the bucket could delete checkpoints"
+        return ""
+
+
 class EmailWitness:
     def __init__(self, addresses: Sequence[str]) -> None:
         self.addresses = list(addresses)
@@ -169,15 +274,17 @@ class EmailWitness:
         return ""
 
 
-Witness = DirectoryWitness | EmailWitness
+Witness = DirectoryWitness | S3Witness | EmailWitness
 
 
 def configured_witnesses() -> list[Witness]:
     witnesses: list[Witness] = [DirectoryWitness(path) for path in settings.CANDOR_AUDIT_WITNESS_DIRS]
+    if settings.CANDOR_AUDIT_WITNESS_S3:
+        witnesses.append(S3Witness(settings.CANDOR_AUDIT_WITNESS_S3))
     if settings.CANDOR_AUDIT_WITNESS_EMAIL:
         witnesses.append(EmailWitness(settings.CANDOR_AUDIT_WITNESS_EMAIL))
     return witnesses
 
 
-def readable_witnesses() -> list[DirectoryWitness]:
-    return [w for w in configured_witnesses() if isinstance(w, DirectoryWitness)]
+def readable_witnesses() -> list[DirectoryWitness | S3Witness]:
+    return [w for w in configured_witnesses() if isinstance(w, _KeptFiles)]

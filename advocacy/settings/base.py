@@ -74,6 +74,12 @@ if "CANDOR_AUDIT_WITNESS_DIRS" in env:
 else:  # made here, like var/ itself; a configured witness that is missing is a health warning instead
     CANDOR_AUDIT_WITNESS_DIRS = [str(VAR_DIR / "witness")]
     (VAR_DIR / "witness").mkdir(exist_ok=True)
+# An S3-compatible bucket with object lock, as s3://bucket/prefix; credentials from
+# boto3's usual sources (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a role); the endpoint
+# for MinIO, Ceph and other S3-compatible stores.
+CANDOR_AUDIT_WITNESS_S3 = env.str("CANDOR_AUDIT_WITNESS_S3", default="").strip()
+CANDOR_AUDIT_WITNESS_S3_ENDPOINT = env.str("CANDOR_AUDIT_WITNESS_S3_ENDPOINT", default="").strip()
+CANDOR_AUDIT_WITNESS_S3_RETENTION_DAYS = env.positive_int("CANDOR_AUDIT_WITNESS_S3_RETENTION_DAYS", default=3650)
 CANDOR_AUDIT_WITNESS_EMAIL = [a.strip() for a in env.list("CANDOR_AUDIT_WITNESS_EMAIL", default=[]) if a.strip()]
 CANDOR_CHECKPOINT_INTERVAL = env.positive_int("CANDOR_CHECKPOINT_INTERVAL", default=600)
 # The hand-back receipt PDF embeds DejaVu Sans from here (Debian: fonts-dejavu-core).

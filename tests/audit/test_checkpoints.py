@@ -10,73 +10,18 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection, transaction
+from django.db import connection
 
-from advocacy.audit import chain as chain_format
 from advocacy.audit import checkpoints, keys, merkle, merkle_cache, proofs, triggers
-from advocacy.audit.actions import AuditAction
-from advocacy.audit.models import GENESIS_HASH, AuditChainHead, AuditCheckpoint, AuditEvent, AuditMerkleNode
-from advocacy.audit.services import audit_record
+from advocacy.audit.models import AuditCheckpoint, AuditEvent, AuditMerkleNode
 from advocacy.audit.standalone.candor_verify import ProofError, VerifierKey, parse_checkpoint
 from advocacy.audit.tasks import audit_checkpoint
-from advocacy.audit.verify import audit_verify
 from advocacy.audit.witnessed import witnessed_verify
 from advocacy.core.errors import Conflict
 from advocacy.core.health import check_audit_witnesses
+from tests.support.audit_history import record, rewrite_history
 
 pytestmark = pytest.mark.django_db
-
-
-def record(actor, count, start=0):
-    with transaction.atomic():
-        for index in range(start, start + count):
-            audit_record(actor=actor, action=AuditAction.SETTINGS_CHANGED, new={"step": index})
-
-
-@pytest.fixture
-def checkpoint(django_capture_on_commit_callbacks):
-    """checkpoint_create as a command or beat would run it: witnessed after commit."""
-
-    def run():
-        with django_capture_on_commit_callbacks(execute=True):
-            created = checkpoints.checkpoint_create(actor=None)
-        created.refresh_from_db()
-        return created
-
-    return run
-
-
-@pytest.fixture
-def witnessed(employee, checkpoint):
-    """Eight events, a checkpoint at 5 and one at 8, both witnessed."""
-    record(employee, 5)
-    first = checkpoint()
-    record(employee, 3, start=5)
-    return first, checkpoint()
-
-
-def rewrite_history(transform):
-    """What a database owner can do: lift the triggers, replace the events with
-    ``transform(events)``, renumber them, recompute every digest, hash and the head."""
-    events = list(AuditEvent.objects.order_by("sequence").values())
-    events = transform(events)
-    triggers.remove_on(connection)
-    try:
-        AuditEvent.objects.all().delete()
-        previous = GENESIS_HASH
-        rows = []
-        for sequence, values in enumerate(events, 1):
-            values = {**values, "sequence": sequence, "prev_hash": previous}
-            values.pop("id", None)
-            values["payload_digest"] = chain_format.payload_digest(values["payload"])
-            event = AuditEvent(**values)
-            event.hash = previous = chain_format.link_hash(previous, chain_format.envelope_of(event))
-            rows.append(event)
-        AuditEvent.objects.bulk_create(rows)
-        AuditChainHead.objects.filter(pk=1).update(sequence=len(rows), hash=previous)
-    finally:
-        triggers.install_on(connection)
-    assert audit_verify().ok, "the rewrite must fool the chain walk, or the test proves nothing"
 
 
 def test_a_checkpoint_is_a_signed_note_kept_by_the_witness(employee, checkpoint, witness_dir):
