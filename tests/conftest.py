@@ -129,7 +129,7 @@ def networks(monkeypatch) -> FakeNetworks:
     fakes = FakeNetworks()
     for target in (
         "advocacy.networks.registry.get_client",
-        "advocacy.sharing.engine.get_client",
+        "advocacy.sharing.engine.batch.get_client",
         "advocacy.ledger.offboarding.get_client",
     ):
         monkeypatch.setattr(target, fakes.get_client)
