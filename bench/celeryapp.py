@@ -27,11 +27,11 @@ def noop() -> None:
 
 def use_sink(**_: Any) -> None:
     from advocacy.networks import registry
-    from advocacy.sharing import engine
+    from advocacy.sharing.engine import batch
     from bench import sinkclient
 
     registry.get_client = sinkclient.get_client  # type: ignore[assignment]
-    engine.get_client = sinkclient.get_client  # type: ignore[assignment]
+    batch.get_client = sinkclient.get_client  # type: ignore[assignment]
 
 
 worker_process_init.connect(use_sink)

@@ -24,7 +24,7 @@ CHANGES: list[dict[str, str]] = [
     },
     {
         "what": "The dispatcher applies backpressure",
-        "where": "advocacy/sharing/engine.py (dispatch_due)",
+        "where": "advocacy/sharing/engine/dispatch.py (dispatch_due)",
         "why": "The first full-size run: beat claimed 500 shares every 10 s whatever the workers' pace, so most "
         "of a 10,000-share fan-out sat in the broker longer than a lease and recover_stale re-enqueued it as "
         "lost: 26,467 extra deliveries in 60 ticks (no post was doubled, the lease saw to that, but every extra "
@@ -78,7 +78,7 @@ CHANGES: list[dict[str, str]] = [
     {
         "what": "Shares are sent in batches: one task, one load, one set of pre-send checks per batch; leases "
         "and outcomes written ten shares at a time, with one lock of the audit chain head",
-        "where": "advocacy/sharing/engine.py (dispatch_due, shares_send, _SendBatch, _Outcomes, _move), "
+        "where": "advocacy/sharing/engine/ (dispatch_due, shares_send, SendBatch, Outcomes, _move), "
         "advocacy/sharing/tasks.py (send_shares), advocacy/audit/services.py (audit_record_many), "
         "advocacy/program/selectors.py (users_may_share)",
         "why": "py-spy on the fan-out: a send was ~10 SQL statements and two commits plus a lock on the audit "
@@ -97,7 +97,7 @@ CHANGES: list[dict[str, str]] = [
     },
     {
         "what": "The missed-shares sweep and the dispatcher read by index",
-        "where": "advocacy/sharing/engine.py (share_missed_sweep), advocacy/sharing/models.py "
+        "where": "advocacy/sharing/engine/dispatch.py (share_missed_sweep), advocacy/sharing/models.py "
         "(share_due_idx, share_late_idx; migration 0002)",
         "why": "At full size the fan-out fell to a third of the quick size's ratio. Per-process CPU sampling "
         "showed two PostgreSQL backends at 50% each; EXPLAIN ANALYZE: the sweep that runs before every "

@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role, User
 from tests.factories import UserFactory
+from tests.support.clock import clock, clock_start  # noqa: F401 - fixtures
 from tests.support.fake_network import FakeNetworks
 from tests.support.pds import running_pds
 from tests.support.scenario import account, enrolled, later, policy, published  # noqa: F401 - fixtures
@@ -128,7 +129,7 @@ def networks(monkeypatch) -> FakeNetworks:
     fakes = FakeNetworks()
     for target in (
         "advocacy.networks.registry.get_client",
-        "advocacy.sharing.engine.get_client",
+        "advocacy.sharing.engine.batch.get_client",
         "advocacy.ledger.offboarding.get_client",
     ):
         monkeypatch.setattr(target, fakes.get_client)

@@ -47,6 +47,10 @@ def manage(*args: str, env: dict[str, str], tmp_path: Path) -> subprocess.Comple
         ({"CANDOR_SIGNUP_OPEN": "ja"}, "CANDOR_SIGNUP_OPEN"),
         ({"CANDOR_MIN_GROUP_SIZE": "zero"}, "CANDOR_MIN_GROUP_SIZE"),
         ({"OIDC_SERVER_URL": "https://login.example.com"}, "OIDC_CLIENT_ID"),
+        ({"LINKEDIN_CLIENT_ID": "li-app"}, "LINKEDIN_CLIENT_SECRET"),
+        ({"CANDOR_SEND_LEASE_SECONDS": "5"}, "CANDOR_SEND_LEASE_SECONDS"),
+        ({"CANDOR_METRICS_TOKEN": "short"}, "CANDOR_METRICS_TOKEN"),
+        ({"CANDOR_METRICS_ALLOWED_NETWORKS": "10.0.0.0/8,intranet"}, "CANDOR_METRICS_ALLOWED_NETWORKS"),
         ({**PRODUCTION_ENV, "SECRET_KEY": ""}, "SECRET_KEY"),
         ({**PRODUCTION_ENV, "CANDOR_CREDENTIALS_KEYS": ""}, "CANDOR_CREDENTIALS_KEYS"),
         ({**PRODUCTION_ENV, "CANDOR_AUDIT_SIGNING_KEY": ""}, "CANDOR_AUDIT_SIGNING_KEY"),
@@ -87,3 +91,24 @@ def test_production_settings_pass_check_deploy(tmp_path):
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_reading_the_settings_makes_no_folder_and_start_up_makes_them(tmp_path):
+    var = tmp_path / "var"
+    read = subprocess.run(
+        [sys.executable, "-c", "import advocacy.settings.dev"],
+        cwd=ROOT,
+        env={**os.environ, "CANDOR_VAR_DIR": str(var)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert read.returncode == 0, read.stderr
+    assert not var.exists(), "importing settings must not touch the disk"
+
+    result = manage("check", env={}, tmp_path=var)
+
+    assert result.returncode == 0, result.stderr
+    # (The audit witness folder is the test's own here, configured through the environment.)
+    made = sorted(str(path.relative_to(var)) for path in var.rglob("*") if path.is_dir())
+    assert made == ["broker", "broker/control", "broker/queue", "static"]

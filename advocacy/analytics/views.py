@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from accounts.decorators import requires
 from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Capability
 from advocacy.analytics.charts import report_charts
@@ -21,7 +22,6 @@ from advocacy.analytics.selectors import (
     tracked_link_get,
 )
 from advocacy.analytics.services import link_click_count
-from advocacy.portal.helpers import requires
 
 # Link-preview fetchers (Mastodon servers fetch every link they federate, chat apps
 # unfurl links) would otherwise count as readers. The user agent is looked at for

@@ -6,13 +6,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from accounts.decorators import requires
 from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Capability
 from advocacy.core.errors import ApplicationError
+from advocacy.core.forms import form_errors_from
 from advocacy.notifications.forms import PreferenceForm
 from advocacy.notifications.selectors import notification_preference_for
 from advocacy.notifications.services import notification_preference_set
-from advocacy.portal.helpers import form_errors_from, requires
 
 
 @requires(Capability.PARTICIPATE)

@@ -1,41 +1,8 @@
-"""Small glue shared by the portal's HTML views."""
+"""Small glue shared by the portal's HTML views. Both live lower down, so that the
+apps' own pages use them without importing the portal: ``requires`` in
+``accounts.decorators``, ``form_errors_from`` in ``advocacy.core.forms``."""
 
-from __future__ import annotations
+from accounts.decorators import requires
+from advocacy.core.forms import form_errors_from
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
-from django import forms
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponseBase
-
-from accounts.permissions import Capability, user_can
-from advocacy.core.errors import ApplicationError
-
-
-def requires(capability: Capability) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
-    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-        @login_required
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            if not user_can(request.user, capability):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-def form_errors_from(form: forms.Form, exc: ApplicationError) -> None:
-    """Put a service's error on the form fields it names (or on the form itself)."""
-    placed = False
-    for name, messages in exc.fields.items():
-        field = name.split(".")[0]
-        for message in messages:
-            form.add_error(field if field in form.fields else None, message)
-            placed = True
-    if not placed:
-        form.add_error(None, exc.message)
+__all__ = ["form_errors_from", "requires"]

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-import contextlib
-import ipaddress
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from advocacy.settings.broker import broker_transport_options, filesystem_broker_dirs, send_lease_seconds
+from advocacy.settings.database import default_database
 from advocacy.settings.environment import env
-from advocacy.settings.sso import sso_providers, sso_role_groups
+from advocacy.settings.networks import add_network_providers
+from advocacy.settings.operations import metrics_allowed_networks, metrics_token, witness_dirs
+from advocacy.settings.site import run_site_url
+from advocacy.settings.sso import sso_origins, sso_providers, sso_role_groups
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 VAR_DIR = Path(env.str("CANDOR_VAR_DIR", default=str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+# Folders Candor makes at start-up (advocacy.core.apps), never when settings are read.
+CANDOR_RUNTIME_DIRS: list[Path] = [VAR_DIR]
 
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
@@ -27,7 +30,7 @@ CANDOR_ORGANISATION_NAME = env.str("CANDOR_ORGANISATION_NAME", default="Acme Rob
 # Participation figures are shown only for groups at least this large (no singling out).
 CANDOR_MIN_GROUP_SIZE = env.positive_int("CANDOR_MIN_GROUP_SIZE", default=5)
 # Fernet keys for stored social-network credentials, newest first (see docs/operations.md).
-CANDOR_CREDENTIALS_KEYS = [k.strip() for k in env.list("CANDOR_CREDENTIALS_KEYS", default=[]) if k.strip()]
+CANDOR_CREDENTIALS_KEYS = env.stripped_list("CANDOR_CREDENTIALS_KEYS")
 # A share found this long past its time is marked missed instead of posted late.
 CANDOR_MAX_LATENESS_MINUTES = env.positive_int("CANDOR_MAX_LATENESS_MINUTES", default=60)
 # Candor's own app registrations where a network needs them for token refresh and revoke.
@@ -43,12 +46,7 @@ CANDOR_NETWORK_APPS = {
 CANDOR_ALLOW_PLAIN_HTTP_NETWORKS = env.bool("CANDOR_ALLOW_PLAIN_HTTP_NETWORKS", default=DEBUG)
 # Unset, it is the address `make run` serves (CANDOR_HOST and PORT), so tracked links and
 # emails point at a server that answers. Production refuses to share unless it is https.
-_RUN_HOST = env.str("CANDOR_HOST", default="127.0.0.1").strip().strip("[]")
-with contextlib.suppress(ValueError):  # a name, not an address
-    # Serving on every interface: a link still needs one address that answers.
-    _RUN_HOST = "127.0.0.1" if ipaddress.ip_address(_RUN_HOST).is_unspecified else _RUN_HOST
-_RUN_HOST = f"[{_RUN_HOST}]" if ":" in _RUN_HOST else (_RUN_HOST or "127.0.0.1")
-CANDOR_SITE_URL = env.str("CANDOR_SITE_URL", default=f"http://{_RUN_HOST}:{env.str('PORT', default='8000').strip()}")
+CANDOR_SITE_URL = env.str("CANDOR_SITE_URL", default=run_site_url(env))
 CANDOR_SITE_URL = CANDOR_SITE_URL.rstrip("/")
 # Shares are refused while CANDOR_SITE_URL is not an https:// address (production.py sets it).
 CANDOR_REQUIRE_HTTPS_SITE_URL = False
@@ -68,19 +66,16 @@ CANDOR_WATCH_SECONDS = env.positive_int("CANDOR_WATCH_SECONDS", default=300)
 CANDOR_AUDIT_LOG_ORIGIN = env.str("CANDOR_AUDIT_LOG_ORIGIN", default=f"{urlsplit(CANDOR_SITE_URL).netloc}/audit")
 CANDOR_AUDIT_SIGNING_KEY = env.str("CANDOR_AUDIT_SIGNING_KEY", default="").strip()
 CANDOR_AUDIT_DEV_KEY_FILE: Path | None = VAR_DIR / "audit-signing.key"
-CANDOR_AUDIT_RETIRED_KEYS = [k.strip() for k in env.list("CANDOR_AUDIT_RETIRED_KEYS", default=[]) if k.strip()]
-if "CANDOR_AUDIT_WITNESS_DIRS" in env:
-    CANDOR_AUDIT_WITNESS_DIRS = [d.strip() for d in env.list("CANDOR_AUDIT_WITNESS_DIRS") if d.strip()]
-else:  # made here, like var/ itself; a configured witness that is missing is a health warning instead
-    CANDOR_AUDIT_WITNESS_DIRS = [str(VAR_DIR / "witness")]
-    (VAR_DIR / "witness").mkdir(exist_ok=True)
+CANDOR_AUDIT_RETIRED_KEYS = env.stripped_list("CANDOR_AUDIT_RETIRED_KEYS")
+CANDOR_AUDIT_WITNESS_DIRS, _default_witness = witness_dirs(env, var_dir=VAR_DIR)
+CANDOR_RUNTIME_DIRS += _default_witness
 # An S3-compatible bucket with object lock, as s3://bucket/prefix; credentials from
 # boto3's usual sources (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a role); the endpoint
 # for MinIO, Ceph and other S3-compatible stores.
 CANDOR_AUDIT_WITNESS_S3 = env.str("CANDOR_AUDIT_WITNESS_S3", default="").strip()
 CANDOR_AUDIT_WITNESS_S3_ENDPOINT = env.str("CANDOR_AUDIT_WITNESS_S3_ENDPOINT", default="").strip()
 CANDOR_AUDIT_WITNESS_S3_RETENTION_DAYS = env.positive_int("CANDOR_AUDIT_WITNESS_S3_RETENTION_DAYS", default=3650)
-CANDOR_AUDIT_WITNESS_EMAIL = [a.strip() for a in env.list("CANDOR_AUDIT_WITNESS_EMAIL", default=[]) if a.strip()]
+CANDOR_AUDIT_WITNESS_EMAIL = env.stripped_list("CANDOR_AUDIT_WITNESS_EMAIL")
 CANDOR_CHECKPOINT_INTERVAL = env.positive_int("CANDOR_CHECKPOINT_INTERVAL", default=600)
 # The hand-back receipt PDF embeds DejaVu Sans from here (Debian: fonts-dejavu-core).
 CANDOR_RECEIPT_FONT_DIR = env.str("CANDOR_RECEIPT_FONT_DIR", default="/usr/share/fonts/truetype/dejavu")
@@ -165,19 +160,7 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": env.database(default=f"sqlite:///{VAR_DIR / 'candor.sqlite3'}")}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # web, worker and beat share one SQLite file in development: WAL lets readers
-    # run beside a writer, IMMEDIATE avoids lock-upgrade deadlocks, and the
-    # timeout makes a busy moment wait instead of failing.
-    DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 30,
-    }
-else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES = {"default": default_database(env, var_dir=VAR_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -229,69 +212,8 @@ SOCIALACCOUNT_ADAPTER = "accounts.adapters.CandorSocialAccountAdapter"
 SOCIALACCOUNT_STORE_TOKENS = False
 
 
-def network_providers(apps: dict[str, dict[str, str]]) -> dict[str, Any]:
-    """allauth provider settings for LinkedIn and X from ``CANDOR_NETWORK_APPS``-shaped
-    values: a network is configured with both its client id and secret, left out with
-    neither, and half of it is an error naming the missing variable.
-
-    Both are posting accounts a signed-in person connects, never sign-in methods:
-    "hidden" keeps them off the sign-in page and the adapter refuses any sign-in."""
-    providers: dict[str, Any] = {}
-    for network, prefix in (("linkedin", "LINKEDIN"), ("x", "X")):
-        app = apps.get(network) or {}
-        if not (app.get("client_id") or app.get("client_secret")):
-            continue
-        missing = [f"{prefix}_CLIENT_{part.upper()}" for part in ("id", "secret") if not app.get(f"client_{part}")]
-        if missing:
-            raise ImproperlyConfigured(f"{missing[0]} is not set, but {prefix} is partly configured.")
-        if network == "linkedin":
-            # LinkedIn is an OpenID Connect provider (allauth's linkedin_oauth2 is deprecated).
-            providers["openid_connect"] = {
-                "APPS": [
-                    {
-                        "provider_id": "linkedin",
-                        "name": "LinkedIn",
-                        "client_id": app["client_id"],
-                        "secret": app["client_secret"],
-                        "settings": {
-                            "server_url": "https://www.linkedin.com/oauth",
-                            "hidden": True,
-                            # Who the member is, and permission to post as them. No email address.
-                            "scope": ["openid", "profile", "w_member_social"],
-                            "token_auth_method": "client_secret_post",
-                            "oauth_pkce_enabled": False,  # LinkedIn offers PKCE to native apps only
-                        },
-                    }
-                ]
-            }
-        else:
-            providers["twitter_oauth2"] = {
-                "APPS": [
-                    {
-                        "client_id": app["client_id"],
-                        "secret": app["client_secret"],
-                        "settings": {
-                            "hidden": True,
-                            # offline.access brings a refresh token: X access tokens last two hours.
-                            "scope": ["tweet.read", "tweet.write", "users.read", "offline.access"],
-                            "oauth_pkce_enabled": True,
-                        },
-                    }
-                ]
-            }
-    return providers
-
-
-# Where each network's Connect button leads (allowed as form targets below).
-_NETWORK_AUTHORIZE_ORIGINS = {"openid_connect": "https://www.linkedin.com", "twitter_oauth2": "https://x.com"}
-_NETWORK_PROVIDERS = network_providers(CANDOR_NETWORK_APPS)
-_SSO_OIDC_APPS = SOCIALACCOUNT_PROVIDERS.get("openid_connect", {}).get("APPS", [])
-if "openid_connect" in _NETWORK_PROVIDERS and any(app.get("provider_id") == "linkedin" for app in _SSO_OIDC_APPS):
-    raise ImproperlyConfigured('OIDC_PROVIDER_ID "linkedin" is reserved for connecting LinkedIn accounts.')
-for _name, _provider in _NETWORK_PROVIDERS.items():
-    # LinkedIn shares the openid_connect provider with enterprise SSO: add an app to it.
-    SOCIALACCOUNT_PROVIDERS.setdefault(_name, {}).setdefault("APPS", []).extend(_provider["APPS"])
-_NETWORK_ORIGINS = [_NETWORK_AUTHORIZE_ORIGINS[name] for name in _NETWORK_PROVIDERS]
+# The Connect buttons of LinkedIn and X (advocacy.settings.networks), next to SSO.
+_NETWORK_ORIGINS = add_network_providers(SOCIALACCOUNT_PROVIDERS, CANDOR_NETWORK_APPS)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Candor"
 # Reviewers, admins and staff must set up an authenticator app before anything else
@@ -313,16 +235,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
 
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
-
-
 # Sign-in with SSO posts a form to Candor that redirects to the identity provider;
 # browsers apply form-action to that redirect, so the provider's origin is allowed.
-_SSO_ORIGINS = sorted(
-    {o for o in (_origin(env.str(v, default="")) for v in ("OIDC_SERVER_URL", "SAML_IDP_SSO_URL")) if o}
-)
+_SSO_ORIGINS = sso_origins(env)
 # django-csp 4. No inline scripts or styles and no other origins; the API docs
 # pages alone get a relaxed policy (advocacy.core.security.ApiDocsCspMiddleware).
 CONTENT_SECURITY_POLICY = {
@@ -362,7 +277,7 @@ FORMAT_MODULE_PATH = ["advocacy.portal.formats"]
 # --- Static / media -----------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns at start-up when it is missing
+CANDOR_RUNTIME_DIRS.append(STATIC_ROOT)  # WhiteNoise warns at start-up when it is missing
 STATICFILES_DIRS = [BASE_DIR / "advocacy" / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
@@ -414,24 +329,8 @@ SPECTACULAR_SETTINGS = {
 # and queued messages are plain files under var/ that survive a worker restart.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 CELERY_BROKER_DIR = Path(env.str("CELERY_BROKER_DIR", default=str(VAR_DIR / "broker")))
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    for sub in ("queue", "control"):
-        (CELERY_BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
-        "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
-        "control_folder": str(CELERY_BROKER_DIR / "control"),
-        "store_processed": False,
-    }
-else:
-    # Redis: a task not acknowledged within an hour is redelivered; longer than any
-    # task's hard limit so a slow task is never run twice concurrently by this path.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-    if CELERY_BROKER_URL.startswith(("amqp://", "amqps://", "pyamqp://")):
-        # RabbitMQ: each publish waits for the broker's confirm, so a task lost with a
-        # closing connection is an error the dispatcher sees (it hands the shares back)
-        # instead of a claim with no task that waits for the queue timeout.
-        CELERY_BROKER_TRANSPORT_OPTIONS["confirm_publish"] = True
+CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(CELERY_BROKER_URL, CELERY_BROKER_DIR)
+CANDOR_RUNTIME_DIRS += filesystem_broker_dirs(CELERY_BROKER_URL, CELERY_BROKER_DIR)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -443,12 +342,7 @@ CELERY_TASK_TIME_LIMIT = env.positive_int("CELERY_TASK_TIME_LIMIT", default=90)
 # batch renews it every quarter of this (a thread in the worker, also during a slow
 # network call), so a worker that dies frees its shares within this long and the
 # beat's next tick re-enqueues them (reconciled first where a send had begun).
-CANDOR_SEND_LEASE_SECONDS = env.positive_int("CANDOR_SEND_LEASE_SECONDS", default=15)
-if CANDOR_SEND_LEASE_SECONDS < 8:
-    raise ImproperlyConfigured(
-        f"CANDOR_SEND_LEASE_SECONDS={CANDOR_SEND_LEASE_SECONDS} is too short: at least 8 seconds, so that a "
-        "renewal every quarter of it survives a busy database."
-    )
+CANDOR_SEND_LEASE_SECONDS = send_lease_seconds(env)  # at least 8
 # A claimed share whose send task no worker has started this long after the claim is
 # taken for lost by the broker and enqueued again. Longer than a busy queue's wait.
 CANDOR_SEND_QUEUE_TIMEOUT_SECONDS = env.positive_int(
@@ -462,18 +356,8 @@ CANDOR_WORKER_HEARTBEAT_SECONDS = env.positive_int("CANDOR_WORKER_HEARTBEAT_SECO
 CANDOR_HEALTH_MAX_DUE_SECONDS = env.positive_int("CANDOR_HEALTH_MAX_DUE_SECONDS", default=300)
 # /metrics answers a request with this bearer token, or from one of these networks
 # (the direct peer's address); with neither set it answers no one.
-CANDOR_METRICS_TOKEN = env.str("CANDOR_METRICS_TOKEN", default="").strip()
-if CANDOR_METRICS_TOKEN and len(CANDOR_METRICS_TOKEN) < 24:
-    raise ImproperlyConfigured("CANDOR_METRICS_TOKEN must be at least 24 characters long (or unset).")
-CANDOR_METRICS_ALLOWED_NETWORKS: list[str] = []
-for _network in env.list("CANDOR_METRICS_ALLOWED_NETWORKS", default=[]):
-    try:
-        CANDOR_METRICS_ALLOWED_NETWORKS.append(str(ipaddress.ip_network(_network.strip(), strict=False)))
-    except ValueError:
-        raise ImproperlyConfigured(
-            f"CANDOR_METRICS_ALLOWED_NETWORKS: {_network!r} is not a network; use addresses or CIDRs "
-            "such as 10.0.0.0/8,127.0.0.1."
-        ) from None
+CANDOR_METRICS_TOKEN = metrics_token(env)  # at least 24 characters, or unset
+CANDOR_METRICS_ALLOWED_NETWORKS = metrics_allowed_networks(env)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Celery's Django fix-up closes the database connection around every task unless
 # this is set, so each task paid for a new PostgreSQL connection (bench/: about a

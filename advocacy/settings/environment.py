@@ -54,5 +54,9 @@ class CandorEnv(environ.FileAwareEnv):
             raise ImproperlyConfigured(f"{var}={raw!r} must be a whole number of at least 1.")
         return int(raw)
 
+    def stripped_list(self, var: str) -> list[str]:
+        """A comma-separated list without blanks or the spaces around each entry."""
+        return [item.strip() for item in self.list(var, default=[]) if item.strip()]
+
 
 env = CandorEnv()

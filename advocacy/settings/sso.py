@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -109,3 +110,14 @@ def sso_role_groups(env: Any) -> dict[str, list[str]]:
             raise ImproperlyConfigured(f"CANDOR_SSO_ROLE_GROUPS[{role!r}] must be a list of group names.")
         groups[role] = names
     return groups
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def sso_origins(env: Any) -> list[str]:
+    """The identity providers' origins. Sign-in with SSO posts a form to Candor that
+    redirects to the provider; browsers apply the CSP's form-action to that redirect."""
+    return sorted({o for o in (_origin(env.str(v, default="")) for v in ("OIDC_SERVER_URL", "SAML_IDP_SSO_URL")) if o})

@@ -9,6 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from advocacy.core.public_links import PUBLIC_ID_LENGTH, new_public_id
 from advocacy.drafts.models import NETWORK_CHOICES
 
+# A share's ``last_error_code`` when its previous attempt may have reached the network
+# (a timeout, a 5xx, a worker killed mid-send): the next attempt reconciles first.
+OUTCOME_UNKNOWN = "outcome_unknown"
+
 
 def new_idempotency_key() -> str:
     return uuid.uuid4().hex
@@ -114,7 +118,7 @@ class Share(models.Model):
     @property
     def in_doubt(self) -> bool:
         """An earlier attempt may have been posted; the engine reconciles before anything else."""
-        return self.last_error_code == "outcome_unknown"
+        return self.last_error_code == OUTCOME_UNKNOWN
 
     @property
     def is_editable(self) -> bool:

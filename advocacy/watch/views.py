@@ -8,10 +8,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.decorators import requires
 from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Capability
 from advocacy.core.errors import ApplicationError
-from advocacy.portal.helpers import requires
 from advocacy.watch.models import OutsidePost
 from advocacy.watch.selectors import (
     outside_post_get_for_user,

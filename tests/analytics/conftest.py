@@ -17,38 +17,22 @@ from advocacy.drafts import services as drafts
 from advocacy.drafts.content import final_text
 from advocacy.drafts.models import Draft
 from advocacy.ledger.models import ConnectedAccount
-from advocacy.ledger.services import account_connect
-from advocacy.networks.base import ConnectedAccount as Identity
 from advocacy.networks.base import PermanentError
 from advocacy.program.selectors import disclosure_for
-from advocacy.program.services import enrollment_opt_in, policy_publish
+from advocacy.program.services import enrollment_opt_in
 from advocacy.sharing import engine
 from advocacy.sharing.models import Share
 from advocacy.sharing.services import share_cancel, share_create
 from tests.factories import UserFactory
+from tests.support import scenario
 from tests.support.fake_network import fake_network, fake_networks  # noqa: F401 - fixtures
 
 LINK = "https://acme.example/news/turin-lab?ref=intranet"
 
 
-class Clock:
-    def __init__(self, start: dt.datetime):
-        self.now = start
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    frozen = Clock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))
-    monkeypatch.setattr("django.utils.timezone.now", frozen)
-    return frozen
-
-
-@pytest.fixture
-def policy(admin_user: User):
-    return policy_publish(actor=admin_user, texts={"en": {"title": "Policy", "body": "Voluntary, always."}})
+def clock_start() -> dt.datetime:
+    return dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
@@ -72,15 +56,13 @@ def make_people(policy) -> Callable[..., list[tuple[User, ConnectedAccount]]]:
                 email=f"staff{made}@example.com", display_name=f"Staff Member {made}", role=Role.EMPLOYEE
             )
             enrollment_opt_in(user=user, policy_version_id=policy.pk, accepted=True)
-            account = account_connect(
-                actor=user,
-                network=network,
-                identity=Identity(
-                    handle=f"staff{made}.{network}.test",
-                    external_id=f"id-{network}-{made}",
-                    service_url="https://social.example",
-                    credentials={"access_token": f"token-{made}"},
-                ),
+            account = scenario.connect(
+                user,
+                f"staff{made}.{network}.test",
+                network,
+                external_id=f"id-{network}-{made}",
+                service_url="https://social.example",
+                credentials={"access_token": f"token-{made}"},
             )
             people.append((user, account))
         return people

@@ -23,10 +23,9 @@ from advocacy.notifications.models import Notification
 from advocacy.notifications.services import notify
 from advocacy.program.models import PolicyVersion
 from advocacy.program.selectors import disclosure_for
-from advocacy.program.services import enrollment_opt_in, policy_publish
 from advocacy.sharing.models import Share
 from advocacy.sharing.services import share_create
-from tests.support.scenario import connect
+from tests.support.scenario import connect, enroll, publish_policy
 
 ALL_NETWORKS = ["bluesky", "mastodon", "linkedin", "x"]
 
@@ -38,15 +37,6 @@ def _no_dispatch(monkeypatch):
 
 
 # --- building blocks, all through services ---------------------------------------------
-
-
-def publish_policy(admin: User, body: str = "Taking part is voluntary; leave at any time.") -> PolicyVersion:
-    return policy_publish(actor=admin, texts={"en": {"title": "Programme policy", "body": body}})
-
-
-def enroll(user: User, policy: PolicyVersion) -> User:
-    enrollment_opt_in(user=user, policy_version_id=policy.pk, accepted=True)
-    return user
 
 
 def write_draft(author: User, *, title: str = "Robots", body: str = "Our robots sort parcels faster.") -> Draft:
@@ -94,23 +84,8 @@ def schedule(employee: User, draft: Draft, account: ConnectedAccount, when: dt.d
 
 
 @pytest.fixture
-def policy(admin_user) -> PolicyVersion:
-    return publish_policy(admin_user)
-
-
-@pytest.fixture
-def enrolled(employee, policy) -> User:
-    return enroll(employee, policy)
-
-
-@pytest.fixture
 def published(author, reviewer) -> Draft:
     return published_draft(author, reviewer)
-
-
-@pytest.fixture
-def account(enrolled) -> ConnectedAccount:
-    return connect(enrolled)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from advocacy.settings.base import network_providers
+from advocacy.settings.networks import network_providers
 from tests.connect.helpers import NETWORK_APPS
 from tests.support.mastodon_mock import MastodonMock
 

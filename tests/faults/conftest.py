@@ -55,6 +55,7 @@ from advocacy.networks.bluesky.client import record_key_for
 from advocacy.program.selectors import disclosure_for, policy_current
 from advocacy.program.services import enrollment_opt_in, policy_publish
 from advocacy.sharing import engine
+from advocacy.sharing.engine import dispatch, leases
 from advocacy.sharing.models import Share
 from advocacy.sharing.services import share_create
 from tests.factories import UserFactory
@@ -91,8 +92,8 @@ def short_lease(monkeypatch: pytest.MonkeyPatch) -> dt.timedelta:
     monkeypatch.setenv("CANDOR_SEND_LEASE_SECONDS", str(LEASE_SECONDS))
     monkeypatch.setenv("CANDOR_SEND_QUEUE_TIMEOUT_SECONDS", str(QUEUE_SECONDS))
     lease = dt.timedelta(seconds=LEASE_SECONDS)
-    monkeypatch.setattr(engine, "LEASE", lease)
-    monkeypatch.setattr(engine, "QUEUE_TIMEOUT", dt.timedelta(seconds=QUEUE_SECONDS))
+    monkeypatch.setattr(leases, "LEASE", lease)
+    monkeypatch.setattr(dispatch, "QUEUE_TIMEOUT", dt.timedelta(seconds=QUEUE_SECONDS))
     return lease
 
 

@@ -15,6 +15,7 @@ import pytest
 from advocacy.core.models import WorkerHeartbeat
 from advocacy.networks.bluesky.client import record_key_for
 from advocacy.sharing import engine
+from advocacy.sharing.engine import dispatch
 from advocacy.sharing.models import Share
 from tests.faults.conftest import CREATE_RECORD, all_in, assert_each_posted_once, settle, states
 
@@ -28,7 +29,7 @@ def test_sigterm_mid_batch_hands_back_the_rest_and_exits_cleanly(
     whom, bluesky_pds, programme, sharers, schedule, workers, broker, fault_proxy
 ):
     people = sharers(2, service_url=fault_proxy.url)
-    shares = [share for person in people for share in schedule(person, engine.SEND_BATCH // 2)]
+    shares = [share for person in people for share in schedule(person, dispatch.SEND_BATCH // 2)]
     fault_proxy.create_delay = 0.4  # a slow network: the batch takes a while
     worker = workers(concurrency=2)
     assert sorted(engine.dispatch_due()) == sorted(share.pk for share in shares)  # one batch

@@ -19,6 +19,7 @@ from advocacy.networks.bluesky.client import record_key_for
 from advocacy.notifications.models import Notification
 from advocacy.program.services import enrollment_leave
 from advocacy.sharing import engine
+from advocacy.sharing.engine import dispatch
 from advocacy.sharing.models import Share
 from advocacy.sharing.tasks import send_shares
 from tests.faults.conftest import (
@@ -95,7 +96,7 @@ def test_a_retry_whose_message_the_broker_lost_still_checks_before_posting(
 
     # No batch ever held it: a beat inside the queue timeout leaves it to the queue,
     # and the first beat after it enqueues it again.
-    queue_timeout = engine.QUEUE_TIMEOUT
+    queue_timeout = dispatch.QUEUE_TIMEOUT
     assert engine.recover_stale(now=share.claimed_at + queue_timeout - dt.timedelta(seconds=1)) == []
     assert engine.recover_stale(now=share.claimed_at + queue_timeout + dt.timedelta(seconds=1)) == [share.pk]
     settle(lambda: all_in([share], State.SENT), what="the share sent", shares=[share], worker=worker)
@@ -149,7 +150,7 @@ def test_a_broker_restarted_mid_batch_loses_and_doubles_nothing(
     people = sharers(2, service_url=fault_proxy.url)
     # More shares than the two worker processes' batches hold, so that one batch is
     # still waiting in the broker when the restart comes.
-    per_person = 3 * engine.SEND_BATCH
+    per_person = 3 * dispatch.SEND_BATCH
     shares = [share for person in people for share in schedule(person, per_person)]
     # The 5th post's answer is held back, so the restart happens while a batch is half done.
     fault_proxy.script(CREATE_RECORD, *[None] * 4, Fault("hold_answer"))

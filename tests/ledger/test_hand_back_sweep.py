@@ -32,19 +32,17 @@ def test_the_sweep_is_on_the_beat_schedule():
 
 
 def test_a_failing_revocation_is_retried_with_growing_delays_then_left_to_an_admin(
-    client, enrolled, admin_user, networks, monkeypatch
+    client, enrolled, admin_user, networks, clock
 ):
-    clock = [_now()]  # a clock the test moves, so the delays are exact
-    monkeypatch.setattr("django.utils.timezone.now", lambda: clock[0])
     connect(enrolled, handle="emma@social.example", network="mastodon")
     networks["mastodon"].script_revoke(*[net.TransientError("Mastodon is down (503)")] * (MAX_REVOCATION_ATTEMPTS + 1))
     case = hand_back_run(offboarding_id=offboarding_start(actor=admin_user, user_id=enrolled.pk).pk)
 
     delays = []
     while case.state == Offboarding.State.REVOCATION_PENDING:
-        delays.append((case.next_attempt_at - clock[0]).total_seconds())
+        delays.append((case.next_attempt_at - clock.now).total_seconds())
         assert hand_back_due() == [], "not before it is due"
-        clock[0] = case.next_attempt_at + dt.timedelta(seconds=1)
+        clock.now = case.next_attempt_at + dt.timedelta(seconds=1)
         assert hand_back_due() == [case.pk]
         case = hand_back_run(offboarding_id=case.pk)
 
@@ -53,7 +51,7 @@ def test_a_failing_revocation_is_retried_with_growing_delays_then_left_to_an_adm
     assert delays == [60, 120, 240, 480, 960, 1920, 3600, 3600, 3600], "growing, then hourly"
     assert case.state == Offboarding.State.REVOCATION_FAILED
     assert account.credentials_encrypted, "kept: it is still needed to revoke"
-    clock[0] += dt.timedelta(days=1)
+    clock.advance(days=1)
     assert hand_back_due() == [], "the sweep stops retrying"
     assert Notification.objects.filter(user=admin_user, title__contains="needs you").exists()
     client.force_login(admin_user)
@@ -86,12 +84,6 @@ def test_someone_deactivated_by_loaddata_has_their_accounts_handed_back(enrolled
 
     account.refresh_from_db()
     assert account.status == ConnectedAccount.Status.HANDED_BACK and account.credentials_encrypted == ""
-
-
-def _now():
-    from django.utils import timezone
-
-    return timezone.now()
 
 
 def _serialize(user: User) -> str:

@@ -8,37 +8,12 @@ import pytest
 from accounts.models import User
 from advocacy.drafts import services as drafts
 from advocacy.drafts.models import Draft
-from advocacy.program.services import enrollment_opt_in, policy_publish
-
-
-class Clock:
-    def __init__(self, start: dt.datetime):
-        self.now = start
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> dt.datetime:
-        self.now += dt.timedelta(**delta)
-        return self.now
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    frozen = Clock(dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC))
-    monkeypatch.setattr("django.utils.timezone.now", frozen)
-    return frozen
-
-
-@pytest.fixture
-def policy(admin_user: User):
-    return policy_publish(actor=admin_user, texts={"en": {"title": "Policy", "body": "Voluntary, always."}})
-
-
-@pytest.fixture
-def enrolled(employee: User, policy) -> User:
-    enrollment_opt_in(user=employee, policy_version_id=policy.pk, accepted=True)
-    return employee
+def clock_start() -> dt.datetime:
+    """A Monday morning: the weekly digest's day."""
+    return dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture

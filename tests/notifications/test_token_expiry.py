@@ -9,24 +9,21 @@ import pytest
 from django.core import mail
 
 from advocacy.ledger.models import ConnectedAccount
-from advocacy.ledger.services import account_connect
-from advocacy.networks.base import ConnectedAccount as Identity
 from advocacy.notifications.models import Notification
 from advocacy.notifications.tasks import warn_expiring_tokens
+from tests.support import scenario
 
 pytestmark = pytest.mark.django_db
 
 
 def connect(user, *, expires_at: dt.datetime, handle: str = "emma-li") -> ConnectedAccount:
-    account = account_connect(
-        actor=user,
-        network="linkedin",
-        identity=Identity(
-            handle=handle,
-            external_id=f"urn:li:person:{handle}",
-            service_url="https://api.linkedin.com",
-            credentials={"access_token": "token"},
-        ),
+    account = scenario.connect(
+        user,
+        handle,
+        "linkedin",
+        external_id=f"urn:li:person:{handle}",
+        service_url="https://api.linkedin.com",
+        credentials={"access_token": "token"},
     )
     # The expiry the network reported. Set directly: ledger.services._expiry cannot
     # parse credentials["expires_at"] yet (it uses timezone.UTC, which Django lacks).

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from advocacy.drafts import services as drafts
-from advocacy.sharing import engine
+from advocacy.sharing.engine.request import publish_request
 from advocacy.sharing.models import Share
 from advocacy.sharing.services import share_create
 
@@ -69,7 +69,7 @@ def test_a_post_with_a_link_and_an_image_carries_the_link_once(client, account, 
     text = _offered_text(client, draft)
 
     share = share_create(employee=account.owner, draft_id=draft.pk, account_id=account.pk, text=text)
-    sent = engine._request(Share.objects.get(pk=share.pk))
+    sent = publish_request(Share.objects.get(pk=share.pk))
 
     assert "/l/" in sent.text  # the tracked link the composer offered
     assert LINK not in sent.text  # and not the raw link after it
@@ -82,7 +82,7 @@ def test_the_preview_shows_the_posted_text_and_the_image_with_its_alt_text(clien
     client.force_login(account.owner)
     text = _offered_text(client, draft)
     share = share_create(employee=account.owner, draft_id=draft.pk, account_id=account.pk, text=text)
-    posted = engine._request(Share.objects.get(pk=share.pk)).text
+    posted = publish_request(Share.objects.get(pk=share.pk)).text
 
     preview = _preview(client, draft, text)
     shown = re.search(r'data-testid="final-text-bluesky">(.*?)</div>', preview, re.S)[1]
@@ -117,7 +117,7 @@ def test_without_an_image_the_preview_shows_the_link_card_bluesky_receives(clien
 
     preview = _preview(client, draft, text)
     share = share_create(employee=account.owner, draft_id=draft.pk, account_id=account.pk, text=text)
-    sent = engine._request(Share.objects.get(pk=share.pk))
+    sent = publish_request(Share.objects.get(pk=share.pk))
 
     card = re.search(r'<a [^>]*data-testid="link-card-bluesky".*?</a>', preview, re.S)[0]
     assert f'href="{LINK}"' in card

@@ -223,7 +223,7 @@ def fake_networks(monkeypatch: pytest.MonkeyPatch) -> FakeNetworks:
     """Every network the engine asks for is an in-memory ``FakeNetwork``."""
     networks = FakeNetworks()
     monkeypatch.setattr("advocacy.networks.registry.get_client", networks.get_client)
-    monkeypatch.setattr("advocacy.sharing.engine.get_client", networks.get_client)
+    monkeypatch.setattr("advocacy.sharing.engine.batch.get_client", networks.get_client)
     return networks
 
 

@@ -44,7 +44,7 @@ def custodian(admin_user, policy):
 
 def use_plugin(monkeypatch, plugin) -> None:
     monkeypatch.setattr("advocacy.watch.services.get_client", lambda key: plugin)
-    monkeypatch.setattr("advocacy.sharing.engine.get_client", lambda key: plugin)
+    monkeypatch.setattr("advocacy.sharing.engine.batch.get_client", lambda key: plugin)
 
 
 def send(share: Share) -> Share:

@@ -9,73 +9,33 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from accounts.models import User
 from advocacy.drafts import services as drafts
 from advocacy.drafts.content import final_text
 from advocacy.drafts.models import Draft
 from advocacy.ledger.models import ConnectedAccount
-from advocacy.ledger.services import account_connect
 from advocacy.networks.base import ConnectedAccount as NetworkIdentity
 from advocacy.program.models import PolicyVersion
 from advocacy.program.selectors import disclosure_for, policy_current
-from advocacy.program.services import enrollment_opt_in, policy_publish
 from advocacy.sharing.models import Share
 from advocacy.sharing.services import share_create
+from tests.support import scenario
 from tests.support.fake_network import fake_network, fake_networks  # noqa: F401 - fixtures
 
 ALL_NETWORKS = ["bluesky", "mastodon", "x", "linkedin"]
-POLICY_TEXTS = {
-    "en": {
-        "title": "Advocacy programme policy",
-        "body": "Taking part is voluntary. You post only on your own accounts and every post says you work here.",
-    }
-}
-
-
-class Clock:
-    """``django.utils.timezone.now`` under the test's control, for anything that
-    depends on time passing (leases expiring, posts becoming late)."""
-
-    def __init__(self, start: dt.datetime):
-        self.now = start
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> dt.datetime:
-        self.now += dt.timedelta(**delta)
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    frozen = Clock(timezone.now().replace(microsecond=0))
-    monkeypatch.setattr("django.utils.timezone.now", frozen)
-    return frozen
-
-
-@pytest.fixture
-def policy(admin_user: User) -> PolicyVersion:
-    return policy_publish(actor=admin_user, texts=POLICY_TEXTS)
 
 
 @pytest.fixture
 def enroll(policy: PolicyVersion) -> Callable[[User], User]:
+    """Opt someone in under the current policy (the newest a test published)."""
+
     def enroll(user: User) -> User:
         current = policy_current()
         assert current is not None
-        enrollment_opt_in(user=user, policy_version_id=current.pk, accepted=True)
-        return user
+        return scenario.enroll(user, current)
 
     return enroll
-
-
-@pytest.fixture
-def enrolled(employee: User, enroll: Callable[[User], User]) -> User:
-    """Emma, taking part under the current policy."""
-    return enroll(employee)
 
 
 def _content(
@@ -109,24 +69,31 @@ def published_draft(make_published_draft: Callable[..., Draft]) -> Draft:
     return make_published_draft()
 
 
-def _identity(handle: str = "emma.bsky.test", **fields: Any) -> NetworkIdentity:
+def _identity_fields(handle: str, **fields: Any) -> dict[str, Any]:
+    """The workflow's identities: a PDS-style DID and tokens named after the handle."""
     fields.setdefault("external_id", f"did:plc:{handle.split('.')[0]}")
     fields.setdefault("service_url", "https://pds.example")
     fields.setdefault("credentials", {"access_token": f"access-{handle}", "refresh_token": f"refresh-{handle}"})
     fields.setdefault("scopes", ("write",))
-    return NetworkIdentity(handle=handle, **fields)
+    return fields
 
 
 @pytest.fixture
 def identity() -> Callable[..., NetworkIdentity]:
     """What a network plug-in reports after a successful connect."""
-    return _identity
+
+    def make(handle: str = "emma.bsky.test", **fields: Any) -> NetworkIdentity:
+        return scenario.identity(handle, **_identity_fields(handle, **fields))
+
+    return make
 
 
 @pytest.fixture
 def connect() -> Callable[..., ConnectedAccount]:
-    def connect(user: User, *, network: str = "bluesky", **fields: Any) -> ConnectedAccount:
-        return account_connect(actor=user, network=network, identity=_identity(**fields))
+    def connect(
+        user: User, *, network: str = "bluesky", handle: str = "emma.bsky.test", **fields: Any
+    ) -> ConnectedAccount:
+        return scenario.connect(user, handle, network, **_identity_fields(handle, **fields))
 
     return connect
 

@@ -26,15 +26,16 @@ from advocacy.networks.base import (
 from advocacy.notifications.models import Notification
 from advocacy.program.services import enrollment_leave, policy_publish
 from advocacy.sharing import engine
-from advocacy.sharing.limits import MAX_ATTEMPTS
+from advocacy.sharing.engine import dispatch, leases
+from advocacy.sharing.limits import ACCOUNT_POST_BUDGET, MAX_ATTEMPTS
 from advocacy.sharing.models import Share
 from tests.support.fake_network import FakeNetwork, Landed, WorkerKilled
 
 pytestmark = pytest.mark.django_db
 
 State = Share.State
-LEASE_SECONDS = engine.LEASE.total_seconds()
-QUEUE_SECONDS = engine.QUEUE_TIMEOUT.total_seconds()
+LEASE_SECONDS = leases.LEASE.total_seconds()
+QUEUE_SECONDS = dispatch.QUEUE_TIMEOUT.total_seconds()
 
 
 def claim(*shares: Share) -> None:
@@ -329,7 +330,7 @@ def test_transient_errors_give_up_after_the_last_attempt_and_say_so(
 
 
 def test_the_account_budget_defers_a_share_instead_of_failing_it(make_share, fake_network, clock, monkeypatch):
-    monkeypatch.setitem(engine.ACCOUNT_POST_BUDGET, "bluesky", (1, dt.timedelta(minutes=15)))
+    monkeypatch.setitem(ACCOUNT_POST_BUDGET, "bluesky", (1, dt.timedelta(minutes=15)))
     first, second = make_share(), make_share()
     claim(first, second)
 

@@ -16,6 +16,7 @@ from advocacy.audit.verify import audit_verify
 from advocacy.ledger.services import account_disconnect
 from advocacy.program.services import enrollment_leave
 from advocacy.sharing import engine
+from advocacy.sharing.engine import batch, leases, send
 from advocacy.sharing.models import Share
 from tests.support.fake_network import Landed, WorkerKilled
 
@@ -88,7 +89,7 @@ def test_the_statements_a_batch_needs_grow_with_its_chunks_not_with_each_share(b
     """What makes batches pay: loading and the pre-send checks are a fixed number of
     statements per batch, and the leases and the writes of the outcomes (with their
     audit events) a fixed number per chunk of LEASE_CHUNK shares, not per share."""
-    chunk = engine.LEASE_CHUNK
+    chunk = send.LEASE_CHUNK
     counts = {}
     for size in (2, chunk, 2 * chunk, 3 * chunk):
         shares = batch_of(size)
@@ -107,7 +108,7 @@ def test_the_statements_a_batch_needs_grow_with_its_chunks_not_with_each_share(b
 def test_someone_who_leaves_mid_batch_is_not_posted_for(batch_of, fake_network, monkeypatch):
     # One share per lease: each share's facts are read when its own lease is taken, as
     # happens for the shares of the next lease group.
-    monkeypatch.setattr(engine, "LEASE_CHUNK", 1)
+    monkeypatch.setattr(send, "LEASE_CHUNK", 1)
     first, leaver_share, disconnector_share, last = batch_of(4)
 
     def others_change_their_minds(request):
@@ -128,8 +129,8 @@ def test_someone_who_leaves_mid_batch_is_not_posted_for(batch_of, fake_network, 
 
 def test_a_batch_out_of_time_hands_its_untried_shares_back_and_they_go_out_later(batch_of, fake_network, monkeypatch):
     shares = batch_of(3)
-    usual = engine.BATCH_SECONDS
-    monkeypatch.setattr(engine, "BATCH_SECONDS", 0)
+    usual = send.BATCH_SECONDS
+    monkeypatch.setattr(send, "BATCH_SECONDS", 0)
 
     outcomes = engine.shares_send(share_ids=[s.pk for s in shares])
 
@@ -137,7 +138,7 @@ def test_a_batch_out_of_time_hands_its_untried_shares_back_and_they_go_out_later
     assert [(s.state, s.attempts, s.lease_until) for s in fresh(shares)] == [(State.SCHEDULED, 0, None)] * 3
     assert fake_network.posts == []
 
-    monkeypatch.setattr(engine, "BATCH_SECONDS", usual)
+    monkeypatch.setattr(send, "BATCH_SECONDS", usual)
     assert sorted(engine.dispatch_due()) == sorted(s.pk for s in shares)
     engine.shares_send(share_ids=[s.pk for s in shares])
     assert [s.state for s in fresh(shares)] == [State.SENT] * 3
@@ -157,7 +158,7 @@ def test_a_crash_mid_batch_keeps_what_was_done_and_reconciles_the_one_in_flight(
     assert in_flight.state == State.SENDING and in_flight.lease_until is not None
     assert (untried.state, untried.attempts) == (State.SCHEDULED, 0)
 
-    clock.now = in_flight.lease_until + engine.LEASE  # the beat finds the stranded share
+    clock.now = in_flight.lease_until + leases.LEASE  # the beat finds the stranded share
     assert engine.recover_stale() == [in_flight.pk]
     engine.shares_send(share_ids=[in_flight.pk])
     assert sorted(engine.dispatch_due()) == [untried.pk]
@@ -233,13 +234,13 @@ def test_a_change_committed_after_the_batch_started_but_before_the_lease_is_hono
     """The batch once read who may share when it started and trusted that copy for
     half a second: someone who left in between was posted for. The lease reads it."""
     stays, changes = batch_of(2)
-    started = engine._SendBatch.__init__
+    started = batch.SendBatch.__init__
 
     def then_the_person_changes(self, *args, **kwargs):
         started(self, *args, **kwargs)
         change(changes)
 
-    monkeypatch.setattr(engine._SendBatch, "__init__", then_the_person_changes)
+    monkeypatch.setattr(batch.SendBatch, "__init__", then_the_person_changes)
     engine.shares_send(share_ids=[stays.pk, changes.pk])
 
     assert [p.idempotency_key for p in fake_network.posts] == [stays.idempotency_key]

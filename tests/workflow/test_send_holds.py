@@ -16,6 +16,7 @@ from kombu.exceptions import OperationalError
 from advocacy.audit.actions import AuditAction
 from advocacy.audit.models import AuditEvent
 from advocacy.sharing import engine
+from advocacy.sharing.engine import dispatch, leases, send
 from advocacy.sharing.models import Share
 from tests.support.fake_network import Landed, WorkerKilled
 
@@ -44,10 +45,10 @@ def killed_mid_batch(batch_of, fake_network, monkeypatch):
     """Three claimed shares; a batch sends the first, is killed (SIGKILL: no clean-up
     runs) while the second's post is on its way, and never reaches the third."""
     shares = batch_of(3)
-    monkeypatch.setattr(engine, "LEASE_CHUNK", 1)
+    monkeypatch.setattr(send, "LEASE_CHUNK", 1)
     fake_network.script_publish(None, Landed(WorkerKilled()))
     with monkeypatch.context() as killed:
-        killed.setattr(engine, "_release", lambda *args, **kwargs: None)  # a killed process hands nothing back
+        killed.setattr(leases, "release", lambda *args, **kwargs: None)  # a killed process hands nothing back
         with pytest.raises(WorkerKilled):
             engine.shares_send(share_ids=[share.pk for share in shares])
     return [Share.objects.get(pk=share.pk) for share in shares]
@@ -67,9 +68,9 @@ def test_a_dead_batchs_shares_are_recovered_after_one_short_lease_and_only_the_o
     sent, in_flight, untried = killed_mid_batch
     assert sent.state == State.SENT
     assert (in_flight.state, untried.state) == (State.SENDING, State.SENDING)
-    assert engine.LEASE < engine.QUEUE_TIMEOUT  # what used to bound the wait of the untried share
+    assert leases.LEASE < dispatch.QUEUE_TIMEOUT  # what used to bound the wait of the untried share
 
-    clock.advance(seconds=engine.LEASE.total_seconds() - 1)
+    clock.advance(seconds=leases.LEASE.total_seconds() - 1)
     assert engine.recover_stale() == []  # the hold may still be renewed: the worker may be alive
     clock.advance(seconds=2)
     # The beat's next tick after one lease: both go out again (tasks run eagerly here).
@@ -94,7 +95,7 @@ def test_a_redelivered_batch_waits_while_the_hold_lives_then_takes_the_shares_ov
     assert [o.state for o in engine.shares_send(share_ids=ids)] == [State.SENT, State.SENDING, State.SENDING]
     assert len(fake_network.posts) == 2
 
-    clock.advance(seconds=engine.LEASE.total_seconds() + 1)
+    clock.advance(seconds=leases.LEASE.total_seconds() + 1)
     outcomes = engine.shares_send(share_ids=ids)
 
     assert [o.state for o in outcomes] == [State.SENT] * 3
@@ -109,8 +110,8 @@ def test_a_batch_handed_back_after_its_deadline_frees_what_it_took_over_at_once(
     """The shares of a dead batch, taken over by one that then runs out of time, are
     handed back to the dispatcher, not left for a second lease period."""
     _sent, in_flight, untried = killed_mid_batch
-    clock.advance(seconds=engine.LEASE.total_seconds() + 1)
-    monkeypatch.setattr(engine, "BATCH_SECONDS", 0)
+    clock.advance(seconds=leases.LEASE.total_seconds() + 1)
+    monkeypatch.setattr(send, "BATCH_SECONDS", 0)
     time.sleep(0.01)  # past the zero-second deadline
 
     outcomes = engine.shares_send(share_ids=[in_flight.pk, untried.pk])
@@ -123,7 +124,7 @@ def test_a_batch_handed_back_after_its_deadline_frees_what_it_took_over_at_once(
     assert (untried.state, untried.last_error_code) == (State.SCHEDULED, "")
     # The very next dispatch claims them: no second lease period.
     assert sorted(engine.dispatch_due()) == sorted([in_flight.pk, untried.pk])
-    monkeypatch.setattr(engine, "BATCH_SECONDS", 20)
+    monkeypatch.setattr(send, "BATCH_SECONDS", 20)
     engine.shares_send(share_ids=[in_flight.pk, untried.pk])
     assert [Share.objects.get(pk=s.pk).state for s in killed_mid_batch] == [State.SENT] * 3
     assert len(fake_network.posts) == 3
@@ -157,7 +158,7 @@ def test_a_slow_send_keeps_its_hold_so_no_other_worker_takes_the_share(batch_of,
     hold (and the lease) alive, so neither the beat nor a redelivered task touches it."""
     monkeypatch.setattr("advocacy.sharing.services._kick_dispatcher", lambda: None)
     monkeypatch.setattr("advocacy.sharing.tasks.send_shares.apply_async", lambda *args, **kwargs: None)
-    monkeypatch.setattr(engine, "LEASE", dt.timedelta(seconds=1))
+    monkeypatch.setattr(leases, "LEASE", dt.timedelta(seconds=1))
     [share] = batch_of(1)
     seen: dict[str, object] = {}
 
@@ -186,7 +187,7 @@ def test_a_worker_done_with_its_batch_takes_over_a_dead_batchs_shares_but_leaves
     assert engine.dispatch_due() == [queued.pk]  # its task waits in the broker: nobody's to take
     assert engine.shares_take_over_lapsed() == []  # the dead batch's hold has not lapsed yet
 
-    clock.advance(seconds=engine.LEASE.total_seconds() + 1)
+    clock.advance(seconds=leases.LEASE.total_seconds() + 1)
     outcomes = engine.shares_take_over_lapsed()
 
     assert sorted(o.share_id for o in outcomes) == sorted([in_flight.pk, untried.pk])

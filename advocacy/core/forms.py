@@ -1,0 +1,19 @@
+"""Form glue shared by every HTML page that calls a service."""
+
+from __future__ import annotations
+
+from django import forms
+
+from advocacy.core.errors import ApplicationError
+
+
+def form_errors_from(form: forms.Form, exc: ApplicationError) -> None:
+    """Put a service's error on the form fields it names (or on the form itself)."""
+    placed = False
+    for name, messages in exc.fields.items():
+        field = name.split(".")[0]
+        for message in messages:
+            form.add_error(field if field in form.fields else None, message)
+            placed = True
+    if not placed:
+        form.add_error(None, exc.message)
