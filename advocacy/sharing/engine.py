@@ -54,6 +54,7 @@ from advocacy.ledger.services import (
     account_mark_needs_reconnect,
 )
 from advocacy.ledger.sessions import session_for
+from advocacy.linkcards.selectors import link_thumb_for
 from advocacy.networks import base as net
 from advocacy.networks.registry import get_client
 from advocacy.notifications.models import Notification
@@ -1022,11 +1023,21 @@ def _request(share: Share) -> net.PublishRequest:
         # The link the network still has to add (as a card), as the final post decided:
         # a link already in the text, or stood for by a tracked link, is not added twice.
         link=post.link_card.uri if post.link_card else None,
+        link_card=post.link_card,
+        link_thumb=_link_thumb(post),
         image=image,
         language=share.language,
         disclosure=share.disclosure,
         page_url=public_page_link(network=share.network, public_id=share.public_id),
     )
+
+
+def _link_thumb(post: FinalPost) -> net.MediaAttachment | None:
+    """The thumbnail the preview showed for the card, as its bytes (None without one)."""
+    if post.link_card is None or not post.link_card.thumb_url:
+        return None
+    data = link_thumb_for(url=post.link_card.uri)
+    return net.MediaAttachment(content=data, mime_type="image/jpeg") if data else None
 
 
 def _save_refreshed_credentials(share: Share, session: net.AccountSession) -> None:
