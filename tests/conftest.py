@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 from accounts.models import Role, User
 from tests.factories import UserFactory
 from tests.support.fake_network import FakeNetworks
+from tests.support.og_site import running_site
 from tests.support.pds import running_pds
 from tests.support.scenario import account, enrolled, later, policy, published  # noqa: F401 - fixtures
 
@@ -105,6 +106,14 @@ def bluesky_pds(tmp_path_factory: pytest.TempPathFactory):
     """One real Bluesky PDS (Node, loopback only) shared by the whole test session."""
     with running_pds(workdir=tmp_path_factory.mktemp("bluesky-pds")) as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def og_site():
+    """A real web site on loopback with Open Graph pages, shared by a module's tests
+    (each adds its own routes): what link cards are read from."""
+    with running_site() as site:
+        yield site
 
 
 @pytest.fixture(autouse=True)
