@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("advocacy.notifications.urls")),
     path("", include("advocacy.public.urls")),
     path("", include("advocacy.watch.urls")),
+    path("", include("advocacy.linkcards.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -15,6 +15,7 @@ from accounts.models import Role, User
 from tests.factories import UserFactory
 from tests.support.clock import clock, clock_start  # noqa: F401 - fixtures
 from tests.support.fake_network import FakeNetworks
+from tests.support.og_site import running_site
 from tests.support.pds import running_pds
 from tests.support.scenario import account, enrolled, later, policy, published  # noqa: F401 - fixtures
 
@@ -106,6 +107,14 @@ def bluesky_pds(tmp_path_factory: pytest.TempPathFactory):
     """One real Bluesky PDS (Node, loopback only) shared by the whole test session."""
     with running_pds(workdir=tmp_path_factory.mktemp("bluesky-pds")) as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def og_site():
+    """A real web site on loopback with Open Graph pages, shared by a module's tests
+    (each adds its own routes): what link cards are read from."""
+    with running_site() as site:
+        yield site
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,9 @@ A share's text is what the employee approved on the share page. What a network a
 around it is decided here and nowhere else:
 
 * Bluesky: a draft link missing from the text becomes a link card
-  (``app.bsky.embed.external``, titled with the host name) when there is no image;
+  (``app.bsky.embed.external``) when there is no image: the ``card`` the server read
+  from the page's Open Graph tags (title, description, thumbnail) when the caller has
+  one for that link, else titled with the host name;
   with an image (a post has one embed, and the image keeps its alt text) the link is
   added to the text on its own line, so it counts towards the 300 graphemes.
 * Mastodon, X, LinkedIn: the text is posted as it is; a link the employee removed
@@ -40,8 +42,13 @@ _SEPARATOR = re.compile(r"\s+[·•|]\s+")
 
 @dataclass(frozen=True)
 class LinkCard:
+    """A Bluesky link card. ``thumb_url`` is where Candor serves its copy of the
+    thumbnail (the bytes the network client uploads); "" when there is none."""
+
     uri: str
     title: str
+    description: str = ""
+    thumb_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -75,12 +82,16 @@ def final_post(
     image_alt: str = "",
     disclosure: str = "",
     page_url: str = "",
+    card: LinkCard | None = None,
 ) -> FinalPost:
     """What ``network`` receives for ``text`` with the draft's ``link`` and image.
 
     With ``disclosure`` and ``page_url`` the public page is linked from the disclosure
     (see the module's notes), but only when ``text`` starts with the disclosure on its
     own line: a text that does not is left alone, so the checks name what is wrong.
+
+    ``card`` is what the server read from ``link``'s page; it is used only when it is
+    for ``link``, so a stale card for another address cannot ride along.
 
     Idempotent: building again from a final post's text gives the same post, so a
     client may call it on text the engine already built.
@@ -90,21 +101,28 @@ def final_post(
     line, facet = "", None
     if disclosure and page_url:
         text, line, facet = _link_disclosure(network=network, text=text, disclosure=disclosure, page_url=page_url)
-    card = None
+    link_card = None
     if network == "bluesky" and link and link not in text:
         if has_image:
             text = f"{text.rstrip()}\n\n{link}"
         else:
-            card = LinkCard(uri=link, title=urlsplit(link).hostname or link)
+            link_card = _card_for(link, card)
     return FinalPost(
         network=network,
         text=text,
-        link_card=card,
+        link_card=link_card,
         has_image=has_image,
         image_alt=image_alt,
         disclosure_line=line,
         disclosure_link=facet,
     )
+
+
+def _card_for(link: str, card: LinkCard | None) -> LinkCard:
+    host = urlsplit(link).hostname or link
+    if card is None or card.uri != link:
+        return LinkCard(uri=link, title=host)
+    return LinkCard(uri=link, title=card.title or host, description=card.description, thumb_url=card.thumb_url)
 
 
 def _link_disclosure(

@@ -26,6 +26,7 @@ from advocacy.compose import (
     measure,
 )
 from advocacy.core.public_links import public_page_link
+from advocacy.linkcards.selectors import link_card_for
 from advocacy.networks.registry import takes_images
 
 if TYPE_CHECKING:
@@ -100,10 +101,15 @@ def share_post(
 
     A tracked short link of the draft in the text stands for the draft's link, so the
     network adds neither the link again nor a card for it (the composer offers the
-    tracked link; adding the raw one too showed the link twice)."""
+    tracked link; adding the raw one too showed the link twice).
+
+    A Bluesky link card carries what the server read from the page (title,
+    description, thumbnail) once it has been read; until then its address only."""
     link = version.link
     if link and link not in text and _has_tracked_link(text=text, version=version):
         link = ""
+    # Only a Bluesky post without an image gets a card; the others need no lookup.
+    wants_card = network == "bluesky" and bool(link) and link not in text and not version.image
     return final_post(
         network=network,
         text=text,
@@ -112,6 +118,7 @@ def share_post(
         image_alt=version.image_alt if version.image else "",
         disclosure=disclosure,
         page_url=public_page_link(network=network, public_id=public_id),
+        card=link_card_for(url=link) if wants_card else None,
     )
 
 

@@ -25,6 +25,7 @@ from advocacy.core.errors import Conflict, NotAllowed, ValidationFailed
 from advocacy.drafts.content import check_post, final_text, unix_newlines
 from advocacy.drafts.images import image_clean
 from advocacy.drafts.models import NETWORK_CHOICES, Campaign, Draft, DraftVersion, ReviewDecision
+from advocacy.linkcards.tasks import link_card_request
 from advocacy.networks.registry import takes_images
 from advocacy.notifications.alerts import review_decision_notify
 from advocacy.program.selectors import blocked_terms, disclosure_for
@@ -393,6 +394,11 @@ def draft_publish(*, actor: User, draft_id: int) -> Draft:
         old={"published_version_id": old},
         new={"version": _working(draft).number},
     )
+    version = _working(draft)
+    if version.link and not version.image:
+        # Read the page's card now (after commit, by a worker), so employees see it
+        # in their first preview rather than the address alone.
+        link_card_request(url=version.link)
     return draft
 
 

@@ -23,6 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from advocacy.compose import LinkCard
+
 
 class NetworkError(Exception):
     """Base class. ``message`` is plain words suitable to show the account owner."""
@@ -103,6 +105,10 @@ class PublishRequest:
     the disclosure without changing the text (Bluesky's facet) ask ``final_post`` where;
     on other networks the address is already in ``text``.
 
+    ``link_card`` is the card the final post carries for ``link`` (title and
+    description as the server read them) and ``link_thumb`` its thumbnail, the bytes
+    the preview showed; a plug-in passes ``link_card`` back to ``final_post``.
+
     ``idempotency_key`` is stable for the share across every retry; plug-ins use it
     as the network's idempotency key, record key or marker, whichever the network
     supports, so that ``find_existing`` can recognise the post later.
@@ -111,6 +117,8 @@ class PublishRequest:
     text: str
     idempotency_key: str
     link: str | None = None
+    link_card: LinkCard | None = None
+    link_thumb: MediaAttachment | None = None
     image: MediaAttachment | None = None
     language: str | None = None
     disclosure: str = ""

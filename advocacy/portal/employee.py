@@ -30,27 +30,23 @@ from advocacy.analytics.models import ALL_NETWORKS
 from advocacy.analytics.services import tracked_url
 from advocacy.audit.actions import AuditAction
 from advocacy.audit.models import AuditEvent
-from advocacy.compose import final_post
 from advocacy.core.errors import ApplicationError
 from advocacy.core.my_data import my_data_export
-from advocacy.core.public_links import PUBLIC_ID_LENGTH
-from advocacy.drafts.content import check_post, check_share, final_text, share_post, unix_newlines
+from advocacy.drafts.content import final_text, unix_newlines
 from advocacy.drafts.selectors import FeedCard, feed_cards_for_employee, feed_for_employee, published_draft_get
 from advocacy.ledger.connect import account_connect_bluesky
 from advocacy.ledger.models import ConnectedAccount, account_label
 from advocacy.ledger.services import account_disconnect
-from advocacy.networks.registry import NETWORKS
 from advocacy.notifications.models import Notification, NotificationPreference
 from advocacy.notifications.services import notifications_mark_read
 from advocacy.portal.forms import BlueskyConnectForm, OptInForm, ShareEditForm, ShareForm
 from advocacy.portal.helpers import form_errors_from, requires
+from advocacy.portal.previews import network_previews
 from advocacy.program.selectors import consent_history, disclosure_for, participation_state
 from advocacy.program.services import enrollment_leave, enrollment_opt_in
 from advocacy.sharing.models import Share
 from advocacy.sharing.selectors import share_get_for_user, share_rows_for_employee, shares_for_employee
 from advocacy.sharing.services import ShareTarget, share_cancel, share_edit, shares_create
-
-PREVIEW_PUBLIC_ID = "p" * PUBLIC_ID_LENGTH
 
 participant = requires(Capability.PARTICIPATE)
 # Cards per feed page; older posts are a link away. All 50 newest on one page cost
@@ -303,27 +299,14 @@ def preview(request: AuthenticatedHttpRequest) -> HttpResponse:
         version = published_draft_get(user=request.user, draft_id=int(request.POST["draft"])).published_version
         assert version is not None  # the feed lists published drafts only
         language = version.language
-    disclosure = disclosure_for(language=language)
-    previews = []
-    for network in networks or ["bluesky"]:
-        if version is not None:
-            # A share's public page id is drawn when it is made; one of the same length
-            # stands in, so the counter counts the address the post will carry.
-            post = share_post(
-                network=network, text=text, version=version, disclosure=disclosure, public_id=PREVIEW_PUBLIC_ID
-            )
-            check = check_share(
-                network=network, text=text, disclosure=disclosure, version=version, public_id=PREVIEW_PUBLIC_ID
-            )
-        else:
-            post = final_post(network=network, text=text)
-            check = check_post(network=network, text=text, disclosure=disclosure)
-        body = post.text[len(disclosure) :] if post.text.startswith(disclosure) else None
-        previews.append({"name": NETWORKS[network], "check": check, "post": post, "body": body})
-    image_url = version.image.url if version is not None and version.image else ""
-    return render(
-        request, "portal/_preview.html", {"previews": previews, "disclosure": disclosure, "image_url": image_url}
+    previews = network_previews(
+        user=request.user,
+        text=text,
+        networks=networks or ["bluesky"],
+        disclosure=disclosure_for(language=language),
+        version=version,
     )
+    return render(request, "portal/_preview.html", {"previews": previews})
 
 
 @participant

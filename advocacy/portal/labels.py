@@ -123,6 +123,7 @@ TARGET_LABELS: dict[str, Promise] = {
     "public.publicname": _("Public name"),
     "watch.watchedaccount": _("Watched account"),
     "watch.outsidepost": _("Post made outside Candor"),
+    "linkcards.linkpage": _("Linked page"),
 }
 
 

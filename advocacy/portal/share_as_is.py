@@ -20,11 +20,12 @@ from accounts.permissions import Capability
 from advocacy.analytics.models import ALL_NETWORKS
 from advocacy.analytics.services import tracked_url
 from advocacy.core.errors import ApplicationError
-from advocacy.drafts.content import final_text, share_post
+from advocacy.drafts.content import final_text
 from advocacy.drafts.selectors import published_draft_get
 from advocacy.ledger.models import ConnectedAccount
 from advocacy.networks.registry import NETWORKS
 from advocacy.portal.helpers import requires
+from advocacy.portal.previews import network_previews
 from advocacy.program.selectors import disclosure_for, participation_state
 from advocacy.sharing.models import Share
 from advocacy.sharing.services import ShareTarget, shares_create
@@ -89,10 +90,9 @@ def share_as_is(request: AuthenticatedHttpRequest, draft_id: int) -> HttpRespons
                 n = len(created)
                 messages.success(request, ngettext("%(n)s post scheduled.", "%(n)s posts scheduled.", n) % {"n": n})
                 return redirect("portal:shares")
-    previews = [
-        {"name": NETWORKS[network], "post": share_post(network=network, text=text, version=version)}
-        for network in sorted({a.network for a in accounts})
-    ]
+    disclosure = disclosure_for(language=version.language)
+    networks = [n for n in NETWORKS if n in {a.network for a in accounts}]
+    previews = network_previews(user=request.user, text=text, networks=networks, disclosure=disclosure, version=version)
     return render(
         request,
         "portal/share_as_is.html",
@@ -103,7 +103,7 @@ def share_as_is(request: AuthenticatedHttpRequest, draft_id: int) -> HttpRespons
             "shared": shared,
             "again": again,
             "previews": previews,
-            "disclosure": disclosure_for(language=version.language),
+            "disclosure": disclosure,
             "participation": participation_state(user=request.user),
         },
     )

@@ -53,6 +53,14 @@ CANDOR_REQUIRE_HTTPS_SITE_URL = False
 # Seconds Candor waits for each request to a Bluesky server before taking it for lost
 # (a post's outcome is then unknown, and the next attempt looks it up first).
 CANDOR_BLUESKY_TIMEOUT_SECONDS = env.positive_int("CANDOR_BLUESKY_TIMEOUT_SECONDS", default=30)
+# Link cards: the server reads a draft's linked page once for its Open Graph card
+# (advocacy.linkcards). Loopback addresses only when allowed (tests, `make run`);
+# private, link-local and reserved addresses never. Production refuses true.
+CANDOR_LINK_CARD_ALLOW_LOOPBACK = env.bool("CANDOR_LINK_CARD_ALLOW_LOOPBACK", default=DEBUG)
+CANDOR_LINK_CARD_TIMEOUT_SECONDS = env.positive_int("CANDOR_LINK_CARD_TIMEOUT_SECONDS", default=5)
+CANDOR_LINK_CARD_MAX_PAGE_BYTES = env.positive_int("CANDOR_LINK_CARD_MAX_PAGE_BYTES", default=1_000_000)
+CANDOR_LINK_CARD_MAX_IMAGE_BYTES = env.positive_int("CANDOR_LINK_CARD_MAX_IMAGE_BYTES", default=5_000_000)
+CANDOR_LINK_CARD_HOURS = env.positive_int("CANDOR_LINK_CARD_HOURS", default=24)
 # X counts any link as 23 of its 280 characters: the post's public page is linked from
 # the disclosure there only when the organisation chooses to spend them.
 CANDOR_PUBLIC_PAGE_LINK_ON_X = env.bool("CANDOR_PUBLIC_PAGE_LINK_ON_X", default=False)
@@ -116,6 +124,7 @@ INSTALLED_APPS = [
     "advocacy.identity",
     "advocacy.public",
     "advocacy.watch",
+    "advocacy.linkcards",
 ]
 
 MIDDLEWARE = [

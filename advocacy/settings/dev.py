@@ -14,3 +14,5 @@ CANDOR_ALLOW_PLAIN_HTTP_NETWORKS = env.bool("CANDOR_ALLOW_PLAIN_HTTP_NETWORKS", 
 # `curl http://127.0.0.1:8000/metrics` works on a developer's machine without a token.
 if not CANDOR_METRICS_ALLOWED_NETWORKS and not env.str("CANDOR_METRICS_ALLOWED_NETWORKS", default=""):
     CANDOR_METRICS_ALLOWED_NETWORKS = ["127.0.0.1/32", "::1/128"]
+# The demo's pages (the local PDS, a page served on this machine) may get link cards.
+CANDOR_LINK_CARD_ALLOW_LOOPBACK = env.bool("CANDOR_LINK_CARD_ALLOW_LOOPBACK", default=True)

@@ -47,3 +47,5 @@ CANDOR_REQUIRE_MFA = env.bool("CANDOR_REQUIRE_MFA", default=True)
 
 if CANDOR_ALLOW_PLAIN_HTTP_NETWORKS:  # noqa: F405
     raise ImproperlyConfigured("CANDOR_ALLOW_PLAIN_HTTP_NETWORKS must be false in production settings.")
+if CANDOR_LINK_CARD_ALLOW_LOOPBACK:  # noqa: F405
+    raise ImproperlyConfigured("CANDOR_LINK_CARD_ALLOW_LOOPBACK must be false in production settings.")

@@ -34,3 +34,5 @@ REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}  # noqa: F40
 
 # The test suite talks to local servers (Bluesky PDS, mastodon-mock) over http.
 CANDOR_ALLOW_PLAIN_HTTP_NETWORKS = True
+# Link-card tests serve their pages from a local HTTP server.
+CANDOR_LINK_CARD_ALLOW_LOOPBACK = True

@@ -16,6 +16,7 @@ from advocacy.sharing import engine
 from advocacy.sharing.models import Share
 from advocacy.sharing.services import share_create
 from tests.portal.test_preview_is_the_post import LINK, _offered_text, _preview, _publish
+from tests.support.og_site import DESCRIPTION, TITLE
 
 pytestmark = [pytest.mark.pds, pytest.mark.django_db(transaction=True)]
 
@@ -109,3 +110,30 @@ def test_without_an_image_the_record_has_the_previewed_link_card(client, bluesky
     card = re.search(r'<a [^>]*href="([^"]+)"[^>]*data-testid="link-card-bluesky"', preview)[1]
     assert record["embed"]["$type"] == "app.bsky.embed.external"
     assert record["embed"]["external"]["uri"] == card == LINK
+
+
+def test_the_record_carries_the_previewed_open_graph_card_with_its_thumbnail_blob(
+    client, bluesky_pds, on_pds, author, reviewer, og_site
+):
+    account, did = on_pds
+    url = f"{og_site.url}/jobs"
+    draft = _publish(author, reviewer, image=False, networks=("bluesky",), link=url)  # a worker reads the page
+    client.force_login(account.owner)
+    text = "#employee · I work at Acme Robotics.\n\nWe're hiring robot tamers."
+
+    preview = _preview(client, draft, text, networks=("bluesky",))
+    card = re.search(r'<a [^>]*data-testid="link-card-bluesky".*?</a>', preview, re.S)[0]
+    thumb = client.get(re.search(r'<img[^>]*src="([^"]+)"[^>]*data-testid="link-card-thumb-bluesky"', card)[1])
+    record = _post(client, bluesky_pds, account, did, draft, text)
+
+    assert record["text"] == html.unescape(_shown(preview))
+    expected = build_facets(record["text"], resolve_handle=lambda h: None, links=_page_link(account))
+    assert _plain(record.get("facets", [])) == _plain(expected)
+    external = record["embed"]["external"]
+    assert record["embed"]["$type"] == "app.bsky.embed.external"
+    assert external["uri"] == url and f'href="{url}"' in card
+    assert external["title"] == TITLE and TITLE in card
+    assert external["description"] == DESCRIPTION and DESCRIPTION in card
+    blob = external["thumb"]
+    assert (blob["mimeType"], blob["size"]) == ("image/jpeg", len(thumb.content))
+    assert bluesky_pds.get_blob(did, blob["ref"]["$link"]) == thumb.content

@@ -32,14 +32,14 @@ def _png() -> SimpleUploadedFile:
     return SimpleUploadedFile("robot.png", out.getvalue(), content_type="image/png")
 
 
-def _publish(author, reviewer, *, image: bool, networks=("bluesky", "mastodon")):
+def _publish(author, reviewer, *, image: bool, networks=("bluesky", "mastodon"), link=LINK):
     draft = drafts.draft_create(
         actor=author,
         title="Hiring",
         content=drafts.DraftContent(
             body="We're hiring robot tamers.",
             networks=list(networks),
-            link=LINK,
+            link=link,
             image=_png() if image else None,
             image_alt="An orange robot" if image else "",
         ),

@@ -110,6 +110,13 @@ class PdsServer:
             if not cursor or not page["records"]:
                 return records
 
+    def get_blob(self, did: str, cid: str) -> bytes:
+        """The bytes of a blob the repo holds (``com.atproto.sync.getBlob``)."""
+        response = self._http.get("com.atproto.sync.getBlob", params={"did": did, "cid": cid})
+        if response.status_code >= 400:
+            raise AssertionError(f"getBlob failed with {response.status_code}: {response.text}")
+        return response.content
+
     def takedown(self, did: str) -> None:
         """Take the account down as a moderator would; its tokens stop working at once."""
         body = {

@@ -6,9 +6,12 @@ Choices worth knowing:
   key. A retried create then hits the same key (the PDS refuses it with an opaque
   500, reported as ``OutcomeUnknown``), and ``find_existing`` looks the key up.
 * ``request.link`` missing from the text: ``advocacy.compose.final_post`` decides
-  (without an image a link card titled with the host name, since we do not fetch
-  the page; with an image the link on its own line at the end of the text, because
-  a post has only one embed). The share check measured that same final post.
+  (without an image an ``app.bsky.embed.external`` card with the title and
+  description the server read from the page, ``request.link_card``, and its
+  thumbnail uploaded as a blob, ``request.link_thumb``; titled with the host name
+  when the page was not read; with an image the link on its own line at the end of
+  the text, because a post has only one embed). The share check measured that same
+  final post, and the preview showed it.
 * Credentials: ``app_password`` and ``session`` (the SDK's session string, kept
   current through ``on_session_change``) so calls reuse tokens instead of spending
   createSession's 30-per-5-minutes budget; ``app_password_name`` when known, which
@@ -434,14 +437,19 @@ def _post_record(api: Client, request: PublishRequest) -> dict[str, Any]:
         image_alt=request.image.alt_text if request.image else "",
         disclosure=request.disclosure,
         page_url=request.page_url,
+        card=request.link_card,
     )
     text = post.text
     embed: dict[str, Any] | None = None
     if post.link_card is not None:
-        embed = {
-            "$type": "app.bsky.embed.external",
-            "external": {"uri": post.link_card.uri, "title": post.link_card.title, "description": ""},
+        external: dict[str, Any] = {
+            "uri": post.link_card.uri,
+            "title": post.link_card.title,
+            "description": post.link_card.description,
         }
+        if post.link_card.thumb_url and request.link_thumb:
+            external["thumb"] = _upload(api, request.link_thumb)
+        embed = {"$type": "app.bsky.embed.external", "external": external}
     if request.image:
         embed = _image_embed(api, request.image)
     record: dict[str, Any] = {
@@ -462,9 +470,12 @@ def _post_record(api: Client, request: PublishRequest) -> dict[str, Any]:
 
 
 def _image_embed(api: Client, image: MediaAttachment) -> dict[str, Any]:
-    uploaded = api.com.atproto.repo.upload_blob(image.content, headers={"Content-Type": image.mime_type})
-    blob = get_model_as_dict(uploaded.blob)
-    return {"$type": "app.bsky.embed.images", "images": [{"image": blob, "alt": image.alt_text}]}
+    return {"$type": "app.bsky.embed.images", "images": [{"image": _upload(api, image), "alt": image.alt_text}]}
+
+
+def _upload(api: Client, media: MediaAttachment) -> dict[str, Any]:
+    uploaded = api.com.atproto.repo.upload_blob(media.content, headers={"Content-Type": media.mime_type})
+    return get_model_as_dict(uploaded.blob)
 
 
 def _resolve_handle(api: Client, handle: str) -> str | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from advocacy.compose import FinalPost
 from advocacy.core.public_links import public_page_link
 from advocacy.drafts.content import share_post
+from advocacy.linkcards.selectors import link_thumb_for
 from advocacy.networks import base as net
 from advocacy.sharing.models import Share
 
@@ -36,8 +37,18 @@ def publish_request(share: Share) -> net.PublishRequest:
         # The link the network still has to add (as a card), as the final post decided:
         # a link already in the text, or stood for by a tracked link, is not added twice.
         link=post.link_card.uri if post.link_card else None,
+        link_card=post.link_card,
+        link_thumb=_link_thumb(post),
         image=image,
         language=share.language,
         disclosure=share.disclosure,
         page_url=public_page_link(network=share.network, public_id=share.public_id),
     )
+
+
+def _link_thumb(post: FinalPost) -> net.MediaAttachment | None:
+    """The thumbnail the preview showed for the card, as its bytes (None without one)."""
+    if post.link_card is None or not post.link_card.thumb_url:
+        return None
+    data = link_thumb_for(url=post.link_card.uri)
+    return net.MediaAttachment(content=data, mime_type="image/jpeg") if data else None
