@@ -18,7 +18,7 @@ HBAR_ROW, HBAR_THICKNESS = 42, 16
 # Colour plus line style, so the series differ without relying on colour alone.
 STYLES = [("#2f5bd3", ""), ("#1e7a46", "6 4"), ("#8a5a00", "2 3")]
 MAX_X_LABELS = 6
-NARROW_X_LABELS = 3
+NARROW_X_LABELS = 2  # first and last day: ISO dates at reading size fill a phone
 MAX_DOTS = 62
 
 
