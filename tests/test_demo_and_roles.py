@@ -13,8 +13,8 @@ def test_demo_seed_is_idempotent_and_prints_logins(capsys):
     call_command("seed_demo")
     second = capsys.readouterr().out
 
-    assert User.objects.count() == len(DEMO_PEOPLE)
-    assert "created this run: 4 people, 1 policies, 1 posts" in first
+    assert User.objects.count() == 48
+    assert "created this run: 48 people, 1 policies, 5 posts" in first
     assert "created this run: 0 people, 0 policies, 0 posts" in second
     for person in DEMO_PEOPLE:
         assert person.email in second

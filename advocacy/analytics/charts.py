@@ -1,7 +1,8 @@
 """Server-side SVG charts: the geometry is worked out here, the markup is in
-``templates/analytics/_line_chart.html`` and ``_bar_chart.html``. No JavaScript, no
-CDN. Every chart has a title and a description for screen readers, and the page
-always shows the same numbers in a table."""
+``templates/analytics/_line_chart.html`` and ``_hbar_chart.html``, and which charts
+each page draws is in ``page_charts``. No JavaScript, no CDN. Every chart has a title
+and a description for screen readers, and the page always shows the same numbers in
+a table."""
 
 from __future__ import annotations
 
@@ -9,17 +10,15 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.utils.translation import gettext as _
-
-from advocacy.analytics.figures import Breakdown
-from advocacy.analytics.selectors import Report
-
 WIDTH, HEIGHT = 720, 260
-BAR_WIDTH = 400  # the bar chart sits in a half-width card: a narrower canvas keeps its text legible
+NARROW_WIDTH = 360  # a phone's card: drawn at about this width, the text stays at reading size
 LEFT, RIGHT, TOP, BOTTOM = 52, 16, 16, 40
+HBAR_WIDTH, HBAR_LEFT, HBAR_ROOM = 360, 2, 120  # room after the longest bar for its value
+HBAR_ROW, HBAR_THICKNESS = 42, 16
 # Colour plus line style, so the series differ without relying on colour alone.
 STYLES = [("#2f5bd3", ""), ("#1e7a46", "6 4"), ("#8a5a00", "2 3")]
 MAX_X_LABELS = 6
+NARROW_X_LABELS = 2  # first and last day: ISO dates at reading size fill a phone
 MAX_DOTS = 62
 
 
@@ -72,26 +71,52 @@ class LineChart(ChartFrame):
 
 
 @dataclass(frozen=True)
-class Bar:
+class HBar:
+    """One row of a horizontal bar chart: its label above, the bar below, the value
+    (or "too few to show", drawn by the template) after the bar."""
+
     label: str
     value: int | None
-    x: float
+    text: str  # the value as shown: "12", "50%"
+    label_y: float
     y: float
     width: float
-    height: float
 
     @property
-    def center(self) -> float:
-        return round(self.x + self.width / 2, 1)
+    def value_x(self) -> float:
+        return round(HBAR_LEFT + self.width + 6, 1)
 
     @property
-    def label_y(self) -> float:
-        return round(self.y - 6, 1)
+    def text_y(self) -> float:
+        return round(self.y + HBAR_THICKNESS - 2, 1)
 
 
 @dataclass(frozen=True)
-class BarChart(ChartFrame):
-    bars: tuple[Bar, ...]
+class HBarChart:
+    """Horizontal bars, one per row, labels written out in full: categories with long
+    names (states, posts, teams) stay legible on a phone, where the chart is drawn at
+    about its own width."""
+
+    key: str
+    title: str
+    desc: str
+    width: int
+    height: int
+    left: int
+    bars: tuple[HBar, ...]
+
+
+@dataclass(frozen=True)
+class ResponsiveLineChart:
+    """The same line chart twice: wide for a desktop, narrow (fewer day labels, text at
+    reading size) for a phone; CSS shows one of them, so a screen reader meets one."""
+
+    wide: LineChart
+    narrow: LineChart
+
+    @property
+    def lines(self) -> tuple[Line, ...]:
+        return self.wide.lines
 
 
 def nice_scale(peak: int) -> tuple[int, int]:
@@ -114,11 +139,18 @@ def _y_axis(peak: int) -> tuple[int, tuple[Tick, ...]]:
 
 
 def line_chart(
-    *, key: str, title: str, desc: str, labels: Sequence[str], series: Sequence[tuple[str, Sequence[int | None]]]
+    *,
+    key: str,
+    title: str,
+    desc: str,
+    labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[int | None]]],
+    canvas: int = WIDTH,
+    max_x_labels: int = MAX_X_LABELS,
 ) -> LineChart:
     peak = max((v for _label, values in series for v in values if v is not None), default=0)
     top, y_ticks = _y_axis(peak)
-    width, height = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    width, height = canvas - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     count = len(labels)
 
     def x_at(i: int) -> float:
@@ -127,7 +159,7 @@ def line_chart(
     def y_at(v: int) -> float:
         return round(HEIGHT - BOTTOM - height * v / top, 1)
 
-    every = max(1, math.ceil(count / MAX_X_LABELS))
+    every = max(1, math.ceil(count / max_x_labels))
     shown = sorted({*range(0, count, every), count - 1}) if count else []
     if len(shown) > 2 and shown[-1] - shown[-2] < every:
         shown.pop(-2)  # keep the last day's label, drop the one crowding it
@@ -162,79 +194,36 @@ def line_chart(
             )
         )
     return LineChart(
-        key, title, desc, WIDTH, HEIGHT, LEFT, WIDTH - RIGHT, TOP, HEIGHT - BOTTOM, y_ticks, x_ticks, tuple(lines)
+        key, title, desc, canvas, HEIGHT, LEFT, canvas - RIGHT, TOP, HEIGHT - BOTTOM, y_ticks, x_ticks, tuple(lines)
     )
 
 
-def bar_chart(*, key: str, title: str, desc: str, bars: Sequence[tuple[str, int | None]]) -> BarChart:
-    peak = max((v for _label, v in bars if v is not None), default=0)
-    top, y_ticks = _y_axis(peak)
-    width, height = BAR_WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    slot = width / max(1, len(bars))
-    bar_width = min(80.0, slot * 0.6)
+def responsive_line_chart(
+    *, key: str, title: str, desc: str, labels: Sequence[str], series: Sequence[tuple[str, Sequence[int | None]]]
+) -> ResponsiveLineChart:
+    return ResponsiveLineChart(
+        wide=line_chart(key=key, title=title, desc=desc, labels=labels, series=series),
+        narrow=line_chart(
+            key=f"{key}-narrow",
+            title=title,
+            desc=desc,
+            labels=labels,
+            series=series,
+            canvas=NARROW_WIDTH,
+            max_x_labels=NARROW_X_LABELS,
+        ),
+    )
+
+
+def hbar_chart(*, key: str, title: str, desc: str, bars: Sequence[tuple[str, int | None]], unit: str = "") -> HBarChart:
+    """Bars for (label, value); a value of None is withheld (too few people) and drawn
+    as words, never as a bar. ``unit`` follows each value ("%")."""
+    peak = max((v for _label, v in bars if v is not None), default=0) or 1
+    room = HBAR_WIDTH - HBAR_LEFT - HBAR_ROOM
     shapes = []
     for i, (label, value) in enumerate(bars):
-        h = round(height * (value or 0) / top, 1)
-        x = round(LEFT + slot * i + (slot - bar_width) / 2, 1)
-        shapes.append(Bar(label, value, x, round(HEIGHT - BOTTOM - h, 1), round(bar_width, 1), h))
-    return BarChart(
-        key, title, desc, BAR_WIDTH, HEIGHT, LEFT, BAR_WIDTH - RIGHT, TOP, HEIGHT - BOTTOM, y_ticks, tuple(shapes)
-    )
-
-
-def _summary(breakdown: Breakdown) -> str:
-    shown = [f for f in breakdown.figures if f.value is not None]
-    parts = []
-    if shown:
-        best = max(shown, key=lambda f: f.value or 0)
-        parts.append(_("Highest: %(value)s on %(label)s.") % {"value": best.value, "label": best.label})
-    if breakdown.any_hidden:
-        parts.append(_("Some values involve too few people and are left out."))
-    return " ".join(parts)
-
-
-def _drawable(*series: Breakdown) -> bool:
-    return any(f.value for b in series for f in b.figures)
-
-
-def report_charts(report: Report) -> dict[str, LineChart | BarChart]:
-    """The charts of a report; none when its figures are withheld or there is nothing
-    to draw (a chart of nothing but gaps says nothing the table does not)."""
-    if not report.shown:
-        return {}
-    charts: dict[str, LineChart | BarChart] = {}
-    sent, scheduled, clicks = report.sent_per_day, report.scheduled_per_day, report.clicks_per_day
-    labels = [f.label for f in sent.figures]
-    span = {"first": labels[0], "last": labels[-1]} if labels else {}
-    if labels and _drawable(sent, scheduled):
-        charts["shares"] = line_chart(
-            key="chart-shares",
-            title=_("Shares per day"),
-            desc=_("Line chart of shares sent per day and shares still scheduled, %(first)s to %(last)s.") % span
-            + " "
-            + _summary(sent),
-            labels=labels,
-            series=[
-                (_("Sent"), [f.value for f in sent.figures]),
-                (_("Still scheduled"), [f.value for f in scheduled.figures]),
-            ],
-        )
-    if labels and clicks.total.value and _drawable(clicks):
-        charts["clicks"] = line_chart(
-            key="chart-clicks",
-            title=_("Clicks per day"),
-            desc=_("Line chart of clicks on Candor's tracked links per day, %(first)s to %(last)s.") % span
-            + " "
-            + _summary(clicks),
-            labels=labels,
-            series=[(_("Clicks"), [f.value for f in clicks.figures])],
-        )
-    networks = report.by_network
-    if networks.total.value and _drawable(networks):
-        charts["networks"] = bar_chart(
-            key="chart-networks",
-            title=_("Shares per network"),
-            desc=_("Bar chart of shares per network.") + " " + _summary(networks),
-            bars=[(f.label, f.value) for f in networks.figures],
-        )
-    return charts
+        top = TOP + i * HBAR_ROW
+        width = round(room * (value or 0) / peak, 1)
+        text = "" if value is None else f"{value}{unit}"
+        shapes.append(HBar(label, value, text, top + 12, top + 18, max(width, 1.0) if value else 0.0))
+    return HBarChart(key, title, desc, HBAR_WIDTH, TOP + len(bars) * HBAR_ROW, HBAR_LEFT, tuple(shapes))

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_safe
 from accounts.decorators import requires
 from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Capability
-from advocacy.analytics.charts import report_charts
 from advocacy.analytics.exports import report_csv
+from advocacy.analytics.page_charts import impact_chart, overview_charts, report_charts
 from advocacy.analytics.selectors import (
     Report,
     analytics_overview,
@@ -64,7 +64,8 @@ def follow(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return render(request, "analytics/overview.html", {"overview": analytics_overview(user=request.user)})
+    overview = analytics_overview(user=request.user)
+    return render(request, "analytics/overview.html", {"overview": overview, "charts": overview_charts(overview)})
 
 
 def _report_page(request: AuthenticatedHttpRequest, report: Report, csv_name: str) -> HttpResponse:
@@ -101,4 +102,5 @@ def campaign_csv(request: AuthenticatedHttpRequest, campaign_id: int) -> HttpRes
 
 @requires(Capability.PARTICIPATE)
 def my_impact_page(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return render(request, "analytics/my_impact.html", {"impact": my_impact(user=request.user)})
+    impact = my_impact(user=request.user)
+    return render(request, "analytics/my_impact.html", {"impact": impact, "chart": impact_chart(impact)})

@@ -1,4 +1,6 @@
-"""The demo organisation loaded by ``make run``. Every step is idempotent: running it
+"""The demo organisation loaded by ``make run``: the four demo logins, the policy, a
+few weeks of history (``demo_history``: 48 people in four teams, posts with shares
+and clicks) and one fresh post for the tour. Every step is idempotent: running it
 twice finds what the first run made instead of duplicating it."""
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from allauth.account.models import EmailAddress
 from django.db import transaction
 
 from accounts.models import Role, User
+from advocacy.core.demo_history import TEAMS, demo_clock, demo_team_assign, history_seed, history_start
 
 DEMO_PASSWORD = "candor-demo-2026"
 
@@ -20,13 +23,15 @@ class DemoPerson:
     role: Role
     time_zone: str
     language: str
+    team: str
 
 
+# One demo login in each team; none of them takes part yet (the tour starts with joining).
 DEMO_PEOPLE = (
-    DemoPerson("employee@demo.candor.test", "Leo Marini", Role.EMPLOYEE, "Europe/Rome", "en"),
-    DemoPerson("author@demo.candor.test", "Ana Putri", Role.COMMS_AUTHOR, "Asia/Jakarta", "en"),
-    DemoPerson("reviewer@demo.candor.test", "Jonas Weber", Role.COMMS_REVIEWER, "Europe/Berlin", "en"),
-    DemoPerson("admin@demo.candor.test", "Dana Admin", Role.ADMIN, "UTC", "en"),
+    DemoPerson("employee@demo.candor.test", "Leo Marini", Role.EMPLOYEE, "Europe/Rome", "en", TEAMS[0]),
+    DemoPerson("author@demo.candor.test", "Ana Putri", Role.COMMS_AUTHOR, "Asia/Jakarta", "en", TEAMS[3]),
+    DemoPerson("reviewer@demo.candor.test", "Jonas Weber", Role.COMMS_REVIEWER, "Europe/Berlin", "en", TEAMS[2]),
+    DemoPerson("admin@demo.candor.test", "Dana Admin", Role.ADMIN, "UTC", "en", TEAMS[1]),
 )
 
 
@@ -38,7 +43,6 @@ def _ensure_person(person: DemoPerson) -> tuple[User, bool]:
             "role": person.role,
             "time_zone": person.time_zone,
             "language": person.language,
-            "team": "Demo",
             "is_staff": person.role == Role.ADMIN,
             "is_superuser": person.role == Role.ADMIN,
         },
@@ -83,7 +87,8 @@ def _ensure_policy(admin: User) -> bool:
 
     if PolicyVersion.objects.exists():
         return False
-    policy_publish(actor=admin, texts=DEMO_POLICY)
+    with demo_clock(history_start()):
+        policy_publish(actor=admin, texts=DEMO_POLICY)
     return True
 
 
@@ -108,14 +113,28 @@ def _ensure_sample_draft(author: User, reviewer: User) -> bool:
 
 @transaction.atomic
 def demo_seed() -> dict[str, int]:
-    """Create the demo people, the programme policy and one published post. Returns
+    """Create the demo people, the programme policy, the history and one fresh post. Returns
     counts of what was created this time, so a second run reports zeros."""
+    from advocacy.program.selectors import policy_current
+
     created = {"people": 0, "policies": 0, "posts": 0}
     people = {}
+    with demo_clock(history_start()):
+        for person in DEMO_PEOPLE:
+            user, was_created = _ensure_person(person)
+            people[person.role] = user
+            created["people"] += int(was_created)
+    admin = people[Role.ADMIN]
     for person in DEMO_PEOPLE:
-        user, was_created = _ensure_person(person)
-        people[person.role] = user
-        created["people"] += int(was_created)
-    created["policies"] += int(_ensure_policy(people[Role.ADMIN]))
-    created["posts"] += int(_ensure_sample_draft(people[Role.COMMS_AUTHOR], people[Role.COMMS_REVIEWER]))
+        if not people[person.role].team:
+            with demo_clock(history_start()):
+                demo_team_assign(admin=admin, user=people[person.role], team=person.team)
+    created["policies"] += int(_ensure_policy(admin))
+    policy = policy_current()
+    assert policy is not None  # just ensured
+    author, reviewer = people[Role.COMMS_AUTHOR], people[Role.COMMS_REVIEWER]
+    colleagues, posts = history_seed(admin=admin, author=author, reviewer=reviewer, policy=policy)
+    created["people"] += colleagues
+    created["posts"] += posts
+    created["posts"] += int(_ensure_sample_draft(author, reviewer))
     return created

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from accounts.permissions import Capability, user_can
+from advocacy.analytics.page_charts import participation_chart
 from advocacy.audit.export import ExportFilters
 from advocacy.audit.jobs import audit_export_direct, audit_export_job_start, export_dir, export_size
 from advocacy.audit.models import AuditCheckpoint, AuditEvent, AuditExportJob
@@ -38,13 +39,11 @@ DIRECT_EXPORT_MAX_ROWS = 10_000
 
 @requires(Capability.MANAGE_PROGRAM)
 def participation(request: AuthenticatedHttpRequest) -> HttpResponse:
+    figures = participation_by_team()
     return render(
         request,
         "portal/participation.html",
-        {
-            "figures": participation_by_team(),
-            "minimum": settings.CANDOR_MIN_GROUP_SIZE,
-        },
+        {"figures": figures, "chart": participation_chart(figures), "minimum": settings.CANDOR_MIN_GROUP_SIZE},
     )
 
 

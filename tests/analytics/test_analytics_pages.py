@@ -253,8 +253,9 @@ def test_the_page_has_accessible_charts_with_a_table_of_the_same_numbers(client,
 
     html = client.get(f"/analytics/drafts/{draft.pk}/").content.decode()
 
-    assert html.count('role="img"') == 3  # shares over time, clicks over time, per network
-    for chart in ("chart-shares", "chart-clicks", "chart-networks"):
+    # Shares and clicks over time (each drawn wide and narrow), by state, per network.
+    assert html.count('role="img"') == 6
+    for chart in ("chart-shares", "chart-shares-narrow", "chart-clicks", "chart-states", "chart-networks"):
         assert f'aria-labelledby="{chart}-title {chart}-desc"' in html
         assert f'<title id="{chart}-title">' in html
         assert f'<desc id="{chart}-desc">' in html

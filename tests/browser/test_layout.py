@@ -86,11 +86,36 @@ def test_the_navigation_wraps_on_a_phone_with_touch_sized_links(page, live_serve
 
 
 MAIN_PAGES = {
-    "busy_employee": [*EMPLOYEE_PAGES, "/notifications/settings/", "/my-impact/", "/preferences/", "/api-token/"],
+    "busy_employee": [
+        *EMPLOYEE_PAGES,
+        "/notifications/settings/",
+        "/my-impact/",
+        "/preferences/",
+        "/api-token/",
+        "/watch/",
+        "/programme/public/",
+    ],
     "author": ["/comms/", "/comms/drafts/new/", "/analytics/"],
     "reviewer": ["/comms/review/"],
     "admin_user": ADMIN_PAGES,
 }
+
+
+CHARTED = ("/analytics/", "/programme/participation/", "/my-impact/")  # with the demo's data
+
+
+def demo_pages() -> dict[str, list[str]]:
+    """The demo organisation's analytics, where every figure and chart shows: a post's
+    report and a campaign's, for the comms author."""
+    from advocacy.core.demo import demo_seed
+    from advocacy.core.demo_history import POSTS
+    from advocacy.drafts.models import Draft
+
+    demo_seed()
+    draft = Draft.objects.select_related("campaign").get(title=POSTS[0].title)
+    return {"author": [f"/analytics/drafts/{draft.pk}/", f"/analytics/campaigns/{draft.campaign_id}/"]}
+
+
 SIZES = {"1280x800": (1280, 800), "390x844": (390, 844)}
 
 
@@ -123,15 +148,18 @@ def test_every_main_page_fits_is_translated_and_accessible_at_desktop_and_phone_
     page, live_server, login, axe_check, request, author, reviewer, admin_user, busy_employee, language
 ):
     """The acceptance journey: each role's main pages at 1280x800 and 390x844 in one
-    language: no sideways scrolling, no English left over, axe clean; screenshots."""
+    language, with the demo organisation's history loaded so the analytics pages draw
+    their charts: no sideways scrolling, no English left over, axe clean; screenshots."""
     english = english_words().get(language, set())
     draft = publish_draft(author, reviewer, title="Turin lab opens")
+    analytics = demo_pages()
     page.set_extra_http_headers({"Accept-Language": language})
     for who, paths in MAIN_PAGES.items():
         user = request.getfixturevalue(who)
         login(page, user.email)
         extra = [f"/comms/drafts/{draft.pk}/", f"/analytics/drafts/{draft.pk}/"] if who == "author" else []
         extra += [f"/feed/{draft.pk}/share/"] if who == "busy_employee" else []
+        extra += analytics.get(who, [])
         for size, (width, height) in SIZES.items():
             page.set_viewport_size({"width": width, "height": height})
             for path in [*paths, *extra]:
@@ -141,5 +169,7 @@ def test_every_main_page_fits_is_translated_and_accessible_at_desktop_and_phone_
                 shown = page.evaluate("() => document.body.innerText")
                 left = sorted(words for words in english if words in shown)
                 assert not left, f"{path} in {language}: untranslated: {left}"
+                if path in CHARTED or path in analytics.get(who, []):
+                    assert page.locator("svg[role=img]:visible").count(), f"{path}: no chart"
                 axe_check(page)
                 _shot(page, f"{language}-{size}-{who}-{path.strip('/').replace('/', '-') or 'home'}")
