@@ -27,6 +27,7 @@ from advocacy.drafts.images import image_clean
 from advocacy.drafts.models import NETWORK_CHOICES, Campaign, Draft, DraftVersion, ReviewDecision
 from advocacy.networks.registry import takes_images
 from advocacy.notifications.alerts import review_decision_notify
+from advocacy.notifications.tasks import announce_draft_push
 from advocacy.program.selectors import blocked_terms, disclosure_for
 
 NETWORKS = tuple(key for key, _ in NETWORK_CHOICES)
@@ -393,6 +394,7 @@ def draft_publish(*, actor: User, draft_id: int) -> Draft:
         old={"published_version_id": old},
         new={"version": _working(draft).number},
     )
+    announce_draft_push.delay_on_commit(draft.pk)  # type: ignore[attr-defined]
     return draft
 
 

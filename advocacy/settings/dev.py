@@ -14,3 +14,8 @@ CANDOR_ALLOW_PLAIN_HTTP_NETWORKS = env.bool("CANDOR_ALLOW_PLAIN_HTTP_NETWORKS", 
 # `curl http://127.0.0.1:8000/metrics` works on a developer's machine without a token.
 if not CANDOR_METRICS_ALLOWED_NETWORKS and not env.str("CANDOR_METRICS_ALLOWED_NETWORKS", default=""):
     CANDOR_METRICS_ALLOWED_NETWORKS = ["127.0.0.1/32", "::1/128"]
+
+# Web push on a developer's machine without any set-up: a dev-only VAPID pair, public
+# in this repository, so never for production (production.py does not inherit it).
+CANDOR_VAPID_PUBLIC_KEY = env.str("CANDOR_VAPID_PUBLIC_KEY", default=DEV_VAPID_PUBLIC_KEY)  # noqa: F405
+CANDOR_VAPID_PRIVATE_KEY = env.str("CANDOR_VAPID_PRIVATE_KEY", default=DEV_VAPID_PRIVATE_KEY)  # noqa: F405

@@ -47,3 +47,9 @@ CANDOR_REQUIRE_MFA = env.bool("CANDOR_REQUIRE_MFA", default=True)
 
 if CANDOR_ALLOW_PLAIN_HTTP_NETWORKS:  # noqa: F405
     raise ImproperlyConfigured("CANDOR_ALLOW_PLAIN_HTTP_NETWORKS must be false in production settings.")
+
+# The dev pair is public (it ships in this repository): anyone could sign pushes with it.
+if CANDOR_VAPID_PRIVATE_KEY == DEV_VAPID_PRIVATE_KEY:  # noqa: F405
+    raise ImproperlyConfigured("CANDOR_VAPID_PRIVATE_KEY is the public dev key; generate a pair for production.")
+if bool(CANDOR_VAPID_PUBLIC_KEY) != bool(CANDOR_VAPID_PRIVATE_KEY):  # noqa: F405
+    raise ImproperlyConfigured("Set both CANDOR_VAPID_PUBLIC_KEY and CANDOR_VAPID_PRIVATE_KEY, or neither.")
