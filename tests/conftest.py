@@ -15,6 +15,7 @@ from accounts.models import Role, User
 from tests.factories import UserFactory
 from tests.support.fake_network import FakeNetworks
 from tests.support.pds import running_pds
+from tests.support.push_service import push_service  # noqa: F401 - fixture
 from tests.support.scenario import account, enrolled, later, policy, published  # noqa: F401 - fixtures
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "var" / "test-artifacts"
