@@ -113,3 +113,14 @@ def test_signing_out_clears_the_saved_feed(page, live_server, login, account, pu
     with pytest.raises(PlaywrightError, match="ERR_"):
         page.goto(f"{live_server.url}/feed/")
     expect(page.get_by_text(published.title)).to_have_count(0)
+
+
+def test_push_is_offered_off_per_device_on_a_phone(page, live_server, login, account, axe_check):
+    page.set_viewport_size(PHONE)
+    login(page, account.owner.email)
+    page.goto(f"{live_server.url}/notifications/settings/")
+
+    expect(page.get_by_role("button", name="Turn on for this device")).to_be_visible()
+    expect(page.get_by_text("Push notifications are on for this device.")).to_be_hidden()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    axe_check(page)

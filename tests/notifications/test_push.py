@@ -16,6 +16,7 @@ from advocacy.notifications.models import Notification, PushSubscription
 from advocacy.notifications.tasks import push_notification
 from advocacy.program.services import enrollment_leave, enrollment_opt_in
 from tests.support.scenario import connect
+from tests.workflow.test_notification_language import speaks
 
 pytestmark = pytest.mark.django_db
 
@@ -25,11 +26,6 @@ def sharer(enrolled: User) -> User:
     """Taking part, with a Bluesky account (the drafts in these tests target Bluesky)."""
     connect(enrolled)
     return enrolled
-
-
-def speaks(user: User, language: str) -> None:
-    User.objects.filter(pk=user.pk).update(language=language)
-    user.refresh_from_db()
 
 
 def publish_now(publish, title: str, django_capture_on_commit_callbacks):

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 
-from accounts.models import User
 from advocacy.networks.base import PermanentError
 from tests.workflow.test_engine import claim, send
+from tests.workflow.test_notification_language import speaks
 
 pytestmark = pytest.mark.django_db
 
@@ -16,8 +16,7 @@ pytestmark = pytest.mark.django_db
 def test_a_failed_share_is_pushed_in_the_employees_language(
     client, make_share, fake_network, enrolled, push_service, django_capture_on_commit_callbacks
 ):
-    User.objects.filter(pk=enrolled.pk).update(language="it")
-    enrolled.refresh_from_db()
+    speaks(enrolled, "it")
     push_service.subscribe(client, enrolled)
     share = make_share()
     claim(share)
