@@ -9,6 +9,7 @@ from advocacy.core import views as core_views
 from advocacy.ops import views as ops_views
 from advocacy.portal import employee as portal_employee
 from advocacy.portal import media as portal_media
+from advocacy.portal import pwa
 
 api_patterns = [
     path("auth/", include("accounts.api_urls")),
@@ -18,6 +19,10 @@ api_patterns = [
 urlpatterns = [
     path("", portal_employee.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    # The installable portal; the service worker sits at the root so its scope is the whole site.
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("sw.js", pwa.service_worker, name="service_worker"),
+    path("offline/", pwa.offline, name="offline"),
     path("metrics", ops_views.metrics, name="metrics"),
     path(".well-known/candor-audit-key", audit_views.audit_key, name="audit_key"),
     path("diagnostics/", core_views.diagnostics, name="diagnostics"),

@@ -17,6 +17,7 @@ from tests.support.clock import clock, clock_start  # noqa: F401 - fixtures
 from tests.support.fake_network import FakeNetworks
 from tests.support.og_site import running_site
 from tests.support.pds import running_pds
+from tests.support.push_service import push_service  # noqa: F401 - fixture
 from tests.support.scenario import account, enrolled, later, policy, published  # noqa: F401 - fixtures
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "var" / "test-artifacts"

@@ -74,6 +74,9 @@ class AuditAction(models.TextChoices):
     OUTSIDE_POST_CONFIRMED = "account.outside_post_confirmed"
     OUTSIDE_POST_DISOWNED = "account.outside_post_disowned"
     ACCOUNT_WATCH_CHANGED = "account.watch_changed"
+    # web push to an installed portal
+    PUSH_SUBSCRIBED = "push.subscribed"
+    PUSH_UNSUBSCRIBED = "push.unsubscribed"
 
 
 class Via(models.TextChoices):

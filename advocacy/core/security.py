@@ -35,7 +35,7 @@ API_PREFIX = "/api/"
 # switching, files and the health check. Matched on the view's module, so new
 # allauth pages are covered without a list of URL names to keep in step.
 MFA_EXEMPT_VIEW_MODULES = ("allauth.", "django.views.i18n", "django.views.static")
-MFA_EXEMPT_URL_NAMES = frozenset({"healthz"})
+MFA_EXEMPT_URL_NAMES = frozenset({"healthz", "manifest", "service_worker", "offline"})
 SESSION_LAST_SEEN_KEY = "candor_last_seen"
 # The id of the person whose sign-in the identity provider said used more than one
 # factor (amr/acr, see accounts.sso.asserts_mfa): that session needs no TOTP here.

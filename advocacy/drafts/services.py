@@ -28,6 +28,7 @@ from advocacy.drafts.models import NETWORK_CHOICES, Campaign, Draft, DraftVersio
 from advocacy.linkcards.tasks import link_card_request
 from advocacy.networks.registry import takes_images
 from advocacy.notifications.alerts import review_decision_notify
+from advocacy.notifications.tasks import announce_draft_push
 from advocacy.program.selectors import blocked_terms, disclosure_for
 
 NETWORKS = tuple(key for key, _ in NETWORK_CHOICES)
@@ -399,6 +400,7 @@ def draft_publish(*, actor: User, draft_id: int) -> Draft:
         # Read the page's card now (after commit, by a worker), so employees see it
         # in their first preview rather than the address alone.
         link_card_request(url=version.link)
+    announce_draft_push.delay_on_commit(draft.pk)  # type: ignore[attr-defined]
     return draft
 
 

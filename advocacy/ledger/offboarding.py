@@ -30,6 +30,7 @@ from advocacy.ledger.sessions import session_for
 from advocacy.networks import base as net
 from advocacy.networks.registry import get_client
 from advocacy.notifications.models import Notification
+from advocacy.notifications.push import push_subscriptions_delete_for_user
 from advocacy.notifications.services import notify, recipient_locale
 from advocacy.program.models import Enrollment
 
@@ -115,6 +116,7 @@ def _deactivate(*, actor: User | None, leaver: User, reason: str) -> None:
         return
     leaver.is_active = False
     leaver.save(update_fields=["is_active"])
+    push_subscriptions_delete_for_user(user=leaver, actor=actor, reason="deactivated")
     audit_record(
         actor=actor,
         action=AuditAction.USER_DEACTIVATED,

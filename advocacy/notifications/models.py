@@ -27,6 +27,8 @@ class Notification(models.Model):
     dedupe_key = models.CharField(max_length=120, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # Set when a worker claims this notification's web push: a redelivered task pushes nothing twice.
+    pushed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -64,3 +66,19 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: digest {self.digest}"
+
+
+class PushSubscription(models.Model):
+    """One browser on one device that asked for web push (opt-in: no row, no push).
+    The keys are the browser's: Candor encrypts each message to them, so only that
+    browser can read it. Deleted when the person turns push off, leaves the programme
+    or is deactivated, and when the push service says the subscription is gone."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions")
+    endpoint = models.URLField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=120)
+    auth = models.CharField(max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.user}: push to {self.endpoint[:40]}"

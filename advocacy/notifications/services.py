@@ -12,7 +12,11 @@ from django.utils.translation import gettext
 from accounts.models import User
 from accounts.timezones import user_zone
 from advocacy.core.errors import ValidationFailed
-from advocacy.notifications.models import Notification, NotificationPreference
+from advocacy.notifications.models import Notification, NotificationPreference, PushSubscription
+
+# Pushed whenever they are notified (to browsers that turned push on); "new post to
+# share" is pushed only by its announcement (notifications.announce), not by digests.
+PUSHED_KINDS = frozenset({Notification.Kind.SHARE_FAILED})
 
 
 @contextmanager
@@ -32,9 +36,11 @@ def notify(
     link: str = "",
     dedupe_key: str = "",
     email: bool = True,
+    push: bool = False,
 ) -> Notification | None:
-    """In-app notification plus an email sent after commit. Returns None when
-    ``dedupe_key`` was already used for this person (nothing is sent twice)."""
+    """In-app notification plus an email sent after commit, and a web push after
+    commit for ``push`` or the ``PUSHED_KINDS`` when the person turned push on. Returns
+    None when ``dedupe_key`` was already used for this person (nothing is sent twice)."""
     try:
         with transaction.atomic():
             note = Notification.objects.create(
@@ -50,6 +56,11 @@ def notify(
                 f"[Candor] {title}", message, settings.DEFAULT_FROM_EMAIL, [user.email], fail_silently=True
             )
         )
+    if (push or kind in PUSHED_KINDS) and PushSubscription.objects.filter(user=user).exists():
+        # tasks.py imports this module (through digests and alerts).
+        from advocacy.notifications.tasks import push_notification
+
+        push_notification.delay_on_commit(note.pk)  # type: ignore[attr-defined]
     return note
 
 

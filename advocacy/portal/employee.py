@@ -42,6 +42,7 @@ from advocacy.notifications.services import notifications_mark_read
 from advocacy.portal.forms import BlueskyConnectForm, OptInForm, ShareEditForm, ShareForm
 from advocacy.portal.helpers import form_errors_from, requires
 from advocacy.portal.previews import network_previews
+from advocacy.portal.pwa import OFFLINE_COPY_HEADER
 from advocacy.program.selectors import consent_history, disclosure_for, participation_state
 from advocacy.program.services import enrollment_leave, enrollment_opt_in
 from advocacy.sharing.models import Share
@@ -131,7 +132,8 @@ def programme(request: AuthenticatedHttpRequest) -> HttpResponse:
             messages.success(request, _("Welcome to the programme. You can leave at any time from this page."))
             return redirect("portal:feed")
     text = policy.text_for(request.LANGUAGE_CODE) if policy else None
-    return render(request, "portal/programme.html", {"state": state, "policy": policy, "text": text, "form": form})
+    context = {"state": state, "participation": state, "policy": policy, "text": text, "form": form}
+    return render(request, "portal/programme.html", context)
 
 
 @participant
@@ -165,7 +167,7 @@ def feed(request: AuthenticatedHttpRequest) -> HttpResponse:
     cards = feed_cards_for_employee(user=request.user, offset=(page - 1) * FEED_PAGE_SIZE, limit=FEED_PAGE_SIZE + 1)
     participation = participation_state(user=request.user)
     cards_html = _feed_cards_html(cards[:FEED_PAGE_SIZE], can_share=participation.can_share)
-    return render(
+    response = render(
         request,
         "portal/feed.html",
         {
@@ -175,6 +177,9 @@ def feed(request: AuthenticatedHttpRequest) -> HttpResponse:
             "participation": participation,
         },
     )
+    if participation.enrolled:
+        response[OFFLINE_COPY_HEADER] = "keep"  # the service worker keeps only pages that say so
+    return response
 
 
 def _feed_cards_html(cards: list[FeedCard], *, can_share: bool) -> SafeString:

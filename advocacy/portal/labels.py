@@ -75,6 +75,8 @@ ACTION_LABELS: dict[str, Promise] = {
     A.TOKEN_ISSUED: _("API token created"),
     A.TOKEN_REVOKED: _("API token revoked"),
     A.CREDENTIALS_KEY_ROTATED: _("Credentials key rotated"),
+    A.PUSH_SUBSCRIBED: _("Push notifications turned on for a device"),
+    A.PUSH_UNSUBSCRIBED: _("Push notifications turned off for a device"),
 }
 
 VIA_LABELS: dict[str, Promise] = {
@@ -113,6 +115,7 @@ TARGET_LABELS: dict[str, Promise] = {
     "sharing.share": _("Share"),
     "notifications.notification": _("Notification"),
     "notifications.notificationpreference": _("Notification settings"),
+    "notifications.pushsubscription": _("Push subscription"),
     "analytics.trackedlink": _("Tracked link"),
     "analytics.linkclickdaily": _("Link clicks"),
     "core.workerheartbeat": _("Worker heartbeat"),

@@ -160,6 +160,7 @@ def _posts_in_flight(*, user: User) -> bool:
 
 @transaction.atomic
 def _leave(*, user: User, actor: User, reason: str) -> LeaveResult:
+    from advocacy.notifications.push import push_subscriptions_delete_for_user
     from advocacy.sharing.services import share_cancel_pending_for_user
 
     enrollment = Enrollment.objects.select_for_update().filter(user=user).first()
@@ -168,6 +169,8 @@ def _leave(*, user: User, actor: User, reason: str) -> LeaveResult:
     cancelled = share_cancel_pending_for_user(
         user=user, actor=actor, reason=reason or gettext_noop("You left the programme.")
     )
+    # Nothing more reaches their devices: leaving stops everything at once.
+    push_subscriptions_delete_for_user(user=user, actor=actor, reason="left_programme")
     enrollment.status = Enrollment.Status.LEFT
     enrollment.left_at = timezone.now()
     enrollment.save(update_fields=["status", "left_at"])

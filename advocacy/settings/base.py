@@ -67,6 +67,16 @@ CANDOR_PUBLIC_PAGE_LINK_ON_X = env.bool("CANDOR_PUBLIC_PAGE_LINK_ON_X", default=
 # How often corporate (and opted-in personal) accounts are read for posts made outside
 # Candor; each network also has its own floor (advocacy.watch.services).
 CANDOR_WATCH_SECONDS = env.positive_int("CANDOR_WATCH_SECONDS", default=300)
+# Web push to the installed portal (docs/configuration.md, "Web push"). The VAPID key
+# pair identifies this Candor to the browsers' push services: the public key goes to
+# the browser when a person turns push on, the private key signs each push. Unset, push
+# is off and the Notification settings page says so; dev.py and test.py ship a dev pair.
+CANDOR_VAPID_PUBLIC_KEY = env.str("CANDOR_VAPID_PUBLIC_KEY", default="").strip()
+CANDOR_VAPID_PRIVATE_KEY = env.str("CANDOR_VAPID_PRIVATE_KEY", default="").strip()
+# Who the push services can contact about this sender (a mailto: or https: address).
+CANDOR_VAPID_SUBJECT = env.str("CANDOR_VAPID_SUBJECT", default="mailto:candor@localhost").strip()
+# Seconds Candor waits for a push service to accept one message.
+CANDOR_PUSH_TIMEOUT_SECONDS = env.positive_int("CANDOR_PUSH_TIMEOUT_SECONDS", default=10)
 # Signed checkpoints of the audit log and their witnesses (docs/operations.md,
 # "Signed checkpoints and witnesses"). The signing key never goes into the database:
 # the variable or CANDOR_AUDIT_SIGNING_KEY_FILE; unset, a key file under var/ is made
@@ -453,3 +463,7 @@ LOGGING: dict[str, Any] = {
 # (tests/security/test_logging_redaction.py checks every configured handler).
 for _handler in LOGGING["handlers"].values():
     _handler["filters"] = ["redact_credentials", *_handler.get("filters", [])]
+
+# The dev-only VAPID pair dev.py and test.py fall back to (public: never in production).
+DEV_VAPID_PUBLIC_KEY = "BF6WMV0-l-uYVcG6i-u7ggudGg99oEbWqjWqQryfqYLZrIz2ZJU1YR9yGHpW7yYeKD156BGOvg0NSZDleroekJE"
+DEV_VAPID_PRIVATE_KEY = "Bj3CPX8jaAcKkWKgPar-3WgInmAlF1yC0i-r4hbCHg4"

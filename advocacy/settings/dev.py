@@ -16,3 +16,8 @@ if not CANDOR_METRICS_ALLOWED_NETWORKS and not env.str("CANDOR_METRICS_ALLOWED_N
     CANDOR_METRICS_ALLOWED_NETWORKS = ["127.0.0.1/32", "::1/128"]
 # The demo's pages (the local PDS, a page served on this machine) may get link cards.
 CANDOR_LINK_CARD_ALLOW_LOOPBACK = env.bool("CANDOR_LINK_CARD_ALLOW_LOOPBACK", default=True)
+
+# Web push on a developer's machine without any set-up: a dev-only VAPID pair, public
+# in this repository, so never for production (production.py does not inherit it).
+CANDOR_VAPID_PUBLIC_KEY = env.str("CANDOR_VAPID_PUBLIC_KEY", default=DEV_VAPID_PUBLIC_KEY)  # noqa: F405
+CANDOR_VAPID_PRIVATE_KEY = env.str("CANDOR_VAPID_PRIVATE_KEY", default=DEV_VAPID_PRIVATE_KEY)  # noqa: F405

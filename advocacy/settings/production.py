@@ -49,3 +49,9 @@ if CANDOR_ALLOW_PLAIN_HTTP_NETWORKS:  # noqa: F405
     raise ImproperlyConfigured("CANDOR_ALLOW_PLAIN_HTTP_NETWORKS must be false in production settings.")
 if CANDOR_LINK_CARD_ALLOW_LOOPBACK:  # noqa: F405
     raise ImproperlyConfigured("CANDOR_LINK_CARD_ALLOW_LOOPBACK must be false in production settings.")
+
+# The dev pair is public (it ships in this repository): anyone could sign pushes with it.
+if CANDOR_VAPID_PRIVATE_KEY == DEV_VAPID_PRIVATE_KEY:  # noqa: F405
+    raise ImproperlyConfigured("CANDOR_VAPID_PRIVATE_KEY is the public dev key; generate a pair for production.")
+if bool(CANDOR_VAPID_PUBLIC_KEY) != bool(CANDOR_VAPID_PRIVATE_KEY):  # noqa: F405
+    raise ImproperlyConfigured("Set both CANDOR_VAPID_PUBLIC_KEY and CANDOR_VAPID_PRIVATE_KEY, or neither.")

@@ -36,3 +36,8 @@ REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}  # noqa: F40
 CANDOR_ALLOW_PLAIN_HTTP_NETWORKS = True
 # Link-card tests serve their pages from a local HTTP server.
 CANDOR_LINK_CARD_ALLOW_LOOPBACK = True
+
+# Web push on a developer's machine without any set-up: a dev-only VAPID pair, public
+# in this repository, so never for production (production.py does not inherit it).
+CANDOR_VAPID_PUBLIC_KEY = env.str("CANDOR_VAPID_PUBLIC_KEY", default=DEV_VAPID_PUBLIC_KEY)  # noqa: F405
+CANDOR_VAPID_PRIVATE_KEY = env.str("CANDOR_VAPID_PRIVATE_KEY", default=DEV_VAPID_PRIVATE_KEY)  # noqa: F405
