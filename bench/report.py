@@ -333,8 +333,12 @@ def merge(target: dict[str, Any], partial: dict[str, Any]) -> dict[str, Any]:
     order = {
         "fan-out": "fanout",
         "worker memory": "fanout",
+        "fan-out, upper bound": "fanout",
+        "fan-out, RabbitMQ": "rabbitmq",
         "fan-out, real network": "bluesky",
         "portal": "portal",
+        "portal under a burst": "burst",
+        "REST API": "api",
         "audit export": "audit",
         "audit verify": "audit",
     }
