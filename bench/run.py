@@ -1,14 +1,16 @@
 """Candor's benchmarks on the production stack (PostgreSQL + Redis, gunicorn,
 Celery prefork workers, production settings). Entry point of ``make bench``.
 
-    .venv/bin/python bench/run.py            # full size (about 14 minutes on 2 cores)
+    .venv/bin/python bench/run.py            # full size (about 23 minutes on 2 cores, estimated)
     .venv/bin/python bench/run.py --quick    # 10x smaller, for development
     .venv/bin/python bench/run.py --only fanout,portal
 
-It creates (and at the end drops) its own database, ``candor_bench``, and uses
-Redis database 11. Every figure is the median of several runs of a ratio to a
-baseline measured in the same run on the same machine; results go to
-``bench/results/latest.md`` and ``latest.json``. Only loopback addresses are used.
+It creates (and at the end drops) its own database, ``candor_bench``, uses Redis
+database 11 and, for the fan-out on RabbitMQ, the virtual host ``candor_bench``
+(created with rabbitmqctl; BENCH_DB_NAME, BENCH_BROKER_URL, BENCH_AMQP_URL move them).
+Every figure is the median of several runs of a ratio to a baseline measured in the
+same run on the same machine; results go to ``bench/results/latest.md`` and
+``latest.json``. Only loopback addresses are used.
 """
 
 from __future__ import annotations
@@ -385,8 +387,8 @@ def main() -> int:
         "--heavy-runs",
         type=int,
         default=None,
-        help="runs of the fan-out, Bluesky and audit benchmarks (default: --runs; a full-size run of all "
-        "three takes about 4 minutes on 2 cores)",
+        help="runs of the fan-out (Redis and RabbitMQ), Bluesky, burst, REST API and audit benchmarks "
+        "(default: --runs)",
     )
     parser.add_argument("--keep-db", action="store_true", help="do not drop the candor_bench database at the end")
     args = parser.parse_args()
@@ -421,7 +423,7 @@ def main() -> int:
             "fanout": lambda: run_fanout(seeded, scale, heavy_runs, sink_url),
             "rabbitmq": lambda: run_rabbitmq(seeded, scale, heavy_runs, sink_url),
             "burst": lambda: run_burst(seeded, scale, heavy_runs, 5 if args.quick else 10, sink_url),
-            "api": lambda: run_api(seeded, scale, portal_runs, 5 if args.quick else 10),
+            "api": lambda: run_api(seeded, scale, heavy_runs, 5 if args.quick else 10),
             "bluesky": lambda: run_bluesky(seeded, scale, heavy_runs),
             "portal": lambda: run_portal(seeded, scale, portal_runs, 5 if args.quick else 10),
             "audit": lambda: run_audit(scale, heavy_runs),
