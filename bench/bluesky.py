@@ -137,6 +137,7 @@ def run(*, scale: Any, runs: int, policy_id: int) -> dict[str, Any]:
     from accounts.models import User
     from bench.celeryapp import app
     from bench.fanout import send_due, start_worker
+    from bench.queues import redis_queues
     from tests.support.pds import running_pds
 
     raw, candor = Series(), Series()
@@ -159,7 +160,9 @@ def run(*, scale: Any, runs: int, policy_id: int) -> dict[str, Any]:
             before = raw_throughput(pds.url, accounts, posts=scale.bluesky_shares // 2, text=text)
             worker = start_worker("advocacy", f"bluesky{n}")
             try:
-                result = send_due(app, worker, draft_id=draft_id, timeout=max(300.0, scale.bluesky_shares))
+                result = send_due(
+                    app, worker, redis_queues(), draft_id=draft_id, timeout=max(300.0, scale.bluesky_shares)
+                )
                 result.pop("rss_at_checkpoint"), result.pop("rss_at_end"), result.pop("sent_at_checkpoint")
             finally:
                 worker.stop()

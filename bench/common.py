@@ -28,6 +28,8 @@ PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0
 DB_NAME = os.environ.get("BENCH_DB_NAME", "candor_bench")
 # A Redis database of its own, so the benchmark never touches a developer's queues.
 BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/11")
+# RabbitMQ for the second fan-out, in a virtual host of its own (created if missing).
+AMQP_URL = os.environ.get("BENCH_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/candor_bench")
 
 
 def database_url() -> str:

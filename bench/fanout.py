@@ -2,8 +2,12 @@
 worker with two processes (``--concurrency=2``, as Procfile.prod runs it) to the
 local HTTP sink; and worker memory after N/10 and N sends.
 
-Baseline, in the same run: the throughput of a no-op task with the same options
-(queue ``posting``, late ack, prefetch 1) on the same broker and worker settings.
+Baselines, in the same run: the throughput of a no-op task with the same options
+(queue ``posting``, late ack, prefetch 1) on the same broker and worker settings; and
+the upper bound, the same HTTP posts sent by a plain loop from two processes
+(``bench.plainposts``) with no database or broker. The fan-out runs on Redis (the
+bench's broker) and, when RabbitMQ is reachable, on RabbitMQ too, each against no-op
+tasks on its own broker.
 
 The dispatcher is driven as in production: a "beat" thread here sends
 ``sharing.dispatch_due_shares`` every 10 s (the schedule in settings), and the
@@ -13,7 +17,9 @@ worker claims and enqueues what is due.
 from __future__ import annotations
 
 import json
+import os
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -21,15 +27,19 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.common import BROKER_URL, Process, Series, children, log, rss_bytes, wait_until
+from bench.common import ROOT, Process, Series, bench_environment, children, log, rss_bytes, wait_until
+from bench.queues import Queues
 
 WORKER_ARGS = ["--loglevel=INFO", "--concurrency=2", "--queues=celery,posting", "--pool=prefork"]
 BEAT_INTERVAL = 10.0  # CELERY_BEAT_SCHEDULE["dispatch-due-shares"]
 NOOP_TASKS = 3000  # enough for a steady rate; the baseline need not be as long as the fan-out
 
 
-def start_worker(app: str, name: str) -> Process:
-    worker = Process(name, [sys.executable, "-m", "celery", "-A", app, "worker", *WORKER_ARGS, "-n", f"{name}@%h"])
+def start_worker(app: str, name: str, *, broker_url: str | None = None) -> Process:
+    env = {"CELERY_BROKER_URL": broker_url} if broker_url else None
+    worker = Process(
+        name, [sys.executable, "-m", "celery", "-A", app, "worker", *WORKER_ARGS, "-n", f"{name}@%h"], env=env
+    )
     worker.wait_for_output(" ready.", timeout=90)
     wait_until(lambda: len(children(worker.pid)) >= 2, timeout=30, what="worker pool processes")
     return worker
@@ -37,20 +47,6 @@ def start_worker(app: str, name: str) -> Process:
 
 def pool_rss(worker: Process) -> list[int]:
     return [rss_bytes(pid) for pid in children(worker.pid)]
-
-
-def _redis() -> Any:
-    import redis
-
-    return redis.Redis.from_url(BROKER_URL)
-
-
-def broker_idle(client: Any) -> bool:
-    return not (client.llen("posting") or client.llen("celery") or client.hlen("unacked"))
-
-
-def purge(client: Any) -> None:
-    client.delete("posting", "celery", "unacked", "unacked_index")
 
 
 class Beat(threading.Thread):
@@ -79,23 +75,55 @@ def sink_call(url: str, path: str, method: str = "GET") -> dict[str, Any]:
         return json.loads(response.read())  # type: ignore[no-any-return]
 
 
-def noop_throughput(app: Any, worker_name: str, count: int) -> float:
+def noop_throughput(app: Any, worker_name: str, count: int, queues: Queues) -> float:
     """Tasks/s for ``count`` no-op tasks: queued while the worker is not consuming,
     then timed from the moment it starts consuming until the queue is drained."""
-    from bench.celeryapp import noop
-
-    client = _redis()
-    purge(client)
+    queues.purge()
     destination = [f"{worker_name}@{socket.gethostname()}"]
     app.control.cancel_consumer("posting", destination=destination, reply=True, timeout=5)
     with app.producer_or_acquire() as producer:
         for _ in range(count):
-            noop.apply_async(producer=producer)
-    wait_until(lambda: client.llen("posting") >= count, timeout=60, what="no-op tasks queued")
+            app.send_task("bench.noop", queue="posting", producer=producer)
+    wait_until(lambda: queues.depth("posting") >= count, timeout=60, what="no-op tasks queued")
     start = time.perf_counter()
     app.control.add_consumer("posting", destination=destination, reply=True, timeout=5)
-    wait_until(lambda: broker_idle(client), timeout=600, interval=0.01, what="no-op queue drained")
+    wait_until(queues.idle, timeout=600, interval=0.01, what="no-op queue drained")
     return count / (time.perf_counter() - start)
+
+
+def plain_posts_throughput(sink_url: str, count: int, processes: int = 2) -> float:
+    """Posts/s of ``count`` posts to the sink from ``processes`` plain loops
+    (``bench.plainposts``), timed from the moment all are told to start until all are done."""
+    env = {**os.environ, **bench_environment()}
+    each = count // processes
+    loops = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bench.plainposts", sink_url, str(each)],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(processes)
+    ]
+    try:
+        for loop in loops:
+            assert loop.stdout is not None and loop.stdout.readline().strip() == "READY"
+        start = time.perf_counter()
+        for loop in loops:
+            assert loop.stdin is not None
+            loop.stdin.write("go\n")
+            loop.stdin.flush()
+        for loop in loops:
+            assert loop.stdout is not None
+            if loop.stdout.readline().strip() != "DONE":
+                raise RuntimeError("a plain posting loop stopped before it was done")
+        elapsed = time.perf_counter() - start
+    finally:
+        for loop in loops:
+            loop.wait(30)
+    return each * processes / elapsed
 
 
 def share_states(draft_id: int) -> dict[str, int]:
@@ -133,14 +161,15 @@ class FanoutRun:
         )
 
 
-def send_due(app: Any, worker: Process, *, draft_id: int, timeout: float, checkpoint: int = 0) -> dict[str, Any]:
+def send_due(
+    app: Any, worker: Process, queues: Queues, *, draft_id: int, timeout: float, checkpoint: int = 0
+) -> dict[str, Any]:
     """Make a draft's shares due now, drive the dispatcher as beat does, and time
     until none is left scheduled or sending. Samples the pool's memory once
     ``checkpoint`` shares are sent, and at the end."""
     from bench.seed import make_due
 
-    client = _redis()
-    purge(client)
+    queues.purge()
     total = make_due(draft_id=draft_id)
     beat = Beat(app)
     start = time.perf_counter()
@@ -162,7 +191,7 @@ def send_due(app: Any, worker: Process, *, draft_id: int, timeout: float, checkp
     finally:
         beat.stop()
     # Duplicate deliveries (from recover_stale) may still be queued: let them run out.
-    wait_until(lambda: broker_idle(client), timeout=600, interval=0.5, what="broker idle after sending")
+    wait_until(queues.idle, timeout=600, interval=0.5, what="broker idle after sending")
     return {
         "shares": total,
         "seconds": round(elapsed, 2),
@@ -176,13 +205,13 @@ def send_due(app: Any, worker: Process, *, draft_id: int, timeout: float, checkp
 
 
 def fanout_once(
-    app: Any, worker: Process, *, draft_id: int, sink_url: str, checkpoint: int, timeout: float
+    app: Any, worker: Process, queues: Queues, *, draft_id: int, sink_url: str, checkpoint: int, timeout: float
 ) -> FanoutRun:
     """One fan-out to the sink, and what the sink and the database say about it."""
     from advocacy.sharing.models import Share
 
     sink_call(sink_url, "/reset", "POST")
-    result = send_due(app, worker, draft_id=draft_id, timeout=timeout, checkpoint=checkpoint)
+    result = send_due(app, worker, queues, draft_id=draft_id, timeout=timeout, checkpoint=checkpoint)
     sink = sink_call(sink_url, "/stats")
     sink_keys = set(sink_call(sink_url, "/keys")["keys"])
     db_keys = set(Share.objects.filter(draft_id=draft_id, state="sent").values_list("idempotency_key", flat=True))
@@ -202,33 +231,58 @@ def fanout_once(
     )
 
 
-def run(*, draft_id: int, sink_url: str, shares: int, checkpoint: int, runs: int) -> dict[str, Any]:
+def run(
+    *,
+    draft_id: int,
+    sink_url: str,
+    shares: int,
+    checkpoint: int,
+    runs: int,
+    broker_url: str | None = None,
+) -> dict[str, Any]:
     """Each run: a fresh worker; no-op tasks (the baseline), the fan-out of ``shares``
-    shares, no-op tasks again. Pairing them in one run on one worker keeps the ratio
-    honest on a machine whose load drifts."""
-    from bench.celeryapp import app
+    shares, no-op tasks again, then the same number of posts from two plain loops (the
+    upper bound). Pairing them in one run on one worker keeps the ratios honest on a
+    machine whose load drifts. ``broker_url``: RabbitMQ instead of the bench's Redis."""
+    from bench import queues as broker
 
-    noop, sends, memory = Series(), Series(), Series()
+    queues: Queues
+    if broker_url:
+        broker.ensure_vhost(broker_url)
+        app, queues = broker.amqp_app(broker_url), broker.AmqpQueues(broker_url)
+    else:
+        from bench.celeryapp import app
+
+        queues = broker.redis_queues()
+    noop, sends, memory, plain = Series(), Series(), Series(), Series()
     details: list[dict[str, Any]] = []
     for n in range(runs):
         name = f"bench{n}"
-        worker = start_worker("bench.celeryapp", name)
+        worker = start_worker("bench.celeryapp", name, broker_url=broker_url)
         try:
-            noop_throughput(app, name, min(shares, 200))  # warm-up, not counted
-            before = noop_throughput(app, name, min(shares, NOOP_TASKS))
+            noop_throughput(app, name, min(shares, 200), queues)  # warm-up, not counted
+            before = noop_throughput(app, name, min(shares, NOOP_TASKS), queues)
             result = fanout_once(
-                app, worker, draft_id=draft_id, sink_url=sink_url, checkpoint=checkpoint, timeout=max(300.0, shares / 5)
+                app,
+                worker,
+                queues,
+                draft_id=draft_id,
+                sink_url=sink_url,
+                checkpoint=checkpoint,
+                timeout=max(300.0, shares / 5),
             )
-            after = noop_throughput(app, name, min(shares, NOOP_TASKS))
+            after = noop_throughput(app, name, min(shares, NOOP_TASKS), queues)
             noop.add((before + after) / 2)  # measured on both sides of the fan-out, against load drift
         finally:
             worker.stop()
         sends.add(result.throughput)
+        plain.add(plain_posts_throughput(sink_url, shares))
         if result.rss_at_checkpoint:
             memory.add(sum(result.rss_at_end) / sum(result.rss_at_checkpoint))
         details.append(
             {
                 "noop_tasks_per_s_before_and_after": [round(before, 1), round(after, 1)],
+                "plain_posts_per_s": round(plain.values[-1], 1),
                 "shares": result.shares,
                 "seconds": round(result.seconds, 2),
                 "sends_per_s": round(result.throughput, 1),
@@ -245,6 +299,7 @@ def run(*, draft_id: int, sink_url: str, shares: int, checkpoint: int, runs: int
         )
         log(
             f"  run {n + 1}: no-op {noop.values[-1]:.0f} tasks/s; fan-out {result.throughput:.1f} sends/s "
-            f"({result.seconds:.1f} s), all sent once: {result.all_sent_once}, states {result.states}"
+            f"({result.seconds:.1f} s), plain posts {plain.values[-1]:.0f}/s, all sent once: "
+            f"{result.all_sent_once}, states {result.states}"
         )
-    return {"noop": noop, "sends": sends, "memory": memory, "runs": details}
+    return {"noop": noop, "sends": sends, "memory": memory, "plain": plain, "runs": details}

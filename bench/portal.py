@@ -19,6 +19,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,9 @@ request = function()
   return wrk.format("GET", "%(path)s", {["Cookie"] = "sessionid=" .. cookies[(n %% #cookies) + 1],
                                          ["X-Forwarded-Proto"] = "https", ["Host"] = "127.0.0.1"})
 end
+"""
+# Prints the figures as one JSON line; every script ends with it.
+LUA_DONE = """
 done = function(summary, latency, requests)
   local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status
       + summary.errors.timeout
@@ -135,10 +139,14 @@ def query_counts(employee_ids: list[int]) -> dict[str, Any]:
     return result
 
 
-def wrk(port: int, path: str, cookies_file: Path, seconds: int) -> dict[str, Any]:
+def wrk(
+    port: int, path: str, cookies_file: Path, seconds: int, *, lua: str = LUA, method: str = "GET"
+) -> dict[str, Any]:
+    """Load ``path`` for ``seconds`` with wrk's ``lua`` request script (its %(cookies)s:
+    a file of one credential per line, rotated per request), and return its figures."""
     # Named after the server's port: runs at the same time must not share scripts or sessions.
-    script = VAR / f"wrk-{port}-{path.strip('/').replace('/', '-')}.lua"
-    script.write_text(LUA % {"cookies": cookies_file, "path": path})
+    script = VAR / f"wrk-{port}-{method}-{path.strip('/').replace('/', '-')}.lua"
+    script.write_text((lua + LUA_DONE) % {"cookies": cookies_file, "path": path})
     out = subprocess.run(
         [
             "wrk",
@@ -178,17 +186,27 @@ def check_signed_in(port: int, cookies_file: Path) -> None:
             raise RuntimeError(f"{path} answered {status} to a signed-in employee, not 200")
 
 
-def run(*, employee_ids: list[int], seconds: int, runs: int) -> dict[str, Any]:
-    if shutil.which("wrk") is None:
-        raise RuntimeError("wrk is not installed (make bench installs it with apt-get).")
-    port = free_port()
-    cookies_file = VAR / f"cookies-{port}.txt"
-    cookies_file.write_text("\n".join(make_sessions(employee_ids, SESSIONS)) + "\n")
-    counts = query_counts(employee_ids)
-    log(f"  query counts: {json.dumps(counts)}")
-    series: dict[str, Series] = {name: Series() for name in PAGES}
-    p95: dict[str, Series] = {name: Series() for name in PAGES}
-    samples: list[dict[str, Any]] = []
+def warm_up(port: int, method: str, path: str, headers: dict[str, str], body: str | None = None) -> None:
+    """Send one request from each of ``CONNECTIONS`` threads at once and wait for all the
+    answers, however long: a gunicorn worker imports Candor's views on its first
+    request, which took over 30 s (gunicorn's worker timeout) on a heavily loaded
+    machine, and a worker killed for it starts cold again. Both workers are warm after."""
+
+    def one() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+        connection.request(method, path, body=body, headers={"X-Forwarded-Proto": "https", **headers})
+        connection.getresponse().read()
+        connection.close()
+
+    threads = [threading.Thread(target=one, daemon=True) for _ in range(CONNECTIONS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def start_gunicorn(port: int, *, env: dict[str, str] | None = None) -> Process:
+    """Candor under gunicorn with two workers, production settings, on ``port``."""
     server = Process(
         "gunicorn",
         [
@@ -202,10 +220,43 @@ def run(*, employee_ids: list[int], seconds: int, runs: int) -> dict[str, Any]:
             "2",
             "--access-logfile",
             str(VAR / "logs" / "access.log"),
+            # A cold worker's first request imports Candor's views: on a loaded 2-core
+            # machine that outlasts gunicorn's default 30 s, and the killed worker restarts cold.
+            "--timeout",
+            "300",
         ],
+        env=env,
     )
+    server.wait_for_output("Booting worker", timeout=60)
+    return server
+
+
+def require_wrk() -> None:
+    if shutil.which("wrk") is None:
+        raise RuntimeError("wrk is not installed (make bench installs it with apt-get).")
+
+
+def write_cookies(port: int, employee_ids: list[int]) -> Path:
+    """A file of signed-in session keys, one per line, for wrk's script."""
+    cookies_file = VAR / f"cookies-{port}.txt"
+    cookies_file.write_text("\n".join(make_sessions(employee_ids, SESSIONS)) + "\n")
+    return cookies_file
+
+
+def run(*, employee_ids: list[int], seconds: int, runs: int) -> dict[str, Any]:
+    require_wrk()
+    port = free_port()
+    cookies_file = write_cookies(port, employee_ids)
+    counts = query_counts(employee_ids)
+    log(f"  query counts: {json.dumps(counts)}")
+    series: dict[str, Series] = {name: Series() for name in PAGES}
+    p95: dict[str, Series] = {name: Series() for name in PAGES}
+    samples: list[dict[str, Any]] = []
+    server = start_gunicorn(port)
     try:
-        server.wait_for_output("Booting worker", timeout=60)
+        session = cookies_file.read_text().split()[0]
+        for path in PAGES.values():
+            warm_up(port, "GET", path, {"Cookie": f"sessionid={session}"})
         check_signed_in(port, cookies_file)
         for path in PAGES.values():  # warm-up: imports, templates, translations, connections
             wrk(port, path, cookies_file, 5)

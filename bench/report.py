@@ -269,8 +269,8 @@ def markdown(payload: dict[str, Any]) -> str:
         f"Generated {payload['generated_at']} by `make bench{' QUICK=1' if payload['quick'] else ''}` "
         f"in {payload['seconds']['total']:.0f} s. Each figure is a ratio to a baseline measured in the same run "
         f"on the same machine: the median of several runs (min–max in brackets): "
-        f"{payload.get('runs_of_fanout_and_audit', payload['runs_per_figure'])} of the fan-out, Bluesky and "
-        f"audit benchmarks, {payload.get('runs_of_portal', payload['runs_per_figure'])} of the portal.",
+        f"{payload.get('runs_of_fanout_and_audit', payload['runs_per_figure'])} of the fan-out, Bluesky, burst, "
+        f"REST API and audit benchmarks, {payload.get('runs_of_portal', payload['runs_per_figure'])} of the portal.",
         "",
         "| benchmark | what | ratio | target | result |",
         "|---|---|---|---|---|",
@@ -333,10 +333,17 @@ def merge(target: dict[str, Any], partial: dict[str, Any]) -> dict[str, Any]:
     order = {
         "fan-out": "fanout",
         "worker memory": "fanout",
+        "fan-out, upper bound": "fanout",
+        "fan-out, RabbitMQ": "rabbitmq",
         "fan-out, real network": "bluesky",
         "portal": "portal",
+        "portal under a burst": "burst",
+        "REST API": "api",
         "audit export": "audit",
         "audit verify": "audit",
+        "audit checkpoint": "audit",
+        "audit proof": "audit",
+        "audit verify, witnessed": "audit",
     }
     figures += partial["figures"]
     figures.sort(key=lambda f: position.get(order.get(f["benchmark"], ""), 99))

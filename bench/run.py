@@ -1,14 +1,16 @@
 """Candor's benchmarks on the production stack (PostgreSQL + Redis, gunicorn,
 Celery prefork workers, production settings). Entry point of ``make bench``.
 
-    .venv/bin/python bench/run.py            # full size (about 14 minutes on 2 cores)
+    .venv/bin/python bench/run.py            # full size (about 23 minutes on 2 cores, estimated)
     .venv/bin/python bench/run.py --quick    # 10x smaller, for development
     .venv/bin/python bench/run.py --only fanout,portal
 
-It creates (and at the end drops) its own database, ``candor_bench``, and uses
-Redis database 11. Every figure is the median of several runs of a ratio to a
-baseline measured in the same run on the same machine; results go to
-``bench/results/latest.md`` and ``latest.json``. Only loopback addresses are used.
+It creates (and at the end drops) its own database, ``candor_bench``, uses Redis
+database 11 and, for the fan-out on RabbitMQ, the virtual host ``candor_bench``
+(created with rabbitmqctl; BENCH_DB_NAME, BENCH_BROKER_URL, BENCH_AMQP_URL move them).
+Every figure is the median of several runs of a ratio to a baseline measured in the
+same run on the same machine; results go to ``bench/results/latest.md`` and
+``latest.json``. Only loopback addresses are used.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from bench.common import (
 )
 
 RESULTS = ROOT / "bench" / "results"
-BENCHMARKS = ("fanout", "bluesky", "portal", "audit")
+BENCHMARKS = ("fanout", "rabbitmq", "bluesky", "portal", "burst", "api", "audit")
 
 
 def versions() -> dict[str, str]:
@@ -86,6 +88,7 @@ def run_fanout(seeded: Any, scale: Any, runs: int, sink_url: str) -> list[Figure
     ratio = ratio_series(result["sends"].values, result["noop"].values)
     every_run_exact = all(r["all_sent_once"] for r in result["runs"])
     memory = result["memory"]
+    upper = ratio_series(result["sends"].values, result["plain"].values)
     return [
         Figure(
             "fan-out",
@@ -112,6 +115,79 @@ def run_fanout(seeded: Any, scale: Any, runs: int, sink_url: str) -> list[Figure
                 ]
             },
         ),
+        Figure(
+            "fan-out, upper bound",
+            f"the same {scale.fanout_shares:,} shares: Candor sends/s ÷ the same HTTP posts from a plain loop "
+            "in 2 processes to the same sink (no database, no broker)",
+            upper,
+            "≥ 0.6",
+            passed=every_run_exact and upper.median >= 0.6,
+            details={"sends_per_s": result["sends"].as_json(1), "plain_posts_per_s": result["plain"].as_json(1)},
+        ),
+    ]
+
+
+def run_rabbitmq(seeded: Any, scale: Any, runs: int, sink_url: str) -> list[Figure]:
+    from bench import fanout
+    from bench.common import AMQP_URL
+
+    result = fanout.run(
+        draft_id=seeded.fanout_draft_id,
+        sink_url=sink_url,
+        shares=scale.fanout_shares,
+        checkpoint=0,
+        runs=runs,
+        broker_url=AMQP_URL,
+    )
+    ratio = ratio_series(result["sends"].values, result["noop"].values)
+    every_run_exact = all(r["all_sent_once"] for r in result["runs"])
+    return [
+        Figure(
+            "fan-out, RabbitMQ",
+            f"{scale.fanout_shares:,} shares due at once on RabbitMQ (its own virtual host), 2 worker processes, "
+            "local HTTP sink: sends/s ÷ no-op tasks/s on RabbitMQ",
+            ratio,
+            "all sent, none twice; ≥ 0.8",
+            passed=every_run_exact and ratio.median >= 0.8,
+            details={
+                "sends_per_s": result["sends"].as_json(1),
+                "noop_tasks_per_s": result["noop"].as_json(1),
+                "all_sent_none_twice_every_run": every_run_exact,
+                "runs": result["runs"],
+            },
+        )
+    ]
+
+
+def run_burst(seeded: Any, scale: Any, runs: int, seconds: int, sink_url: str) -> list[Figure]:
+    from bench import burst
+
+    result = burst.run(
+        employee_ids=seeded.employee_ids,
+        draft_id=seeded.fanout_draft_id,
+        sink_url=sink_url,
+        shares=scale.fanout_shares,
+        seconds=seconds,
+        runs=runs,
+    )
+    inside = all(r["load_window_inside_drain"] and r["all_sent_once"] for r in result["runs"])
+    ratio = result["ratio"]
+    return [
+        Figure(
+            "portal under a burst",
+            f"{burst.PAGE} p95 while {scale.fanout_shares:,} shares due at once drain ÷ its p95 with the workers "
+            f"idle (gunicorn 2 workers, Celery 2 processes, wrk {seconds} s)",
+            ratio,
+            "≤ 2; the loaded window inside the drain; all sent, none twice",
+            passed=inside and ratio.median <= 2,
+            details={
+                "idle_p95_ms": result["idle_p95"].as_json(1),
+                "burst_p95_ms": result["burst_p95"].as_json(1),
+                "req_per_s_burst_over_idle": result["rps_ratio"].as_json(2),
+                "every_window_inside_drain_and_sent_once": inside,
+                "runs": result["runs"],
+            },
+        )
     ]
 
 
@@ -160,6 +236,33 @@ def run_portal(seeded: Any, scale: Any, runs: int, seconds: int) -> list[Figure]
                     "p95_ms": result["p95_ms"][page].as_json(1),
                     "baseline_p95_ms": result["p95_ms"]["baseline"].as_json(1),
                     "query_counts": counts,
+                },
+            )
+        )
+    figures[0].details["samples"] = result["samples"]
+    return figures
+
+
+def run_api(seeded: Any, scale: Any, runs: int, seconds: int) -> list[Figure]:
+    from bench import api
+
+    result = api.run(employee_ids=seeded.employee_ids, seconds=seconds, runs=runs)
+    figures = []
+    for name, (method, path) in api.ENDPOINTS.items():
+        ratio = ratio_series(result["rps"][name].values, result["baseline_rps"][name].values)
+        figures.append(
+            Figure(
+                "REST API",
+                f"{method} {path} req/s ÷ a trivial authenticated DRF view's {method} req/s (token auth, gunicorn "
+                f"2 workers, wrk {api.TOKENS} tokens, 4 connections)",
+                ratio,
+                "≥ 0.6; p95 reported",
+                passed=ratio.median >= 0.6,
+                details={
+                    "rps": result["rps"][name].as_json(1),
+                    "baseline_rps": result["baseline_rps"][name].as_json(1),
+                    "p95_ms": result["p95_ms"][name].as_json(1),
+                    "baseline_p95_ms": result["baseline_p95_ms"][name].as_json(1),
                 },
             )
         )
@@ -284,8 +387,8 @@ def main() -> int:
         "--heavy-runs",
         type=int,
         default=None,
-        help="runs of the fan-out, Bluesky and audit benchmarks (default: --runs; a full-size run of all "
-        "three takes about 4 minutes on 2 cores)",
+        help="runs of the fan-out (Redis and RabbitMQ), Bluesky, burst, REST API and audit benchmarks "
+        "(default: --runs)",
     )
     parser.add_argument("--keep-db", action="store_true", help="do not drop the candor_bench database at the end")
     args = parser.parse_args()
@@ -318,6 +421,9 @@ def main() -> int:
         timings["seed"] = time.monotonic() - mark
         steps = {
             "fanout": lambda: run_fanout(seeded, scale, heavy_runs, sink_url),
+            "rabbitmq": lambda: run_rabbitmq(seeded, scale, heavy_runs, sink_url),
+            "burst": lambda: run_burst(seeded, scale, heavy_runs, 5 if args.quick else 10, sink_url),
+            "api": lambda: run_api(seeded, scale, heavy_runs, 5 if args.quick else 10),
             "bluesky": lambda: run_bluesky(seeded, scale, heavy_runs),
             "portal": lambda: run_portal(seeded, scale, portal_runs, 5 if args.quick else 10),
             "audit": lambda: run_audit(scale, heavy_runs),

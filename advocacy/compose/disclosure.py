@@ -13,6 +13,7 @@ instead of being reported as simply "missing".
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -185,6 +186,10 @@ def _contains_words(template: str, words: str) -> bool:
     return re.search(rf"(?<!\w){pattern}", template, re.IGNORECASE) is not None
 
 
+# Pure in its two strings, and costly (the disclosure search folds every prefix of the
+# body: ~4 ms a text). The API's feed composes every card's text on every request (bench/:
+# 85% of a GET /api/feed/), so recent answers are kept: a few MB per process at most.
+@functools.lru_cache(maxsize=4096)
 def compose_text(*, disclosure: str, body: str) -> str:
     """Disclosure first, a blank line, then the body.
 
