@@ -18,7 +18,8 @@ from accounts.permissions import Capability, user_can
 from accounts.timezones import aware_in_user_zone
 from advocacy.core.errors import ApplicationError
 from advocacy.drafts import services
-from advocacy.drafts.models import Draft
+from advocacy.drafts.content import check_draft_post, draft_post, unix_newlines
+from advocacy.drafts.models import NETWORK_CHOICES, Draft
 from advocacy.drafts.selectors import (
     draft_get_for_comms,
     draft_history,
@@ -26,8 +27,10 @@ from advocacy.drafts.selectors import (
     review_queue,
     version_diff,
 )
-from advocacy.portal.forms import CommentForm, DraftForm
+from advocacy.portal.forms import CommentForm, DraftForm, variant_field
 from advocacy.portal.helpers import form_errors_from, requires
+from advocacy.portal.previews import preview_entry, previews_render
+from advocacy.program.selectors import disclosure_for
 from advocacy.sharing.selectors import shares_awaiting_review
 from advocacy.sharing.services import share_review_approve, share_review_reject
 
@@ -95,7 +98,7 @@ def _content(request: HttpRequest, form: DraftForm) -> services.DraftContent:
         networks=list(data["networks"]),
         language=data["language"],
         link=data.get("link") or "",
-        variants={"x": data["variant_x"]} if data.get("variant_x") and "x" in data["networks"] else {},
+        variants=form.variants(),
         expires_at=aware_in_user_zone(user=request.user, value=expires) if expires else None,
         image=request.FILES.get("image"),
         image_alt=data.get("image_alt") or "",
@@ -139,7 +142,7 @@ def draft_edit_view(request: AuthenticatedHttpRequest, draft_id: int) -> HttpRes
         "link": version.link,
         "language": version.language,
         "networks": version.networks,
-        "variant_x": version.variants.get("x", ""),
+        **{variant_field(network): text for network, text in version.variants.items()},
         "expires_at": version.expires_at,
         "image_alt": version.image_alt,
     }
@@ -161,6 +164,38 @@ def draft_edit_view(request: AuthenticatedHttpRequest, draft_id: int) -> HttpRes
                 messages.success(request, _("Saved as a new version."))
             return redirect("portal:draft", draft_id=draft.pk)
     return render(request, "comms/draft_form.html", {"form": form, "draft": draft})
+
+
+@comms_member
+@require_POST
+def draft_preview(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Live preview (htmx) of the draft form: per chosen network, the post it will
+    receive (its variant, else the main text) with the counter and the problems that
+    saving would refuse (the same ``check_draft_post``). Half-filled forms preview too."""
+    form = DraftForm(request.POST)
+    form.is_valid()  # only to clean what can be cleaned; the rest falls back below
+    data = form.cleaned_data
+    language = data.get("language") or "en"
+    disclosure = disclosure_for(language=language)
+    image, image_alt = None, data.get("image_alt") or ""
+    if request.POST.get("draft", "").isdigit():
+        current = draft_get_for_comms(user=request.user, draft_id=int(request.POST["draft"])).working_version
+        image = current.image if current is not None and current.image else None
+    variants = form.variants()
+    previews = []
+    for network in data.get("networks") or [key for key, _label in NETWORK_CHOICES]:
+        post = draft_post(
+            network=network,
+            body=unix_newlines(variants.get(network) or data.get("body") or ""),
+            link=data.get("link") or "",
+            disclosure=disclosure,
+            has_image=image is not None,
+            image_alt=image_alt,
+        )
+        previews.append(
+            preview_entry(post=post, check=check_draft_post(post=post, disclosure=disclosure), disclosure=disclosure)
+        )
+    return previews_render(request, previews=previews, disclosure=disclosure, image_url=image.url if image else "")
 
 
 @comms_member

@@ -26,15 +26,13 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from accounts.permissions import Capability
 from accounts.timezones import aware_in_user_zone, user_zone
-from advocacy.analytics.models import ALL_NETWORKS
-from advocacy.analytics.services import tracked_url
 from advocacy.audit.actions import AuditAction
 from advocacy.audit.models import AuditEvent
 from advocacy.compose import final_post
 from advocacy.core.errors import ApplicationError
 from advocacy.core.my_data import my_data_export
 from advocacy.core.public_links import PUBLIC_ID_LENGTH
-from advocacy.drafts.content import check_post, check_share, final_text, share_post, unix_newlines
+from advocacy.drafts.content import check_post, check_share, share_post, unix_newlines
 from advocacy.drafts.selectors import FeedCard, feed_cards_for_employee, feed_for_employee, published_draft_get
 from advocacy.ledger.connect import account_connect_bluesky
 from advocacy.ledger.models import ConnectedAccount, account_label
@@ -44,6 +42,8 @@ from advocacy.notifications.models import Notification, NotificationPreference
 from advocacy.notifications.services import notifications_mark_read
 from advocacy.portal.forms import BlueskyConnectForm, OptInForm, ShareEditForm, ShareForm
 from advocacy.portal.helpers import form_errors_from, requires
+from advocacy.portal.previews import preview_entry, previews_render
+from advocacy.portal.share_as_is import approved_text, texts_as_offered
 from advocacy.program.selectors import consent_history, disclosure_for, participation_state
 from advocacy.program.services import enrollment_leave, enrollment_opt_in
 from advocacy.sharing.models import Share
@@ -236,16 +236,17 @@ def share_compose(request: AuthenticatedHttpRequest, draft_id: int) -> HttpRespo
     disclosure = disclosure_for(language=version.language)
     accounts = _own_accounts(request.user, version.networks)
     choices = [(str(a.pk), f"{a.get_network_display()} · {a.handle}") for a in accounts]
-    # One tracked link for the composer: the same text goes to every network chosen.
-    link = tracked_url(draft=draft, network=ALL_NETWORKS)
-    body = version.body.replace(version.link, link) if link else version.body
-    initial_text = final_text(disclosure=disclosure, body=body, link=link)
-    form = ShareForm(request.POST or None, account_choices=choices, initial={"text": initial_text})
+    # One tracked link and one text box for the composer; left as offered, each network
+    # gets its own variant (texts_as_offered).
+    form = ShareForm(request.POST or None, account_choices=choices, initial={"text": approved_text(draft=draft)})
     if request.method == "POST" and form.is_valid():
         when = form.cleaned_data["scheduled_at"] if form.cleaned_data["when"] == "later" else None
         scheduled_at = aware_in_user_zone(user=request.user, value=when) if when else None
+        network_of = {str(a.pk): a.network for a in accounts}
+        texts = texts_as_offered(draft=draft, text=form.cleaned_data["text"], networks=set(network_of.values()))
         targets = [
-            ShareTarget(account_id=int(pk), text=form.cleaned_data["text"]) for pk in form.cleaned_data["accounts"]
+            ShareTarget(account_id=int(pk), text=texts.get(network_of.get(pk, ""), form.cleaned_data["text"]))
+            for pk in form.cleaned_data["accounts"]
         ]
         try:
             created = shares_create(
@@ -297,15 +298,18 @@ def preview(request: AuthenticatedHttpRequest) -> HttpResponse:
     share check and the network client build it), with counter and problems."""
     text = unix_newlines(request.POST.get("text", "")[:20000])
     language = request.POST.get("language", "en")
-    networks = [n for n in request.POST.getlist("network") if n in {"bluesky", "mastodon", "linkedin", "x"}]
+    networks = [n for n in request.POST.getlist("network") if n in NETWORKS] or ["bluesky"]
     version = None
+    texts = dict.fromkeys(networks, text)
     if request.POST.get("draft", "").isdigit():
-        version = published_draft_get(user=request.user, draft_id=int(request.POST["draft"])).published_version
+        draft = published_draft_get(user=request.user, draft_id=int(request.POST["draft"]))
+        version = draft.published_version
         assert version is not None  # the feed lists published drafts only
         language = version.language
+        texts = texts_as_offered(draft=draft, text=text, networks=networks)
     disclosure = disclosure_for(language=language)
     previews = []
-    for network in networks or ["bluesky"]:
+    for network, text in texts.items():
         if version is not None:
             # A share's public page id is drawn when it is made; one of the same length
             # stands in, so the counter counts the address the post will carry.
@@ -318,12 +322,9 @@ def preview(request: AuthenticatedHttpRequest) -> HttpResponse:
         else:
             post = final_post(network=network, text=text)
             check = check_post(network=network, text=text, disclosure=disclosure)
-        body = post.text[len(disclosure) :] if post.text.startswith(disclosure) else None
-        previews.append({"name": NETWORKS[network], "check": check, "post": post, "body": body})
+        previews.append(preview_entry(post=post, check=check, disclosure=disclosure))
     image_url = version.image.url if version is not None and version.image else ""
-    return render(
-        request, "portal/_preview.html", {"previews": previews, "disclosure": disclosure, "image_url": image_url}
-    )
+    return previews_render(request, previews=previews, disclosure=disclosure, image_url=image_url)
 
 
 @participant

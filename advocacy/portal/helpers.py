@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponseBase
 
 from accounts.permissions import Capability, user_can
 from advocacy.core.errors import ApplicationError
+from advocacy.portal.forms import variant_field
 
 
 def requires(capability: Capability) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
@@ -33,7 +34,9 @@ def form_errors_from(form: forms.Form, exc: ApplicationError) -> None:
     """Put a service's error on the form fields it names (or on the form itself)."""
     placed = False
     for name, messages in exc.fields.items():
-        field = name.split(".")[0]
+        # "variants.x" is the form's "variant_x" where it has one, else its "variants".
+        field = variant_field(name.split(".", 1)[1]) if name.startswith("variants.") else name
+        field = field if field in form.fields else name.split(".")[0]
         for message in messages:
             form.add_error(field if field in form.fields else None, message)
             placed = True

@@ -40,6 +40,7 @@ urlpatterns = [
     path("comms/review/", comms.review_queue_view, name="review_queue"),
     path("comms/review/shares/<int:share_id>/<str:action>/", comms.share_review, name="share_review"),
     path("comms/drafts/new/", comms.draft_new, name="draft_new"),
+    path("comms/drafts/preview/", comms.draft_preview, name="draft_preview"),
     path("comms/drafts/<int:draft_id>/", comms.draft_detail, name="draft"),
     path("comms/drafts/<int:draft_id>/edit/", comms.draft_edit_view, name="draft_edit"),
     path("comms/drafts/<int:draft_id>/diff/", comms.draft_diff, name="draft_diff"),
