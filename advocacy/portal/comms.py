@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -181,21 +181,42 @@ def draft_preview(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.POST.get("draft", "").isdigit():
         current = draft_get_for_comms(user=request.user, draft_id=int(request.POST["draft"])).working_version
         image = current.image if current is not None and current.image else None
-    variants = form.variants()
+    previews = _previews(
+        body=unix_newlines(data.get("body") or ""),
+        variants={network: unix_newlines(text) for network, text in form.variants().items()},
+        link=data.get("link") or "",
+        networks=list(data.get("networks") or [key for key, _label in NETWORK_CHOICES]),
+        disclosure=disclosure,
+        has_image=image is not None,
+        image_alt=image_alt,
+    )
+    return previews_render(request, previews=previews, disclosure=disclosure, image_url=image.url if image else "")
+
+
+def _previews(
+    *,
+    body: str,
+    variants: dict[str, str],
+    link: str,
+    networks: list[str],
+    disclosure: str,
+    has_image: bool,
+    image_alt: str,
+) -> list[dict[str, Any]]:
+    """Each network's preview entry: its variant (else the main text) as it will be posted."""
     previews = []
-    for network in data.get("networks") or [key for key, _label in NETWORK_CHOICES]:
+    for network in networks:
         post = draft_post(
             network=network,
-            body=unix_newlines(variants.get(network) or data.get("body") or ""),
-            link=data.get("link") or "",
+            body=variants.get(network) or body,
+            link=link,
             disclosure=disclosure,
-            has_image=image is not None,
+            has_image=has_image,
             image_alt=image_alt,
         )
-        previews.append(
-            preview_entry(post=post, check=check_draft_post(post=post, disclosure=disclosure), disclosure=disclosure)
-        )
-    return previews_render(request, previews=previews, disclosure=disclosure, image_url=image.url if image else "")
+        check = check_draft_post(post=post, disclosure=disclosure)
+        previews.append(preview_entry(post=post, check=check, disclosure=disclosure))
+    return previews
 
 
 @comms_member
@@ -204,6 +225,7 @@ def draft_detail(request: AuthenticatedHttpRequest, draft_id: int) -> HttpRespon
     versions, decisions = draft_history(draft=draft)
     version = draft.working_version
     assert version is not None  # every draft has one once draft_create returns
+    disclosure = disclosure_for(language=version.language)
     return render(
         request,
         "comms/draft_detail.html",
@@ -215,6 +237,18 @@ def draft_detail(request: AuthenticatedHttpRequest, draft_id: int) -> HttpRespon
             "comment_form": CommentForm(),
             "can_review": user_can(request.user, Capability.REVIEW_DRAFTS),
             "wrote_this_version": version.created_by_id == request.user.pk,
+            # What the reviewer approves, network by network, as employees will be offered it.
+            "previews": _previews(
+                body=version.body,
+                variants=version.variants,
+                link=version.link,
+                networks=list(version.networks),
+                disclosure=disclosure,
+                has_image=bool(version.image),
+                image_alt=version.image_alt,
+            ),
+            "disclosure": disclosure,
+            "image_url": version.image.url if version.image else "",
         },
     )
 

@@ -9,6 +9,8 @@ import html
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from advocacy.sharing.models import Share
@@ -162,3 +164,22 @@ def test_the_schedule_speaks_the_viewers_language(
 
     assert title in page
     assert "Scheduled posts" not in page and "5 shares" not in page
+
+
+def test_the_schedule_costs_the_same_queries_however_many_shares(
+    client, author, clock, make_people, make_draft, march_tenth, django_assert_num_queries
+):
+    launch = make_draft()
+    people = make_people(10)
+    for person in people[:5]:
+        schedule(person, launch, march_tenth)
+    client.force_login(author)
+    client.get(MARCH)  # sessions and caches warmed
+    with CaptureQueriesContext(connection) as few:
+        client.get(MARCH)
+    for person in people[5:]:
+        schedule(person, launch, march_tenth + dt.timedelta(days=2))
+
+    with django_assert_num_queries(len(few)):
+        page = _page(client.get(MARCH))
+    assert _entries(page) == ["Turin lab opening 5 shares"] * 2

@@ -194,3 +194,19 @@ def test_editing_a_variant_after_approval_needs_approval_again(client, author, r
     client.force_login(enrolled)
     offered = _page(client.get(f"/feed/{draft.pk}/share-as-is/"))
     assert VARIANTS["x"] in offered and "A new X text." not in offered
+
+
+def test_the_reviewer_sees_each_networks_post_as_employees_will_be_offered_it(client, author, reviewer):
+    client.force_login(author)
+    client.post("/comms/drafts/new/", _with_variants(x=VARIANTS["x"]))
+    draft = Draft.objects.get()
+    client.force_login(reviewer)
+
+    page = _page(client.get(f"/comms/drafts/{draft.pk}/"))
+
+    previews = page.split('data-testid="draft-previews"')[1]
+    for network in NETWORKS:
+        assert f'data-testid="counter-{network}"' in previews
+    x_preview = previews.split('data-testid="final-text-x"')[1].split("</div>")[0]
+    assert x_preview.index(DISCLOSURE) < x_preview.index(VARIANTS["x"])
+    assert previews.count(DRAFT["body"]) == 3  # the networks without a variant
