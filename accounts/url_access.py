@@ -100,6 +100,8 @@ URL_ACCESS: dict[str, Access] = {
     "portal:review_queue": Access(R),
     "portal:share_review": Access(R, post_only=True, note="edited shares; never the reviewer's own"),
     "portal:draft_new": Access(W),
+    "portal:draft_preview": Access(W, post_only=True),
+    "portal:comms_schedule": Access(W, note="posts by day; group counts only, never names"),
     "portal:draft": Access(W),
     "portal:draft_edit": Access(W),
     "portal:draft_diff": Access(W),

@@ -285,7 +285,7 @@ def _share_wave(*, draft: Draft, wave: Wave, participants: Sequence[User]) -> No
         user = participants[index]
         accounts = ConnectedAccount.objects.filter(owner=user, network__in=wave.networks).order_by("network")
         with demo_clock(made + dt.timedelta(minutes=3 * index)):
-            text = approved_text(draft_id=draft.pk, user=user)
+            text = approved_text(draft=draft)
             if wave.outcome == S.REVIEW:
                 text += "\n\nProud of this team!"  # edited, so it waits for a second person
             shares = shares_create(

@@ -51,6 +51,27 @@ def final_text(*, disclosure: str, body: str, link: str = "") -> str:
     return compose_text(disclosure=disclosure, body=body_with_link(body=body, link=link))
 
 
+def draft_post(
+    *, network: str, body: str, link: str, disclosure: str, has_image: bool = False, image_alt: str = ""
+) -> FinalPost:
+    """What ``network`` receives for a draft's text for that network (its variant, or
+    the main text): the disclosure first, then the text with the draft's link. What
+    the comms composer previews and what saving a draft checks (``check_draft_post``)."""
+    return final_post(
+        network=network,
+        text=final_text(disclosure=disclosure, body=body, link=link),
+        link=link,
+        has_image=has_image,
+        image_alt=image_alt if has_image else "",
+        disclosure=disclosure,
+    )
+
+
+def check_draft_post(*, post: FinalPost, disclosure: str) -> PostCheck:
+    """The rules a draft's post must pass for its network before it can be saved."""
+    return check_post(network=post.network, text=post.text, disclosure=disclosure)
+
+
 @dataclass(frozen=True)
 class PostCheck:
     network: str

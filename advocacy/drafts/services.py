@@ -22,7 +22,7 @@ from advocacy.audit.actions import AuditAction
 from advocacy.audit.services import audit_record, audit_record_standalone
 from advocacy.compose import tone_flags
 from advocacy.core.errors import Conflict, NotAllowed, ValidationFailed
-from advocacy.drafts.content import check_post, final_text, unix_newlines
+from advocacy.drafts.content import check_draft_post, draft_post, unix_newlines
 from advocacy.drafts.images import image_clean
 from advocacy.drafts.models import NETWORK_CHOICES, Campaign, Draft, DraftVersion, ReviewDecision
 from advocacy.linkcards.tasks import link_card_request
@@ -99,12 +99,14 @@ def _validate(content: DraftContent) -> None:
         )
     disclosure = disclosure_for(language=content.language)
     for network in networks:
-        body = content.variants.get(network) or content.body
-        check = check_post(
+        post = draft_post(
             network=network,
-            text=final_text(disclosure=disclosure, body=body, link=content.link),
+            body=content.variants.get(network) or content.body,
+            link=content.link.strip(),
             disclosure=disclosure,
+            has_image=has_image,
         )
+        check = check_draft_post(post=post, disclosure=disclosure)
         if not check.ok:
             key = f"variants.{network}" if network in content.variants else "body"
             errors.setdefault(key, []).extend(check.problems)

@@ -18,7 +18,8 @@ from accounts.permissions import Capability, user_can
 from accounts.timezones import aware_in_user_zone
 from advocacy.core.errors import ApplicationError
 from advocacy.drafts import services
-from advocacy.drafts.models import Draft
+from advocacy.drafts.content import check_draft_post, draft_post, unix_newlines
+from advocacy.drafts.models import NETWORK_CHOICES, Draft
 from advocacy.drafts.selectors import (
     draft_get_for_comms,
     draft_history,
@@ -26,8 +27,10 @@ from advocacy.drafts.selectors import (
     review_queue,
     version_diff,
 )
-from advocacy.portal.forms import CommentForm, DraftForm
+from advocacy.portal.forms import CommentForm, DraftForm, variant_field
 from advocacy.portal.helpers import form_errors_from, requires
+from advocacy.portal.previews import NetworkPreview, composer_previews
+from advocacy.program.selectors import disclosure_for
 from advocacy.sharing.selectors import shares_awaiting_review
 from advocacy.sharing.services import share_review_approve, share_review_reject
 
@@ -95,7 +98,7 @@ def _content(request: HttpRequest, form: DraftForm) -> services.DraftContent:
         networks=list(data["networks"]),
         language=data["language"],
         link=data.get("link") or "",
-        variants={"x": data["variant_x"]} if data.get("variant_x") and "x" in data["networks"] else {},
+        variants=form.variants(),
         expires_at=aware_in_user_zone(user=request.user, value=expires) if expires else None,
         image=request.FILES.get("image"),
         image_alt=data.get("image_alt") or "",
@@ -139,7 +142,7 @@ def draft_edit_view(request: AuthenticatedHttpRequest, draft_id: int) -> HttpRes
         "link": version.link,
         "language": version.language,
         "networks": version.networks,
-        "variant_x": version.variants.get("x", ""),
+        **{variant_field(network): text for network, text in version.variants.items()},
         "expires_at": version.expires_at,
         "image_alt": version.image_alt,
     }
@@ -164,11 +167,69 @@ def draft_edit_view(request: AuthenticatedHttpRequest, draft_id: int) -> HttpRes
 
 
 @comms_member
+@require_POST
+def draft_preview(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Live preview (htmx) of the draft form: per chosen network, the post it will
+    receive (its variant, else the main text) with the counter and the problems that
+    saving would refuse (the same ``check_draft_post``). Half-filled forms preview too."""
+    form = DraftForm(request.POST)
+    form.is_valid()  # only to clean what can be cleaned; the rest falls back below
+    data = form.cleaned_data
+    language = data.get("language") or "en"
+    disclosure = disclosure_for(language=language)
+    image, image_alt = None, data.get("image_alt") or ""
+    if request.POST.get("draft", "").isdigit():
+        current = draft_get_for_comms(user=request.user, draft_id=int(request.POST["draft"])).working_version
+        image = current.image if current is not None and current.image else None
+    previews = _previews(
+        author=request.user.name,
+        image_url=image.url if image else "",
+        body=unix_newlines(data.get("body") or ""),
+        variants={network: unix_newlines(text) for network, text in form.variants().items()},
+        link=data.get("link") or "",
+        networks=list(data.get("networks") or [key for key, _label in NETWORK_CHOICES]),
+        disclosure=disclosure,
+        has_image=image is not None,
+        image_alt=image_alt,
+    )
+    return render(request, "portal/_preview.html", {"previews": previews})
+
+
+def _previews(
+    *,
+    author: str,
+    image_url: str,
+    body: str,
+    variants: dict[str, str],
+    link: str,
+    networks: list[str],
+    disclosure: str,
+    has_image: bool,
+    image_alt: str,
+) -> list[NetworkPreview]:
+    """Each network's preview: its variant (else the main text) as it will be posted."""
+    posts = []
+    for network in networks:
+        post = draft_post(
+            network=network,
+            body=variants.get(network) or body,
+            link=link,
+            disclosure=disclosure,
+            has_image=has_image,
+            image_alt=image_alt,
+        )
+        check = check_draft_post(post=post, disclosure=disclosure)
+        posts.append((post, check))
+    return composer_previews(author=author, posts=posts, disclosure=disclosure, image_url=image_url)
+
+
+@comms_member
 def draft_detail(request: AuthenticatedHttpRequest, draft_id: int) -> HttpResponse:
     draft = draft_get_for_comms(user=request.user, draft_id=draft_id)
     versions, decisions = draft_history(draft=draft)
     version = draft.working_version
     assert version is not None  # every draft has one once draft_create returns
+    disclosure = disclosure_for(language=version.language)
     return render(
         request,
         "comms/draft_detail.html",
@@ -180,6 +241,20 @@ def draft_detail(request: AuthenticatedHttpRequest, draft_id: int) -> HttpRespon
             "comment_form": CommentForm(),
             "can_review": user_can(request.user, Capability.REVIEW_DRAFTS),
             "wrote_this_version": version.created_by_id == request.user.pk,
+            # What the reviewer approves, network by network, as employees will be offered it.
+            "previews": _previews(
+                author=version.created_by.name if version.created_by else "",
+                image_url=version.image.url if version.image else "",
+                body=version.body,
+                variants=version.variants,
+                link=version.link,
+                networks=list(version.networks),
+                disclosure=disclosure,
+                has_image=bool(version.image),
+                image_alt=version.image_alt,
+            ),
+            "disclosure": disclosure,
+            "image_url": version.image.url if version.image else "",
         },
     )
 

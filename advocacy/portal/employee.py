@@ -26,23 +26,23 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from accounts.permissions import Capability
 from accounts.timezones import aware_in_user_zone, user_zone
-from advocacy.analytics.models import ALL_NETWORKS
-from advocacy.analytics.services import tracked_url
 from advocacy.audit.actions import AuditAction
 from advocacy.audit.models import AuditEvent
 from advocacy.core.errors import ApplicationError
 from advocacy.core.my_data import my_data_export
-from advocacy.drafts.content import final_text, unix_newlines
+from advocacy.drafts.content import unix_newlines
 from advocacy.drafts.selectors import FeedCard, feed_cards_for_employee, feed_for_employee, published_draft_get
 from advocacy.ledger.connect import account_connect_bluesky
 from advocacy.ledger.models import ConnectedAccount, account_label
 from advocacy.ledger.services import account_disconnect
+from advocacy.networks.registry import NETWORKS
 from advocacy.notifications.models import Notification, NotificationPreference
 from advocacy.notifications.services import notifications_mark_read
 from advocacy.portal.forms import BlueskyConnectForm, OptInForm, ShareEditForm, ShareForm
 from advocacy.portal.helpers import form_errors_from, requires
 from advocacy.portal.previews import network_previews
 from advocacy.portal.pwa import OFFLINE_COPY_HEADER
+from advocacy.portal.share_as_is import approved_text, texts_as_offered
 from advocacy.program.selectors import consent_history, disclosure_for, participation_state
 from advocacy.program.services import enrollment_leave, enrollment_opt_in
 from advocacy.sharing.models import Share
@@ -237,16 +237,17 @@ def share_compose(request: AuthenticatedHttpRequest, draft_id: int) -> HttpRespo
     disclosure = disclosure_for(language=version.language)
     accounts = _own_accounts(request.user, version.networks)
     choices = [(str(a.pk), f"{a.get_network_display()} · {a.handle}") for a in accounts]
-    # One tracked link for the composer: the same text goes to every network chosen.
-    link = tracked_url(draft=draft, network=ALL_NETWORKS)
-    body = version.body.replace(version.link, link) if link else version.body
-    initial_text = final_text(disclosure=disclosure, body=body, link=link)
-    form = ShareForm(request.POST or None, account_choices=choices, initial={"text": initial_text})
+    # One tracked link and one text box for the composer; left as offered, each network
+    # gets its own variant (texts_as_offered).
+    form = ShareForm(request.POST or None, account_choices=choices, initial={"text": approved_text(draft=draft)})
     if request.method == "POST" and form.is_valid():
         when = form.cleaned_data["scheduled_at"] if form.cleaned_data["when"] == "later" else None
         scheduled_at = aware_in_user_zone(user=request.user, value=when) if when else None
+        network_of = {str(a.pk): a.network for a in accounts}
+        texts = texts_as_offered(draft=draft, text=form.cleaned_data["text"], networks=set(network_of.values()))
         targets = [
-            ShareTarget(account_id=int(pk), text=form.cleaned_data["text"]) for pk in form.cleaned_data["accounts"]
+            ShareTarget(account_id=int(pk), text=texts.get(network_of.get(pk, ""), form.cleaned_data["text"]))
+            for pk in form.cleaned_data["accounts"]
         ]
         try:
             created = shares_create(
@@ -298,16 +299,19 @@ def preview(request: AuthenticatedHttpRequest) -> HttpResponse:
     share check and the network client build it), with counter and problems."""
     text = unix_newlines(request.POST.get("text", "")[:20000])
     language = request.POST.get("language", "en")
-    networks = [n for n in request.POST.getlist("network") if n in {"bluesky", "mastodon", "linkedin", "x"}]
+    networks = [n for n in request.POST.getlist("network") if n in NETWORKS] or ["bluesky"]
     version = None
+    texts = dict.fromkeys(networks, text)
     if request.POST.get("draft", "").isdigit():
-        version = published_draft_get(user=request.user, draft_id=int(request.POST["draft"])).published_version
+        draft = published_draft_get(user=request.user, draft_id=int(request.POST["draft"]))
+        version = draft.published_version
         assert version is not None  # the feed lists published drafts only
         language = version.language
+        texts = texts_as_offered(draft=draft, text=text, networks=networks)
     previews = network_previews(
         user=request.user,
-        text=text,
-        networks=networks or ["bluesky"],
+        texts=texts,
+        networks=networks,
         disclosure=disclosure_for(language=language),
         version=version,
     )

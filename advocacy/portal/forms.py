@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from advocacy.drafts.models import NETWORK_CHOICES
@@ -27,12 +28,6 @@ class DraftForm(forms.Form):
     networks = forms.MultipleChoiceField(
         label=_("Networks"), choices=NETWORK_CHOICES, widget=forms.CheckboxSelectMultiple
     )
-    variant_x = forms.CharField(
-        label=_("Shorter text for X (optional)"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=5000,
-    )
     expires_at = forms.DateTimeField(
         label=_("Expires (optional)"),
         required=False,
@@ -40,6 +35,39 @@ class DraftForm(forms.Form):
     )
     image = forms.FileField(label=_("Image (optional)"), required=False)
     image_alt = forms.CharField(label=_("Image description (alt text)"), required=False, max_length=1000)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # One optional text per network the registry knows, right after the main text,
+        # so a new network gets its variant without touching this form.
+        fields = list(self.fields.items())
+        at = [name for name, _field in fields].index("networks") + 1
+        variants = [(variant_field(network), _variant_field(name)) for network, name in NETWORK_CHOICES]
+        self.fields = dict(fields[:at] + variants + fields[at:])
+
+    def variants(self) -> dict[str, str]:
+        """The variants typed for the networks chosen (a variant for a network not
+        chosen is not part of the post)."""
+        chosen = set(self.cleaned_data.get("networks") or ())
+        return {
+            network: text
+            for network, _name in NETWORK_CHOICES
+            if network in chosen and (text := self.cleaned_data.get(variant_field(network)) or "").strip()
+        }
+
+
+def variant_field(network: str) -> str:
+    """The form field holding ``network``'s variant (the service names it ``variants.<network>``)."""
+    return f"variant_{network}"
+
+
+def _variant_field(network_name: str) -> forms.CharField:
+    return forms.CharField(
+        label=format_lazy(_("Text for {network} (optional, replaces the post text there)"), network=network_name),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "data-variant": network_name}),
+        max_length=5000,
+    )
 
 
 class CommentForm(forms.Form):

@@ -5,6 +5,7 @@ is the post. The share page, "Share as is" and the comms composer all build it h
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -66,14 +67,16 @@ class NetworkPreview:
 def network_previews(
     *,
     user: User,
-    text: str,
+    text: str = "",
+    texts: Mapping[str, str] | None = None,
     networks: list[str],
     disclosure: str,
     version: DraftVersion | None = None,
     checked: bool = True,
 ) -> list[NetworkPreview]:
-    """One preview per network in ``networks`` of ``text`` shared from ``version``
-    (its link, card and image), as ``user`` would post it. Asks for the link's card to
+    """One preview per network in ``networks`` of ``text`` (or of ``texts[network]``,
+    each network's own text) shared from ``version`` (its link, card and image), as
+    ``user`` would post it. Asks for the link's card to
     be read (by a worker, after commit) when it has not been: the preview shows the
     address-only card until then, exactly as the post would carry it."""
     if version is not None and version.link and not version.image:
@@ -86,7 +89,8 @@ def network_previews(
     image_url = version.image.url if version is not None and version.image else ""
     previews = []
     for network in networks:
-        post, check = _post_and_check(network=network, text=text, disclosure=disclosure, version=version)
+        own_text = texts.get(network, text) if texts is not None else text
+        post, check = _post_and_check(network=network, text=own_text, disclosure=disclosure, version=version)
         previews.append(
             NetworkPreview(
                 network=network,
@@ -110,3 +114,23 @@ def _post_and_check(
     post = share_post(network=network, text=text, version=version, disclosure=disclosure, public_id=PREVIEW_PUBLIC_ID)
     check = check_share(network=network, text=text, disclosure=disclosure, version=version, public_id=PREVIEW_PUBLIC_ID)
     return post, check
+
+
+def composer_previews(
+    *, author: str, posts: list[tuple[FinalPost, PostCheck]], disclosure: str, image_url: str = ""
+) -> list[NetworkPreview]:
+    """The comms composer's previews: each network's post as employees will be offered
+    it (built by the caller from the draft form, variants included), with its check."""
+    return [
+        NetworkPreview(
+            network=post.network,
+            name=NETWORKS[post.network],
+            post=post,
+            check=check,
+            disclosure=disclosure,
+            author=author,
+            handle="",
+            image_url=image_url if post.has_image else "",
+        )
+        for post, check in posts
+    ]

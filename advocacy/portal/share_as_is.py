@@ -7,6 +7,8 @@ view only builds the approved text the composer would offer and asks once."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -15,12 +17,12 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from accounts.http import AuthenticatedHttpRequest
-from accounts.models import User
 from accounts.permissions import Capability
 from advocacy.analytics.models import ALL_NETWORKS
 from advocacy.analytics.services import tracked_url
 from advocacy.core.errors import ApplicationError
 from advocacy.drafts.content import final_text
+from advocacy.drafts.models import Draft
 from advocacy.drafts.selectors import published_draft_get
 from advocacy.ledger.models import ConnectedAccount
 from advocacy.networks.registry import NETWORKS
@@ -34,16 +36,27 @@ from advocacy.sharing.services import ShareTarget, shares_create
 _STANDING = (*Share.PENDING_STATES, Share.State.SENDING, Share.State.SENT)
 
 
-def approved_text(*, draft_id: int, user: User) -> str:
-    """The text the composer offers for a published draft: disclosure first, the body,
-    the draft's link as its tracked short link."""
-    draft = published_draft_get(user=user, draft_id=draft_id)
+def approved_text(*, draft: Draft, network: str = "") -> str:
+    """The text the composer offers for a published draft on ``network`` (its variant
+    there, if comms wrote one; without a network, the main text): disclosure first,
+    the body, the draft's link as its tracked short link."""
     version = draft.published_version
     assert version is not None  # the feed holds published drafts only
     disclosure = disclosure_for(language=version.language)
     link = tracked_url(draft=draft, network=ALL_NETWORKS)
-    body = version.body.replace(version.link, link) if link else version.body
+    body = version.body_for(network) if network else version.body
+    if link and version.link:
+        body = body.replace(version.link, link)
     return final_text(disclosure=disclosure, body=body, link=link)
+
+
+def texts_as_offered(*, draft: Draft, text: str, networks: Iterable[str]) -> dict[str, str]:
+    """The text each network gets when the employee shares ``text``: left as offered
+    (the main text), each network gets its own approved variant; edited, the edit goes
+    to every network (the composer has one text box)."""
+    if text != approved_text(draft=draft):
+        return dict.fromkeys(networks, text)
+    return {network: approved_text(draft=draft, network=network) for network in networks}
 
 
 @requires(Capability.PARTICIPATE)
@@ -52,7 +65,6 @@ def share_as_is(request: AuthenticatedHttpRequest, draft_id: int) -> HttpRespons
     draft = published_draft_get(user=request.user, draft_id=draft_id)
     version = draft.published_version
     assert version is not None  # the feed holds published drafts only
-    text = approved_text(draft_id=draft.pk, user=request.user)
     accounts = list(
         ConnectedAccount.objects.filter(
             owner=request.user, status=ConnectedAccount.Status.ACTIVE, network__in=version.networks
@@ -63,6 +75,7 @@ def share_as_is(request: AuthenticatedHttpRequest, draft_id: int) -> HttpRespons
             "account_id", flat=True
         )
     )
+    texts = {network: approved_text(draft=draft, network=network) for network in version.networks}
     chosen = [a for a in accounts if a.pk not in shared]
     again: list[ConnectedAccount] = []
     if request.method == "POST":
@@ -82,7 +95,7 @@ def share_as_is(request: AuthenticatedHttpRequest, draft_id: int) -> HttpRespons
                 created = shares_create(
                     employee=request.user,
                     draft_id=draft.pk,
-                    targets=[ShareTarget(account_id=a.pk, text=text) for a in chosen],
+                    targets=[ShareTarget(account_id=a.pk, text=texts[a.network]) for a in chosen],
                 )
             except ApplicationError as exc:
                 messages.error(request, exc.message)
@@ -92,7 +105,9 @@ def share_as_is(request: AuthenticatedHttpRequest, draft_id: int) -> HttpRespons
                 return redirect("portal:shares")
     disclosure = disclosure_for(language=version.language)
     networks = [n for n in NETWORKS if n in {a.network for a in accounts}]
-    previews = network_previews(user=request.user, text=text, networks=networks, disclosure=disclosure, version=version)
+    previews = network_previews(
+        user=request.user, texts=texts, networks=networks, disclosure=disclosure, version=version
+    )
     return render(
         request,
         "portal/share_as_is.html",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from advocacy.portal import comms, connect_views, employee, oversight, share_as_is, tokens
+from advocacy.portal import comms, connect_views, employee, oversight, schedule, share_as_is, tokens
 
 app_name = "portal"
 
@@ -38,8 +38,10 @@ urlpatterns = [
     path("audit/jobs/<int:job_id>/download/", oversight.audit_job_download, name="audit_job_download"),
     path("comms/", comms.drafts, name="comms_drafts"),
     path("comms/review/", comms.review_queue_view, name="review_queue"),
+    path("comms/schedule/", schedule.schedule, name="comms_schedule"),
     path("comms/review/shares/<int:share_id>/<str:action>/", comms.share_review, name="share_review"),
     path("comms/drafts/new/", comms.draft_new, name="draft_new"),
+    path("comms/drafts/preview/", comms.draft_preview, name="draft_preview"),
     path("comms/drafts/<int:draft_id>/", comms.draft_detail, name="draft"),
     path("comms/drafts/<int:draft_id>/edit/", comms.draft_edit_view, name="draft_edit"),
     path("comms/drafts/<int:draft_id>/diff/", comms.draft_diff, name="draft_diff"),
