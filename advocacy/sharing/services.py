@@ -32,10 +32,10 @@ from advocacy.drafts.models import Draft, DraftVersion
 from advocacy.drafts.selectors import published_draft_get
 from advocacy.ledger.models import ConnectedAccount
 from advocacy.program.selectors import disclosure_for, participation_state, programme_settings
-from advocacy.sharing.models import Share
+from advocacy.sharing.models import OUTCOME_UNKNOWN, Share
 
 MAX_SCHEDULE_AHEAD = dt.timedelta(days=90)
-IN_DOUBT = "outcome_unknown"
+IN_DOUBT = OUTCOME_UNKNOWN  # the previous attempt may have landed: the engine reconciles first
 IN_DOUBT_MESSAGE = gettext_lazy(
     "Candor is checking whether an earlier attempt already reached the network, "
     "so this post cannot be changed or cancelled until that is known."
