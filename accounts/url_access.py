@@ -65,6 +65,11 @@ URL_ACCESS: dict[str, Access] = {
         note="signed in only; an unpublished draft's image only for write_drafts, review_drafts or "
         "manage_program; anything else 404",
     ),
+    "linkcards:thumb": Access(
+        PUBLIC,
+        note="signed in only: Candor's copy of a link card's thumbnail, an image from a public page; "
+        "404 when there is none",
+    ),
     "portal:programme": Access(P),
     "portal:leave": Access(P),
     "portal:feed": Access(P),

@@ -14,6 +14,28 @@ def test_on_bluesky_a_missing_link_becomes_a_card_without_an_image():
     assert (post.text, post.link_card) == (TEXT, LinkCard(uri=LINK, title="acme.example"))
 
 
+def test_on_bluesky_the_card_read_from_the_page_is_the_card_posted():
+    read = LinkCard(uri=LINK, title="Robot tamers wanted", description="Join us", thumb_url="/link-cards/1/thumb.jpg")
+    assert final_post(network="bluesky", text=TEXT, link=LINK, card=read).link_card == read
+
+
+def test_a_card_read_for_another_address_or_without_a_title_falls_back_to_the_host():
+    other = LinkCard(uri="https://else.example/", title="Elsewhere", description="Not this page")
+    untitled = LinkCard(uri=LINK, title="", description="Only a description")
+    assert final_post(network="bluesky", text=TEXT, link=LINK, card=other).link_card == LinkCard(
+        uri=LINK, title="acme.example"
+    )
+    assert final_post(network="bluesky", text=TEXT, link=LINK, card=untitled).link_card == LinkCard(
+        uri=LINK, title="acme.example", description="Only a description"
+    )
+
+
+def test_a_read_card_goes_nowhere_a_card_is_not_sent():
+    read = LinkCard(uri=LINK, title="Robot tamers wanted")
+    assert final_post(network="bluesky", text=TEXT, link=LINK, has_image=True, card=read).link_card is None
+    assert final_post(network="mastodon", text=TEXT, link=LINK, card=read).link_card is None
+
+
 def test_on_bluesky_a_missing_link_joins_the_text_when_there_is_an_image():
     post = final_post(network="bluesky", text=TEXT, link=LINK, has_image=True, image_alt="Our team")
     assert (post.text, post.link_card, post.image_alt) == (f"{TEXT}\n\n{LINK}", None, "Our team")

@@ -22,8 +22,14 @@ TEXT = "#employee · I work at Acme Robotics.\n\nWe're hiring robot tamers."
 ALL = ("bluesky", "mastodon", "linkedin", "x")
 
 
-def _card(preview: str) -> str:
+def bluesky_card(preview: str) -> str:
+    """The Bluesky link card's HTML in a preview."""
     return re.search(r'<a [^>]*data-testid="link-card-bluesky".*?</a>', preview, re.S)[0]
+
+
+def thumb_src(card: str) -> str:
+    """Where the card's thumbnail is served from."""
+    return re.search(r'<img[^>]*src="([^"]+)"[^>]*data-testid="link-card-thumb-bluesky"', card)[1]
 
 
 def test_the_preview_shows_the_card_the_server_read_and_the_post_carries_it(
@@ -35,9 +41,8 @@ def test_the_preview_shows_the_card_the_server_read_and_the_post_carries_it(
     client.force_login(account.owner)
 
     preview = _preview(client, draft, TEXT)
-    card = _card(preview)
-    thumb_src = re.search(r'<img[^>]*src="([^"]+)"[^>]*data-testid="link-card-thumb-bluesky"', card)[1]
-    thumb = client.get(thumb_src)
+    card = bluesky_card(preview)
+    thumb = client.get(thumb_src(card))
     share = share_create(employee=account.owner, draft_id=draft.pk, account_id=account.pk, text=TEXT)
     sent = engine._request(Share.objects.get(pk=share.pk))
 
@@ -73,8 +78,8 @@ def test_the_first_preview_asks_for_a_card_not_read_yet(
         first = _preview(client, draft, TEXT)
     second = _preview(client, draft, TEXT)
 
-    assert "Read on first view" not in _card(first)  # the address only, as the post would have been
-    assert "Read on first view" in _card(second)
+    assert "Read on first view" not in bluesky_card(first)  # the address only, as the post would have been
+    assert "Read on first view" in bluesky_card(second)
 
 
 def test_a_page_that_cannot_be_read_leaves_the_address_card_and_sharing_goes_on(
@@ -85,7 +90,7 @@ def test_a_page_that_cannot_be_read_leaves_the_address_card_and_sharing_goes_on(
         draft = _publish(author, reviewer, image=False, link=url)
     client.force_login(account.owner)
 
-    card = _card(_preview(client, draft, TEXT))
+    card = bluesky_card(_preview(client, draft, TEXT))
     share = share_create(employee=account.owner, draft_id=draft.pk, account_id=account.pk, text=TEXT)
     sent = engine._request(Share.objects.get(pk=share.pk))
 

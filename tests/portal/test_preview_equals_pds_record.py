@@ -15,6 +15,7 @@ from advocacy.networks.bluesky.facets import build_facets
 from advocacy.sharing import engine
 from advocacy.sharing.models import Share
 from advocacy.sharing.services import share_create
+from tests.linkcards.test_preview_card import bluesky_card, thumb_src
 from tests.portal.test_preview_is_the_post import LINK, _offered_text, _preview, _publish
 from tests.support.og_site import DESCRIPTION, TITLE
 
@@ -122,8 +123,8 @@ def test_the_record_carries_the_previewed_open_graph_card_with_its_thumbnail_blo
     text = "#employee · I work at Acme Robotics.\n\nWe're hiring robot tamers."
 
     preview = _preview(client, draft, text, networks=("bluesky",))
-    card = re.search(r'<a [^>]*data-testid="link-card-bluesky".*?</a>', preview, re.S)[0]
-    thumb = client.get(re.search(r'<img[^>]*src="([^"]+)"[^>]*data-testid="link-card-thumb-bluesky"', card)[1])
+    card = bluesky_card(preview)
+    thumb = client.get(thumb_src(card))
     record = _post(client, bluesky_pds, account, did, draft, text)
 
     assert record["text"] == html.unescape(_shown(preview))

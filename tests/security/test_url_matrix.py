@@ -114,6 +114,7 @@ def world(
         "code": code,
         "campaign_id": campaign.pk,
         "name": "drafts/no-such-image.png",
+        "page_id": 1,
     }
     owners = {
         "share_id": {"employee"},
