@@ -11,6 +11,7 @@ from django.conf import settings
 from accounts.models import User
 from advocacy.audit.actions import AuditAction
 from advocacy.audit.models import AuditEvent
+from advocacy.core.my_data import my_data_export
 from advocacy.ledger.offboarding import offboarding_start
 from advocacy.notifications.models import Notification, PushSubscription
 from advocacy.notifications.tasks import push_notification
@@ -163,6 +164,8 @@ def test_turning_push_off_on_this_device_and_everywhere(client, sharer, push_ser
     phone, _ = push_service.subscribe(client, sharer, name="phone")
     push_service.subscribe(client, sharer, name="laptop")
     assert "Push is on for 2 devices." in client.get("/notifications/settings/").content.decode()
+    devices = my_data_export(user=sharer)["push_devices"]
+    assert [d["push_service"] for d in devices] == [push_service.url.removeprefix("http://")] * 2
 
     response = client.post(
         "/notifications/push/unsubscribe/", {"endpoint": phone.endpoint}, content_type="application/json"
