@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from accounts.models import User
 from advocacy.ledger.models import ConnectedAccount
-from advocacy.notifications.models import Notification
+from advocacy.notifications.models import Notification, PushSubscription
 from advocacy.program.selectors import consent_history
 from advocacy.sharing.models import Share
 
@@ -53,5 +54,10 @@ def my_data_export(*, user: User) -> dict[str, Any]:
         "notifications": [
             {"title": n.title, "body": n.body, "at": n.created_at.isoformat(), "read": n.read_at is not None}
             for n in Notification.objects.filter(user=user)
+        ],
+        # Which push services hold a subscription (the endpoint itself is a capability URL).
+        "push_devices": [
+            {"push_service": urlsplit(p.endpoint).netloc, "since": p.created_at.isoformat()}
+            for p in PushSubscription.objects.filter(user=user).order_by("created_at")
         ],
     }

@@ -11,11 +11,13 @@ from django.conf import settings
 from accounts.models import User
 from advocacy.audit.actions import AuditAction
 from advocacy.audit.models import AuditEvent
+from advocacy.core.my_data import my_data_export
 from advocacy.ledger.offboarding import offboarding_start
 from advocacy.notifications.models import Notification, PushSubscription
 from advocacy.notifications.tasks import push_notification
 from advocacy.program.services import enrollment_leave, enrollment_opt_in
 from tests.support.scenario import connect
+from tests.support.worker import running_worker, wait_for
 from tests.workflow.test_notification_language import speaks
 
 pytestmark = pytest.mark.django_db
@@ -163,6 +165,8 @@ def test_turning_push_off_on_this_device_and_everywhere(client, sharer, push_ser
     phone, _ = push_service.subscribe(client, sharer, name="phone")
     push_service.subscribe(client, sharer, name="laptop")
     assert "Push is on for 2 devices." in client.get("/notifications/settings/").content.decode()
+    devices = my_data_export(user=sharer)["push_devices"]
+    assert [d["push_service"] for d in devices] == [push_service.url.removeprefix("http://")] * 2
 
     response = client.post(
         "/notifications/push/unsubscribe/", {"endpoint": phone.endpoint}, content_type="application/json"
@@ -214,3 +218,22 @@ def test_without_vapid_keys_the_page_says_push_is_not_set_up(client, sharer, set
     assert "Push notifications are not set up on this server." in page
     _browser, response = push_service.subscribe(client, sharer)
     assert response.status_code == 409
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_pushes_a_new_post_after_it_is_published(
+    client, sharer, publish, push_service, real_broker, artifacts_dir
+):
+    push_service.subscribe(client, sharer)
+
+    with running_worker(log_dir=artifacts_dir / "workers") as worker:
+        draft = publish("Turin lab")
+        wait_for(
+            lambda: push_service.received,
+            timeout=60,
+            message=f"the worker to push draft {draft.pk}; worker log:\n{worker.log()}",
+        )
+
+    [(_path, message)] = push_service.messages()
+    assert message["title"] == "New post to share: Turin lab"
