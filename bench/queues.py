@@ -20,6 +20,10 @@ QUEUES = ("posting", "celery")
 
 
 class Queues(Protocol):
+    # How many delivered messages the depth may not show: the no-op baseline waits for
+    # its tasks to be queued, and a worker's prefetched ones are not in the count.
+    unseen: int
+
     def depth(self, name: str) -> int: ...
 
     def idle(self) -> bool: ...
@@ -28,6 +32,8 @@ class Queues(Protocol):
 
 
 class RedisQueues:
+    unseen = 0
+
     def __init__(self, url: str):
         import redis
 
@@ -44,6 +50,10 @@ class RedisQueues:
 
 
 class AmqpQueues:
+    # Delivered before the consumer was cancelled (prefetch 1 per pool process, one more in
+    # flight): RabbitMQ's count of ready messages leaves them out, and the worker runs them.
+    unseen = 4
+
     def __init__(self, url: str):
         from kombu import Connection
 

@@ -224,6 +224,18 @@ CHANGES: list[dict[str, str]] = [
         "signs one checkpoint before the exports (as beat has in use); witnessed audit_verify peak RSS at 1M "
         "518 → 329 MiB.",
     },
+    {
+        "what": "compose_text keeps its recent answers",
+        "where": "advocacy/compose/disclosure.py (compose_text, functools.lru_cache of 4,096)",
+        "why": "The new REST API benchmark: GET /api/feed/ ran at 0.05–0.06 of a trivial authenticated DRF "
+        "view. cProfile of warm requests in one process: 85% in the serializer's get_texts → final_text → "
+        "compose_text, whose disclosure search folds every prefix of the body (~4 ms a text; 4 networks × "
+        "50 cards per page, on every request). compose_text is pure in its two strings. The HTML feed "
+        "already cached its cards' HTML, so only the API paid it.",
+        "effect": "quick size, load average ~10 on 2 cores: GET /api/feed/ ratio 0.05–0.06 (smoke run before) "
+        "→ 0.25 (0.25–0.26) in the quick run after; per request under cProfile 819 ms → ~100 ms, the rest "
+        "queries (~14 ms) and DRF's serialization of 50 cards.",
+    },
 ]
 
 NOTES: list[str] = [
@@ -252,6 +264,23 @@ NOTES: list[str] = [
     "Found while seeding on PostgreSQL (not a performance change, reported and fixed separately in 09f3565): "
     'draft_submit, draft_approve and draft_publish failed on PostgreSQL with "FOR UPDATE cannot be applied to '
     'the nullable side of an outer join" (drafts.services._lock).',
+    "Portal under a burst (issue 20): /feed/ is loaded by wrk from the first post that reaches the sink "
+    "until its window ends, and the run counts only if shares were still unsent then; idle p95 is the mean "
+    "of the page's p95 before and after the burst, with the same gunicorn and Celery worker running. What "
+    "slows the page during a burst is CPU: its queries only read, and the dispatcher's FOR UPDATE SKIP LOCKED "
+    "never makes a reader wait. On a machine already loaded by other work the burst adds little relative "
+    "to that load, so a shared machine's ratio flatters; an idle machine's has not been measured yet.",
+    "REST API: the baseline (bench/urls.py ApiBaseline) has the API's token authentication, permission, "
+    "throttle, JSON parser and renderers and does nothing else; GET is compared with GET, POST (with the "
+    "same body) with POST. POST /api/shares/ schedules a real share 30 days ahead: its checks, the row and "
+    "its audit event under the chain head's lock. GET /api/feed/ serializes a page of 50 cards with every "
+    "network's text (the HTML feed shows 20, cached).",
+    "Fan-out on RabbitMQ: the same worker and code with CELERY_BROKER_URL on RabbitMQ, in a virtual host "
+    "of the bench's own; no-op tasks on the same broker are its baseline. Idle there is RabbitMQ's count of "
+    "ready messages, which leaves out the few a worker has prefetched.",
+    "Fan-out upper bound: the same sink posts by the bench plug-in's own HTTP code (bench.sinkclient) from "
+    "two plain loops, no database, broker or Celery: what two processes can post at all. Candor's sends "
+    "also write each outcome and audit event to PostgreSQL on the same 2 cores.",
 ]
 
 
