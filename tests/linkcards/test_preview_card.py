@@ -9,7 +9,7 @@ import re
 import pytest
 
 from advocacy.linkcards.models import LinkPage
-from advocacy.sharing import engine
+from advocacy.sharing.engine.request import publish_request
 from advocacy.sharing.models import Share
 from advocacy.sharing.services import share_create
 from tests.portal.test_preview_is_the_post import _preview, _publish
@@ -44,7 +44,7 @@ def test_the_preview_shows_the_card_the_server_read_and_the_post_carries_it(
     card = bluesky_card(preview)
     thumb = client.get(thumb_src(card))
     share = share_create(employee=account.owner, draft_id=draft.pk, account_id=account.pk, text=TEXT)
-    sent = engine._request(Share.objects.get(pk=share.pk))
+    sent = publish_request(Share.objects.get(pk=share.pk))
 
     assert TITLE in card and DESCRIPTION in card and "127.0.0.1" in card
     assert f"{og_site.url}/og.png" not in preview  # the browser never asks the linked site
@@ -92,7 +92,7 @@ def test_a_page_that_cannot_be_read_leaves_the_address_card_and_sharing_goes_on(
 
     card = bluesky_card(_preview(client, draft, TEXT))
     share = share_create(employee=account.owner, draft_id=draft.pk, account_id=account.pk, text=TEXT)
-    sent = engine._request(Share.objects.get(pk=share.pk))
+    sent = publish_request(Share.objects.get(pk=share.pk))
 
     assert LinkPage.objects.get().state == LinkPage.State.FAILED
     assert f'href="{url}"' in card and "<strong" in card and "127.0.0.1" in card
