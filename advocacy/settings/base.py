@@ -217,7 +217,7 @@ CANDOR_SSO_MFA_AMR = env.list("CANDOR_SSO_MFA_AMR", default=["mfa"])
 CANDOR_SSO_MFA_ACR = env.list("CANDOR_SSO_MFA_ACR", default=[])
 # CSV invitations (advocacy.invitations, docs/identity.md): the largest upload accepted.
 CANDOR_INVITE_MAX_ROWS = env.int("CANDOR_INVITE_MAX_ROWS", default=1000)
-CANDOR_INVITE_MAX_BYTES = env.int("CANDOR_INVITE_MAX_BYTES", default=1_000_000)
+CANDOR_INVITE_MAX_BYTES = env.int("CANDOR_INVITE_MAX_BYTES", default=1_048_576)
 SOCIALACCOUNT_ONLY = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True

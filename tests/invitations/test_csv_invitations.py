@@ -148,7 +148,9 @@ def test_the_email_is_in_the_persons_language_and_its_link_sets_a_password(
     german, italian = by_address["nina@example.com"], by_address["luca@example.com"]
     assert "Hallo Nina Neu," in german.body
     assert "Ciao Luca Rossi," in italian.body
-    assert "Acme Robotics" in german.subject
+    assert german.subject == "[Candor] Eine Einladung von Acme Robotics"
+    assert "Ob du mitmachst, entscheidest du." in german.body  # an invitation is not joining
+    assert "Partecipare è una tua scelta." in italian.body
     link = re.search(r"http://\S+/accounts/password/reset/key/\S+/", german.body)
     assert link is not None
     client.logout()
