@@ -78,10 +78,16 @@ def invitation_csv_read(*, data: bytes) -> InvitationPreview:
     if not lines:
         return _refused(gettext("The file is empty. The first line must name the columns: %(columns)s.") % _columns())
     reader = csv.reader(io.StringIO(text), delimiter=_delimiter(lines[0]))
-    header = _header(next(reader))
-    if isinstance(header, str):
-        return _refused(header)
-    rows = [_row(reader.line_num, header, cells) for cells in reader if any(cell.strip() for cell in cells)]
+    try:
+        header = _header(next(reader))
+        if isinstance(header, str):
+            return _refused(header)
+        rows = [_row(reader.line_num, header, cells) for cells in reader if any(cell.strip() for cell in cells)]
+    except csv.Error:  # a value longer than the csv module's field limit (128 KiB)
+        return _refused(
+            gettext("Line %(line)d cannot be read as CSV: a value is far too long, or a quote is never closed.")
+            % {"line": reader.line_num}
+        )
     if len(rows) > settings.CANDOR_INVITE_MAX_ROWS:
         return _refused(
             gettext("The file lists %(count)d people; one upload may invite at most %(limit)d. Split it.")

@@ -84,6 +84,7 @@ def test_it_previews_each_lines_problem_and_invites_nobody_yet(admin_client, emp
         (b"PK\x03\x04\x14\x00\x06\x00binary", "This is not a CSV text file"),
         (b"\n\n", "The file is empty."),
         (HEADER.encode() + b"a@example.com,A,,en,UTC,surplus\n", "This line has 6 values, but the first line names 5"),
+        (HEADER.encode() + b'a@example.com,"' + b"x" * 200_000 + b"\n", "cannot be read as CSV"),
     ],
 )
 def test_a_bad_file_gets_a_message_naming_the_rule_never_a_500(admin_client, content, message):
