@@ -84,8 +84,17 @@ def network_provider_id(network: str) -> str:
 
 def _is_oidc(request: HttpRequest, sociallogin: SocialLogin) -> bool:
     """The company's OpenID Connect provider, whose claims ``accounts.sso`` reads.
-    SAML keeps allauth's own handling (docs/identity.md)."""
+    SAML keeps allauth's own handling, but for the email domain (docs/identity.md)."""
     return sociallogin.account.get_provider(request).id == "openid_connect"
+
+
+def _is_saml(request: HttpRequest, sociallogin: SocialLogin) -> bool:
+    return sociallogin.account.get_provider(request).id == "saml"
+
+
+def _refuse_sign_in(request: HttpRequest, refusal: str) -> ImmediateHttpResponse:
+    messages.error(request, refusal)
+    return ImmediateHttpResponse(redirect(settings.LOGIN_URL))
 
 
 def _network_name(network: str) -> str:
@@ -174,6 +183,13 @@ class CandorSocialAccountAdapter(DefaultSocialAccountAdapter):
         if network is None:
             if _is_oidc(request, sociallogin):
                 self._accept_identity(request, sociallogin)
+            elif _is_saml(request, sociallogin):
+                # The company's SAML IdP vouches for the address it asserts (the
+                # ``verified_email`` app setting); it must still be one of the organisation's.
+                email = (sociallogin.user.email or "").strip().lower()
+                refusal = sign_in_refusal(IdentityClaims(email=email, email_verified=True))
+                if refusal is not None:
+                    raise _refuse_sign_in(request, refusal)
             return super().pre_social_login(request, sociallogin)
         if not request.user.is_authenticated or sociallogin.state.get("process") != AuthProcess.CONNECT:
             # A sign-in (or "redirect") attempt through a posting network: never honoured,
@@ -189,8 +205,7 @@ class CandorSocialAccountAdapter(DefaultSocialAccountAdapter):
         claims = IdentityClaims.from_extra_data(sociallogin.account.extra_data)
         refusal = sign_in_refusal(claims)
         if refusal is not None:
-            messages.error(request, refusal)
-            raise ImmediateHttpResponse(redirect(settings.LOGIN_URL))
+            raise _refuse_sign_in(request, refusal)
         setattr(request, _IDP_MFA_ATTRIBUTE, asserts_mfa(claims))
         role = role_for(claims)
         user = sociallogin.user

@@ -221,17 +221,35 @@ def _clean_email(email: str, *, exclude_id: int | None = None) -> str:
     return email
 
 
+# What may be set when a person is created, besides email, role and display name.
+CREATE_PROFILE_FIELDS = ("time_zone", "language", "team")
+
+
 @transaction.atomic
-def user_create(*, actor: User, email: str, role: str, password: str | None = None, display_name: str = "") -> User:
+def user_create(
+    *,
+    actor: User,
+    email: str,
+    role: str,
+    password: str | None = None,
+    display_name: str = "",
+    profile: dict[str, Any] | None = None,
+    source: str = "",
+) -> User:
     """Create a person (admins only). ``password`` None gives them no usable password
-    (they sign in through SSO or set one by reset). Never grants staff or superuser:
-    that is ``user_privileges_set``, recorded separately."""
+    (they sign in through SSO or set one by reset). ``profile`` may hold their time
+    zone, language and team (the caller checks the values); ``source`` names the path
+    in the audit event (``invitation``). Never grants staff or superuser: that is
+    ``user_privileges_set``, recorded separately."""
     from accounts.models import Role
 
     _require_admin(actor, gettext("Only admins can add people."))
     if role not in Role.values:
         raise ValidationFailed(gettext("Unknown role."), fields={"role": [gettext("Choose one of the roles.")]})
-    user = User(email=_clean_email(email), role=role, display_name=display_name[:150])
+    unknown = sorted(set(profile or {}) - set(CREATE_PROFILE_FIELDS))
+    if unknown:
+        raise ValueError(f"user_create cannot set {unknown}")
+    user = User(email=_clean_email(email), role=role, display_name=display_name[:150], **(profile or {}))
     if password:
         user.set_password(_validated_password(password, user))
     else:
@@ -242,7 +260,8 @@ def user_create(*, actor: User, email: str, role: str, password: str | None = No
         action=AuditAction.USER_CREATED,
         target=user,
         subject=user,
-        new={"role": role, "is_active": user.is_active, "usable_password": bool(password)},
+        new={"role": role, "is_active": user.is_active, "usable_password": bool(password)}
+        | ({"source": source} if source else {}),
     )
     return user
 

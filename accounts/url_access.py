@@ -114,6 +114,8 @@ URL_ACCESS: dict[str, Access] = {
     "portal:participation": Access(M, note="group figures only, never names"),
     "portal:people": Access(OFF),
     "portal:offboard": Access(OFF),
+    "portal:people_invite": Access(OFF, note="CSV upload and its preview; invites nobody"),
+    "portal:people_invite_confirm": Access(OFF, post_only=True, note="invites the people the preview found ready"),
     "portal:offboarding": Access(P, owner_only=True, note="the leaver, or anyone with offboard"),
     "portal:offboarding_retry": Access(OFF, post_only=True),
     "portal:receipt": Access(P, owner_only=True, note="the leaver, or anyone with offboard"),

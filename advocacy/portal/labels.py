@@ -123,6 +123,7 @@ TARGET_LABELS: dict[str, Promise] = {
     "audit.auditmerklenode": _("Audit tree node"),
     "identity.scimclient": _("Provisioning client"),
     "identity.scimlink": _("Provisioning link"),
+    "invitations.invitation": _("Invitation"),
     "public.publicname": _("Public name"),
     "watch.watchedaccount": _("Watched account"),
     "watch.outsidepost": _("Post made outside Candor"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from advocacy.portal import comms, connect_views, employee, oversight, schedule, share_as_is, tokens
+from advocacy.portal import comms, connect_views, employee, invitations, oversight, schedule, share_as_is, tokens
 
 app_name = "portal"
 
@@ -28,6 +28,8 @@ urlpatterns = [
     path("api-token/", tokens.api_token, name="api_token"),
     path("programme/participation/", oversight.participation, name="participation"),
     path("people/", oversight.people, name="people"),
+    path("people/invite/", invitations.people_invite, name="people_invite"),
+    path("people/invite/confirm/", invitations.people_invite_confirm, name="people_invite_confirm"),
     path("people/<int:user_id>/offboard/", oversight.offboard, name="offboard"),
     path("offboarding/<int:offboarding_id>/", oversight.offboarding_detail, name="offboarding"),
     path("offboarding/<int:offboarding_id>/retry/", oversight.offboarding_retry, name="offboarding_retry"),

@@ -132,6 +132,7 @@ INSTALLED_APPS = [
     "advocacy.analytics",
     "advocacy.portal",
     "advocacy.identity",
+    "advocacy.invitations",
     "advocacy.public",
     "advocacy.watch",
     "advocacy.linkcards",
@@ -222,6 +223,9 @@ CANDOR_SSO_GROUPS_CLAIM = env.str("CANDOR_SSO_GROUPS_CLAIM", default="groups")
 CANDOR_SSO_ROLE_GROUPS = sso_role_groups(env)
 CANDOR_SSO_MFA_AMR = env.list("CANDOR_SSO_MFA_AMR", default=["mfa"])
 CANDOR_SSO_MFA_ACR = env.list("CANDOR_SSO_MFA_ACR", default=[])
+# CSV invitations (advocacy.invitations, docs/identity.md): the largest upload accepted.
+CANDOR_INVITE_MAX_ROWS = env.int("CANDOR_INVITE_MAX_ROWS", default=1000)
+CANDOR_INVITE_MAX_BYTES = env.int("CANDOR_INVITE_MAX_BYTES", default=1_048_576)
 SOCIALACCOUNT_ONLY = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True

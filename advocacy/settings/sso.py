@@ -57,6 +57,11 @@ def saml_provider(env: Any) -> dict[str, Any] | None:
                 "name": env.str("SAML_PROVIDER_NAME", default="Company SAML"),
                 "client_id": env.str("SAML_ORGANIZATION_SLUG", default="company"),
                 "settings": {
+                    # SAML has no standard "email verified" attribute: the address the
+                    # company's own IdP asserts counts as verified, so sign-in needs no
+                    # confirmation email and finds a person by it. Addresses outside the
+                    # organisation's domains are refused (accounts.adapters).
+                    "verified_email": True,
                     "attribute_mapping": {
                         "uid": "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier",
                         "email": "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress",
