@@ -34,6 +34,7 @@ from advocacy.audit.actions import AuditAction
 from advocacy.audit.services import AuditEntry, audit_record_many
 from advocacy.drafts import services as drafts
 from advocacy.drafts.models import Draft
+from advocacy.drafts.selectors import published_draft_get
 from advocacy.ledger.models import ConnectedAccount
 from advocacy.ledger.services import account_connect
 from advocacy.networks.base import ConnectedAccount as Identity
@@ -285,7 +286,7 @@ def _share_wave(*, draft: Draft, wave: Wave, participants: Sequence[User]) -> No
         user = participants[index]
         accounts = ConnectedAccount.objects.filter(owner=user, network__in=wave.networks).order_by("network")
         with demo_clock(made + dt.timedelta(minutes=3 * index)):
-            text = approved_text(draft=draft)
+            text = approved_text(draft=published_draft_get(user=user, draft_id=draft.pk))
             if wave.outcome == S.REVIEW:
                 text += "\n\nProud of this team!"  # edited, so it waits for a second person
             shares = shares_create(
