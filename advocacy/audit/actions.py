@@ -74,6 +74,12 @@ class AuditAction(models.TextChoices):
     OUTSIDE_POST_CONFIRMED = "account.outside_post_confirmed"
     OUTSIDE_POST_DISOWNED = "account.outside_post_disowned"
     ACCOUNT_WATCH_CHANGED = "account.watch_changed"
+    # teams (audiences and group figures)
+    TEAM_CREATED = "team.created"
+    TEAM_RENAMED = "team.renamed"
+    TEAM_DELETED = "team.deleted"
+    TEAM_MEMBER_ADDED = "team.member_added"
+    TEAM_MEMBER_REMOVED = "team.member_removed"
 
 
 class Via(models.TextChoices):

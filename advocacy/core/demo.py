@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from allauth.account.models import EmailAddress
 from django.db import transaction
 
-from accounts.models import Role, User
+from accounts.models import Role, Team, User
 
 DEMO_PASSWORD = "candor-demo-2026"
 
@@ -38,7 +38,7 @@ def _ensure_person(person: DemoPerson) -> tuple[User, bool]:
             "role": person.role,
             "time_zone": person.time_zone,
             "language": person.language,
-            "team": "Demo",
+            "team": Team.objects.get_or_create(name="Demo")[0],
             "is_staff": person.role == Role.ADMIN,
             "is_superuser": person.role == Role.ADMIN,
         },

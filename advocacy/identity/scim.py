@@ -171,14 +171,14 @@ def visible_people() -> QuerySet[User]:
     return (
         User.objects.exclude(email__startswith="erased-", email__endswith="@invalid")
         .exclude(scim_link__deleted_at__isnull=False)
-        .select_related("scim_link")
+        .select_related("scim_link", "team")
         .order_by("pk")
     )
 
 
 def _provisioned(fields: dict[str, Any]) -> dict[str, Any]:
     """What the provisioning services take from a SCIM User, on create and update alike."""
-    names = ("profile", "active", "external_id", "user_name", "manager_id", "preferred_language")
+    names = ("profile", "active", "external_id", "user_name", "manager_id", "preferred_language", "department")
     return {name: fields[name] for name in (*names, "email_type", "email_primary", "time_zone")}
 
 
@@ -211,7 +211,7 @@ class CandorStorage(ScimStorage):
     def to_resource(self, resource_type: ResourceType, user: User) -> Resource[Any]:
         link = _link(user)
         body: dict[str, Any] = {
-            "schemas": [USER_SCHEMA, ENTERPRISE_SCHEMA] if user.team or (link and link.manager_id) else [USER_SCHEMA],
+            "schemas": [USER_SCHEMA],
             "id": str(user.pk),
             "userName": (link.user_name if link and link.user_name else user.email),
             "name": {
@@ -234,11 +234,12 @@ class CandorStorage(ScimStorage):
         if link and link.external_id:
             body["externalId"] = link.external_id
         enterprise: dict[str, Any] = {}
-        if user.team:
-            enterprise["department"] = user.team
+        if user.team is not None:
+            enterprise["department"] = user.team.name
         if link and link.manager_id:
             enterprise["manager"] = {"value": str(link.manager_id), "$ref": f"Users/{link.manager_id}"}
         if enterprise:
+            body["schemas"].append(ENTERPRISE_SCHEMA)
             body[ENTERPRISE_SCHEMA] = enterprise
         digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:20]
         modified = max(user.date_joined, link.updated_at) if link else user.date_joined
@@ -276,7 +277,6 @@ class CandorStorage(ScimStorage):
             "first_name": first[:150],
             "last_name": last[:150],
             "display_name": display[:150],
-            "team": str((body.get(ENTERPRISE_SCHEMA) or {}).get("department") or "")[:80],
         }
         # The IdP's language and time zone are kept as sent, and applied to the person
         # when Candor supports them and they changed at the IdP: people may pick their
@@ -295,6 +295,7 @@ class CandorStorage(ScimStorage):
             raise InvalidValueException(detail="'manager.value' must be the id of a User in Candor.")
         active = body.get("active")
         return {
+            "department": str((body.get(ENTERPRISE_SCHEMA) or {}).get("department") or ""),
             "email_type": str((chosen or {}).get("type") or "")[:20],
             "email_primary": (chosen or {}).get("primary"),
             "preferred_language": preferred_language,

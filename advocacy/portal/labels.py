@@ -75,6 +75,11 @@ ACTION_LABELS: dict[str, Promise] = {
     A.TOKEN_ISSUED: _("API token created"),
     A.TOKEN_REVOKED: _("API token revoked"),
     A.CREDENTIALS_KEY_ROTATED: _("Credentials key rotated"),
+    A.TEAM_CREATED: _("Team created"),
+    A.TEAM_RENAMED: _("Team renamed"),
+    A.TEAM_DELETED: _("Team deleted"),
+    A.TEAM_MEMBER_ADDED: _("Added to a team"),
+    A.TEAM_MEMBER_REMOVED: _("Removed from a team"),
 }
 
 VIA_LABELS: dict[str, Promise] = {
@@ -89,6 +94,7 @@ VIA_LABELS: dict[str, Promise] = {
 TARGET_LABELS: dict[str, Promise] = {
     "accounts.user": _("Person"),
     "accounts.apitoken": _("API token"),
+    "accounts.team": _("Team"),
     "core.serviceheartbeat": _("Service heartbeat"),
     "core.taskprobe": _("Diagnostic check"),
     "audit.auditevent": _("Audit event"),
@@ -120,6 +126,7 @@ TARGET_LABELS: dict[str, Promise] = {
     "audit.auditmerklenode": _("Audit tree node"),
     "identity.scimclient": _("Provisioning client"),
     "identity.scimlink": _("Provisioning link"),
+    "identity.scimgrouplink": _("Provisioned group link"),
     "public.publicname": _("Public name"),
     "watch.watchedaccount": _("Watched account"),
     "watch.outsidepost": _("Post made outside Candor"),
