@@ -8,7 +8,8 @@ with their ``scimType``. ``CandorStorage`` is the one place that maps its User
 resources to Candor's people: reads from the ORM, writes through
 ``advocacy.identity.services``, whose domain errors become SCIM errors here.
 
-Groups are not served yet: ``/ResourceTypes`` declares Users only (docs/identity.md).
+Groups are Candor's teams (``advocacy.identity.scim_groups`` maps them); a person is
+in one team at most (docs/identity.md).
 """
 
 from __future__ import annotations
@@ -51,8 +52,9 @@ from scim2_server.utils import load_default_resource_types, load_default_schemas
 
 from accounts.models import User
 from advocacy.core.errors import ApplicationError, Conflict
-from advocacy.identity import services
+from advocacy.identity import groups, services
 from advocacy.identity.models import ScimClient, ScimLink
+from advocacy.identity.scim_groups import GROUP_SCHEMA, group_fields, group_resource, team_get, visible_teams
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE_SCHEMA = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -96,6 +98,9 @@ USER_ATTRIBUTES: dict[str, set[str] | None] = {
     "emails": {"value", "type", "primary"},
 }
 ENTERPRISE_ATTRIBUTES: dict[str, set[str] | None] = {"department": None, "manager": {"value", "$ref"}}
+# A member's ``display`` is left out: Candor names people itself, and keeps no
+# per-Group label for them (Okta and Entra ID send one; it is ignored).
+GROUP_ATTRIBUTES: dict[str, set[str] | None] = {"displayName": None, "members": {"value", "$ref", "type"}}
 
 
 def _trimmed(schema: Any, keep: dict[str, set[str] | None]) -> Any:
@@ -118,11 +123,12 @@ def _trimmed(schema: Any, keep: dict[str, set[str] | None]) -> Any:
 @functools.cache
 def scim_service() -> ScimService:
     schemas = load_default_schemas()
-    resource_types = [rt for rt in load_default_resource_types().values() if rt.id == "User"]
+    resource_types = [rt for rt in load_default_resource_types().values() if rt.id in ("User", "Group")]
     provider = ScimProvider.from_discovery(
         [
             _trimmed(schemas[USER_SCHEMA], USER_ATTRIBUTES),
             _trimmed(schemas[ENTERPRISE_SCHEMA], ENTERPRISE_ATTRIBUTES),
+            _trimmed(schemas[GROUP_SCHEMA], GROUP_ATTRIBUTES),
         ],
         resource_types,
         config=service_provider_config(),
@@ -145,9 +151,11 @@ class CandorScimService(ScimService):
 
 
 def entra_compatible(body: bytes) -> bytes:
-    """Entra ID sets a manager with a bare id (``"value": "<id>"``) where RFC 7643
-    has a complex value (``{"value": "<id>"}``): rewrite that one form, leave the
-    rest of the PATCH body (and any body that is not JSON) to the library."""
+    """Rewrite Entra ID's two PATCH forms RFC 7644 does not have, and leave the rest
+    of the body (and any body that is not JSON) to the library: a manager set with a
+    bare id (``"value": "<id>"``) where RFC 7643 has ``{"value": "<id>"}``, and
+    members removed by value (``"path": "members", "value": [{"value": "<id>"}]``)
+    where RFC 7644 selects them with a filter (``members[value eq "<id>"]``)."""
     try:
         patch = json.loads(body)
     except ValueError:
@@ -156,13 +164,23 @@ def entra_compatible(body: bytes) -> bytes:
     if not isinstance(operations, list):
         return body
     changed = False
+    rewritten: list[Any] = []
     for operation in operations:
         if not isinstance(operation, dict):
+            rewritten.append(operation)
             continue
-        path = str(operation.get("path") or "")
-        if path.lower().endswith("manager") and isinstance(operation.get("value"), str):
-            operation["value"] = {"value": operation["value"]}
+        path, value = str(operation.get("path") or ""), operation.get("value")
+        if path.lower().endswith("manager") and isinstance(value, str):
+            operation["value"] = {"value": value}
             changed = True
+        removed = value if isinstance(value, list) else []
+        if str(operation.get("op")).lower() == "remove" and path.lower() == "members" and removed:
+            ids = [str(member.get("value")) for member in removed if isinstance(member, dict)]
+            rewritten.extend({"op": "remove", "path": f"members[value eq {json.dumps(i)}]"} for i in ids)
+            changed = True
+            continue
+        rewritten.append(operation)
+    patch["Operations"] = rewritten
     return json.dumps(patch).encode() if changed else body
 
 
@@ -333,6 +351,8 @@ class CandorStorage(ScimStorage):
         *,
         response_parameters: ResponseParameters[Any] | None = None,
     ) -> Resource[Any]:
+        if _is_group(resource_type):
+            return group_resource(self.service, resource_type, team_get(visible_people(), resource_id))
         return self.to_resource(resource_type, self._user(resource_id))
 
     def search(
@@ -343,9 +363,13 @@ class CandorStorage(ScimStorage):
         position: Any = None,
     ) -> SearchPage:
         if len(resource_types) != 1:
-            raise NotImplementedException(detail="Search Users at /Users.")
+            raise NotImplementedException(detail="Search Users at /Users and Groups at /Groups.")
         resource_type = resource_types[0]
-        resources = [self.to_resource(resource_type, user) for user in visible_people()]
+        if _is_group(resource_type):
+            teams = visible_teams(visible_people())
+            resources = [group_resource(self.service, resource_type, team) for team in teams]
+        else:
+            resources = [self.to_resource(resource_type, user) for user in visible_people()]
         scim_filter = search_request.filter
         if scim_filter is not None and not scim_filter.models and resources:
             models = tuple(dict.fromkeys(type(r) for r in resources))
@@ -358,6 +382,10 @@ class CandorStorage(ScimStorage):
         return SearchPage(total=len(found), resources=found[start:stop])
 
     def create(self, resource_type: ResourceType, resource: Resource[Any]) -> Resource[Any]:
+        if _is_group(resource_type):
+            fields = group_fields(resource, visible_people())
+            team = _domain(groups.scim_group_create, client=self.client, **fields)
+            return self.get(resource_type, str(team.pk))
         fields = self.from_resource(resource, current=None)
         self._check_user_name(fields["user_name"], exclude_id=None)
         user = _domain(
@@ -374,11 +402,16 @@ class CandorStorage(ScimStorage):
         *,
         expected_version: str | None = None,
     ) -> Resource[Any]:
-        user = self._user(resource.id)
         if expected_version is not None:
-            stored = self.to_resource(resource_type, user)
+            stored = self.get(resource_type, str(resource.id))
             if stored.meta is None or stored.meta.version != expected_version:
                 raise PreconditionFailedException
+        if _is_group(resource_type):
+            team = team_get(visible_people(), resource.id)
+            fields = group_fields(resource, visible_people())
+            _domain(groups.scim_group_update, client=self.client, team_id=team.pk, **fields)
+            return self.get(resource_type, str(team.pk))
+        user = self._user(resource.id)
         fields = self.from_resource(resource, current=user)
         self._check_user_name(fields["user_name"], exclude_id=user.pk)
         user = _domain(
@@ -390,8 +423,16 @@ class CandorStorage(ScimStorage):
         return self.to_resource(resource_type, user)
 
     def delete(self, resource_type: ResourceType, resource_id: str, *, expected_version: str | None = None) -> None:
+        if _is_group(resource_type):
+            team = team_get(visible_people(), resource_id)
+            _domain(groups.scim_group_delete, client=self.client, team_id=team.pk)
+            return
         user = self._user(resource_id)
         _domain(services.scim_user_delete, client=self.client, user_id=user.pk)
+
+
+def _is_group(resource_type: ResourceType) -> bool:
+    return resource_type.id == "Group"
 
 
 def _domain(service: Any, **kwargs: Any) -> Any:

@@ -15,7 +15,7 @@ from advocacy.audit.actions import AuditAction
 from advocacy.audit.models import AuditEvent
 from advocacy.audit.verify import audit_verify
 from advocacy.identity.models import ScimClient
-from advocacy.identity.services import scim_client_create, scim_client_revoke
+from advocacy.identity.services import scim_client_revoke
 from advocacy.ledger.models import ConnectedAccount, Offboarding
 from advocacy.notifications.models import Notification
 from advocacy.sharing.models import Share
@@ -28,27 +28,6 @@ ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
 TEXT = "#employee · I work at Acme Robotics.\n\nRobots sort parcels faster."
-
-
-@pytest.fixture
-def okta(admin_user):
-    client, token = scim_client_create(actor=admin_user, name="Okta")
-    return client, token
-
-
-@pytest.fixture
-def scim(client, okta):
-    """Send a SCIM request as the Okta provisioning client; returns (status, body)."""
-
-    def send(method: str, path: str, body=None, *, token: str | None = None, raw: str | None = None):
-        headers = {"HTTP_AUTHORIZATION": f"Bearer {okta[1] if token is None else token}"}
-        data = raw if raw is not None else (json.dumps(body) if body is not None else None)
-        kwargs = {"content_type": "application/scim+json"} if data is not None else {}
-        response = getattr(client, method.lower())(f"/scim/v2{path}", data=data, **kwargs, **headers)
-        content = response.content.decode()
-        return response.status_code, (json.loads(content) if content else None)
-
-    return send
 
 
 def okta_user(email="nina@acme.example", given="Nina", family="Novak", **extra):
