@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.permissions import Capability, user_can
+from advocacy.drafts.audience import meant_for
 from advocacy.drafts.models import Draft, DraftVersion, ReviewDecision
 
 
@@ -60,9 +61,10 @@ def draft_history(*, draft: Draft) -> tuple[list[DraftVersion], list[ReviewDecis
 
 
 def feed_for_employee(*, user: User) -> QuerySet[Draft]:
-    """Published drafts an employee may share now (not retired, not expired)."""
+    """Published drafts an employee may share now (not retired, not expired) and
+    that are meant for them (``advocacy.drafts.audience``)."""
     _require_participant(user)
-    return _not_expired(_feed())
+    return _not_expired(_feed()).filter(meant_for(user))
 
 
 class FeedCard(TypedDict):
@@ -86,7 +88,7 @@ def feed_cards_for_employee(*, user: User, offset: int, limit: int) -> list[Feed
     Rows rather than models: a draft, its version and its campaign per card, with every
     column, cost more to fetch and build than the page needs (bench/)."""
     _require_participant(user)
-    rows = list(_not_expired(_feed_cards())[offset : offset + limit])
+    rows = list(_not_expired(_feed_cards()).filter(meant_for(user))[offset : offset + limit])
     storage = DraftVersion._meta.get_field("image").storage
     for row in rows:
         row["image"] = storage.url(row["image"]) if row["image"] else ""

@@ -5,6 +5,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Team
 from advocacy.drafts.models import NETWORK_CHOICES
 
 LANGUAGE_CHOICES = [("en", "English"), ("de", "Deutsch"), ("id", "Bahasa Indonesia"), ("it", "Italiano")]
@@ -40,6 +41,18 @@ class DraftForm(forms.Form):
     )
     image = forms.FileField(label=_("Image (optional)"), required=False)
     image_alt = forms.CharField(label=_("Image description (alt text)"), required=False, max_length=1000)
+    audience_teams = forms.ModelMultipleChoiceField(
+        label=_("Meant for these teams (none ticked: everyone)"),
+        queryset=Team.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    audience_languages = forms.MultipleChoiceField(
+        label=_("Meant for people who use these languages (none ticked: every language)"),
+        choices=LANGUAGE_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
 
 class CommentForm(forms.Form):

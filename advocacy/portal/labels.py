@@ -110,6 +110,7 @@ TARGET_LABELS: dict[str, Promise] = {
     "drafts.campaign": _("Campaign"),
     "drafts.draft": _("Draft"),
     "drafts.draftversion": _("Draft version"),
+    "drafts.draftaudienceteam": _("Draft audience"),
     "drafts.reviewdecision": _("Review decision"),
     "ledger.connectedaccount": _("Connected account"),
     "ledger.accountevent": _("Account event"),
