@@ -144,3 +144,15 @@ def test_the_django_admin_says_which_rule_a_taken_name_breaks(client, superadmin
     page = client.post("/admin/accounts/team/add/", {"name": "sales"}).content.decode()
     assert "There is already a team of this name" in page
     assert Team.objects.count() == 1
+
+
+def test_moving_someone_to_another_team_on_their_admin_page_is_audited(client, superadmin, employee):
+    from tests.test_people_audit import _admin_change
+
+    sales = Team.objects.create(name="Sales")
+    response = _admin_change(client, superadmin, employee, team=sales.pk)
+    assert response.status_code == 302
+    employee.refresh_from_db()
+    assert employee.team == sales
+    (added,) = _events(AuditAction.TEAM_MEMBER_ADDED)
+    assert (added.actor, added.subject, added.target_id) == (superadmin, employee, str(sales.pk))
