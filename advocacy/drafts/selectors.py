@@ -11,7 +11,7 @@ from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Team, User
 from accounts.permissions import Capability, user_can
 from advocacy.drafts.audience import meant_for
 from advocacy.drafts.models import Draft, DraftVersion, ReviewDecision
@@ -26,6 +26,12 @@ def drafts_for_comms(*, user: User, state: str | None = None) -> QuerySet[Draft]
     _comms(user)
     drafts = Draft.objects.select_related("working_version__created_by", "created_by", "campaign")
     return drafts.filter(state=state) if state else drafts
+
+
+def teams_for_audience(*, user: User) -> QuerySet[Team]:
+    """The teams a draft can be meant for (the comms team chooses among them)."""
+    _comms(user)
+    return Team.objects.order_by("name")
 
 
 def review_queue(*, user: User) -> QuerySet[Draft]:

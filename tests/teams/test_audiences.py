@@ -182,3 +182,13 @@ def test_the_api_sets_and_shows_the_audience_and_a_partial_edit_keeps_it(api_as,
     assert edited.json()["working_version"]["audience_teams"] == [teams["Sales"].pk]
     refused = api.patch(f"/api/drafts/{draft_id}/", {"audience_languages": ["fr"]}, format="json")
     assert refused.status_code == 400 and "audience_languages" in refused.content.decode()
+
+
+def test_the_comms_team_finds_the_teams_to_choose_in_the_api(api_as, author, employee, teams):
+    listed = api_as(author).get("/api/teams/").json()
+    rows = listed["results"] if isinstance(listed, dict) else listed
+    assert [(row["id"], row["name"]) for row in rows] == [
+        (teams["Sales"].pk, "Sales"),
+        (teams["Warehouse"].pk, "Warehouse"),
+    ]
+    assert api_as(employee).get("/api/teams/").status_code == 403

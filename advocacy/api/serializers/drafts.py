@@ -8,6 +8,7 @@ from typing import Any, cast
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.models import Team
 from advocacy.api.serializers.common import (
     LocalDateTimeField,
     NetworkField,
@@ -96,6 +97,13 @@ class DraftSummarySerializer(ReadModelSerializer):
             "id", "title", "campaign", "state", "created_by", "version", "version_author", "tone_flags",
             "published_at", "updated_at",
         ]  # fmt: skip
+        read_only_fields = fields
+
+
+class TeamSerializer(ReadModelSerializer):
+    class Meta:
+        model = Team
+        fields = ["id", "name"]
         read_only_fields = fields
 
 
