@@ -14,9 +14,7 @@ in one team at most (docs/identity.md).
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
-import hashlib
 import json
 from typing import Any, Union
 from zoneinfo import available_timezones
@@ -55,6 +53,7 @@ from advocacy.core.errors import ApplicationError, Conflict
 from advocacy.identity import groups, services
 from advocacy.identity.models import ScimClient, ScimLink
 from advocacy.identity.scim_groups import GROUP_SCHEMA, group_fields, group_resource, team_get, visible_teams
+from advocacy.identity.scim_meta import with_meta
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE_SCHEMA = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -259,14 +258,8 @@ class CandorStorage(ScimStorage):
         if enterprise:
             body["schemas"].append(ENTERPRISE_SCHEMA)
             body[ENTERPRISE_SCHEMA] = enterprise
-        digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:20]
         modified = max(user.date_joined, link.updated_at) if link else user.date_joined
-        body["meta"] = {
-            "resourceType": "User",
-            "created": user.date_joined.isoformat(),
-            "lastModified": modified.astimezone(dt.UTC).isoformat(),
-            "version": f'W/"{digest}"',
-        }
+        body = with_meta(body, resource_type="User", created=user.date_joined, modified=modified)
         return self.service.get_model(resource_type).model_validate(body)
 
     def from_resource(self, resource: Resource[Any], *, current: User | None) -> dict[str, Any]:

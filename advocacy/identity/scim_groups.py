@@ -7,8 +7,6 @@ by its id; a person SCIM no longer sees (deleted by the IdP, erased) is not list
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import json
 from typing import Any
 
@@ -18,6 +16,7 @@ from scim2_server.service import ScimService
 
 from accounts.models import Team, User
 from advocacy.identity.models import ScimGroupLink
+from advocacy.identity.scim_meta import with_meta
 
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
 
@@ -53,14 +52,8 @@ def group_resource(service: ScimService, resource_type: ResourceType, team: Team
     }
     if link is not None and link.external_id:
         body["externalId"] = link.external_id
-    digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:20]
     modified = max(team.created_at, link.updated_at) if link is not None else team.created_at
-    body["meta"] = {
-        "resourceType": "Group",
-        "created": team.created_at.isoformat(),
-        "lastModified": modified.astimezone(dt.UTC).isoformat(),
-        "version": f'W/"{digest}"',
-    }
+    body = with_meta(body, resource_type="Group", created=team.created_at, modified=modified)
     return service.get_model(resource_type).model_validate(body)
 
 
