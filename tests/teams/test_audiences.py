@@ -121,8 +121,8 @@ def test_the_api_refuses_a_share_of_a_post_meant_for_others(api_as, people, post
     response = api_as(sam).post(
         "/api/shares/", {"draft": draft.pk, "account": account.pk, "text": share_text(draft)}, format="json"
     )
-    assert response.status_code in (403, 404), response.content
-    assert response.status_code == 404 or "meant for other teams" in response.content.decode()
+    assert response.status_code == 403, response.content
+    assert "meant for other teams or languages" in response.content.decode()
 
 
 def test_the_digest_announces_only_posts_meant_for_the_reader(people, posts):
