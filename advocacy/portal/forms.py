@@ -54,6 +54,12 @@ class DraftForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # With no teams yet there is nothing to tick: no empty list of teams.
+        if not Team.objects.exists():
+            del self.fields["audience_teams"]
+
 
 class CommentForm(forms.Form):
     comment = forms.CharField(
