@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.authtoken.admin import TokenAdmin as DrfTokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
+from accounts import team_admin  # noqa: F401  (registers the teams' admin page)
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import ApiToken, User
 from accounts.permissions import Capability, user_can
@@ -39,6 +40,7 @@ from accounts.services import (
     user_reactivate,
     user_role_set,
 )
+from accounts.teams import user_team_set
 from advocacy.core.errors import ApplicationError
 
 # The Django admin's own password-only login would skip allauth's MFA step and rate
@@ -85,13 +87,13 @@ class UserAdmin(DjangoUserAdmin):
     of showing Django's list of protected rows."""
 
     ordering = ["email"]
-    list_display = ["email", "display_name", "role", "is_active", "last_login"]
-    list_filter = ["role", "is_active", "is_staff"]
+    list_display = ["email", "display_name", "role", "team", "is_active", "last_login"]
+    list_filter = ["role", "is_active", "is_staff", "team"]
     search_fields = ["email", "display_name"]
     actions = ["deactivate_and_hand_back", "erase_personal_data", "delete_selected"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        (_("Profile"), {"fields": ("display_name", "first_name", "last_name", "time_zone", "language")}),
+        (_("Profile"), {"fields": ("display_name", "first_name", "last_name", "time_zone", "language", "team")}),
         (_("Role"), {"fields": ("role", "is_active", "is_staff", "is_superuser")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
@@ -140,6 +142,8 @@ class UserAdmin(DjangoUserAdmin):
         profile = {field: getattr(obj, field) for field in PROFILE_FIELDS if field in changed}
         if profile:
             user_profile_update(actor=actor, user_id=obj.pk, changes=profile)
+        if "team" in changed:
+            user_team_set(actor=actor, user_id=obj.pk, team_name=obj.team.name if obj.team else "")
         if "role" in changed:
             user_role_set(actor=actor, user_id=obj.pk, role=obj.role)
         if changed & {"is_staff", "is_superuser"}:

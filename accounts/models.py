@@ -4,6 +4,7 @@ from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authtoken.models import TokenProxy
@@ -37,6 +38,34 @@ class UserManager(BaseUserManager["User"]):
         return self._create(email, password, **fields)
 
 
+class Team(models.Model):
+    """A group of people, used for audiences and for group-level figures only, never
+    to single anyone out. A person is in at most one team, so teams split the
+    organisation without overlap and a hidden team cannot be worked out from the
+    others (``advocacy.program.selectors.participation_by_team``). Written only by
+    ``accounts.teams``; SCIM Groups are teams (``advocacy.identity.scim``)."""
+
+    name = models.CharField(_("name"), max_length=80)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        constraints = [
+            # "Warehouse" and "warehouse" are one team, whoever writes the row.
+            models.UniqueConstraint(
+                Lower("name"),
+                name="team_name_unique_ci",
+                violation_error_message=_("There is already a team of this name (whatever its case)."),
+            ),
+            models.CheckConstraint(condition=~models.Q(name=""), name="team_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class User(AbstractUser):
     """A person at the organisation. Email is the login; ``role`` decides what they may do
     (see ``accounts.permissions``, the one place that maps roles to capabilities)."""
@@ -48,7 +77,9 @@ class User(AbstractUser):
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
     language = models.CharField(_("language"), max_length=8, default="en")
     # Used only for group-level participation figures, never to single anyone out.
-    team = models.CharField(_("team"), max_length=80, blank=True)
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []

@@ -34,7 +34,7 @@ from advocacy.program.models import Enrollment
 # the audit log is append-only, and erasure (``user_pseudonymise``) must not leave the
 # old values behind in it.
 PERSONAL_FIELDS = ("email", "display_name", "first_name", "last_name")
-PROFILE_FIELDS = (*PERSONAL_FIELDS, "time_zone", "language", "team")
+PROFILE_FIELDS = (*PERSONAL_FIELDS, "time_zone", "language")
 
 
 def erased_email(user_id: int) -> str:
@@ -80,7 +80,7 @@ def user_pseudonymise(*, actor: User, user_id: int) -> User:
     user.email = email
     user.first_name = user.last_name = ""
     user.display_name = f"erased-{user.pk}"
-    user.team = ""
+    user.team = None
     user.is_active = user.is_staff = user.is_superuser = False
     user.set_unusable_password()
     user.save(
@@ -222,7 +222,7 @@ def _clean_email(email: str, *, exclude_id: int | None = None) -> str:
 
 
 # What may be set when a person is created, besides email, role and display name.
-CREATE_PROFILE_FIELDS = ("time_zone", "language", "team")
+CREATE_PROFILE_FIELDS = ("time_zone", "language")  # a team: accounts.teams.user_team_set
 
 
 @transaction.atomic
@@ -238,7 +238,7 @@ def user_create(
 ) -> User:
     """Create a person (admins only). ``password`` None gives them no usable password
     (they sign in through SSO or set one by reset). ``profile`` may hold their time
-    zone, language and team (the caller checks the values); ``source`` names the path
+    zone and language (the caller checks the values; teams are ``accounts.teams``); ``source`` names the path
     in the audit event (``invitation``). Never grants staff or superuser: that is
     ``user_privileges_set``, recorded separately."""
     from accounts.models import Role
@@ -283,9 +283,9 @@ def user_signed_up(*, user: User, source: str) -> None:
 
 @transaction.atomic
 def user_profile_update(*, actor: User | None, user_id: int, changes: dict[str, Any], source: str = "") -> User:
-    """Change someone's email, names, display name, time zone, language or team
-    (admins, or the person themselves; ``actor`` None is the identity provider,
-    which names itself in ``source``). Unknown fields are refused, so role,
+    """Change someone's email, names, display name, time zone or language (admins,
+    or the person themselves; ``actor`` None is the identity provider, which names
+    itself in ``source``; teams are ``accounts.teams``). Unknown fields are refused, so role,
     privileges, active state and password cannot sneak in: they have their own
     services."""
     unknown = sorted(set(changes) - set(PROFILE_FIELDS))

@@ -80,7 +80,7 @@ def _raw_connection() -> psycopg.Connection[Any]:
 def seed_people(*, employees: int) -> tuple[Any, Any, Any, list[int]]:
     from django.contrib.auth.hashers import make_password
 
-    from accounts.models import Role, User
+    from accounts.models import Role, Team, User
 
     password = make_password(PASSWORD)  # hashed once, shared: seeding speed, not security
     admin = User.objects.create_user("admin@bench.candor.test", PASSWORD, role=Role.ADMIN, display_name="Ada")
@@ -88,13 +88,14 @@ def seed_people(*, employees: int) -> tuple[Any, Any, Any, list[int]]:
     reviewer = User.objects.create_user("reviewer@bench.candor.test", PASSWORD, role=Role.COMMS_REVIEWER)
     zones = ["Europe/Berlin", "Europe/Rome", "Asia/Jakarta", "UTC", "America/New_York"]
     languages = ["en", "de", "id", "it"]
+    teams = Team.objects.bulk_create([Team(name=f"team-{t:02d}") for t in range(40)])
     rows = [
         User(
             email=f"employee{i:05d}@bench.candor.test",
             display_name=f"Employee {i}",
             role=Role.EMPLOYEE,
             password=password,
-            team=f"team-{i % 40:02d}",
+            team=teams[i % 40],
             time_zone=zones[i % len(zones)],
             language=languages[i % len(languages)],
         )

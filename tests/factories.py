@@ -1,7 +1,9 @@
+from typing import Any
+
 import factory
 from allauth.account.models import EmailAddress
 
-from accounts.models import Role, User
+from accounts.models import Role, Team, User
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -15,6 +17,13 @@ class UserFactory(factory.django.DjangoModelFactory):
     display_name = factory.Faker("name")
     role = Role.EMPLOYEE
     time_zone = "Europe/Berlin"
+
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs: Any) -> dict[str, Any]:
+        # Tests name teams: UserFactory(team="Warehouse") puts the person in that team.
+        if isinstance(kwargs.get("team"), str):
+            kwargs["team"] = Team.objects.get_or_create(name=kwargs["team"])[0]
+        return kwargs
 
     @factory.post_generation
     def password(self, create: bool, extracted: str | None, **kwargs: object) -> None:

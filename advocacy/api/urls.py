@@ -18,6 +18,7 @@ urlpatterns = [
     path("participation/", program.ParticipationView.as_view(), name="api-participation"),
     # comms
     path("drafts/", drafts.DraftListView.as_view(), name="api-drafts"),
+    path("teams/", drafts.TeamListView.as_view(), name="api-teams"),
     path("drafts/<api_id:draft_id>/", drafts.DraftDetailView.as_view(), name="api-draft"),
     path("drafts/<api_id:draft_id>/submit/", drafts.DraftSubmitView.as_view(), name="api-draft-submit"),
     path(

@@ -77,6 +77,12 @@ class AuditAction(models.TextChoices):
     # web push to an installed portal
     PUSH_SUBSCRIBED = "push.subscribed"
     PUSH_UNSUBSCRIBED = "push.unsubscribed"
+    # teams (audiences and group figures)
+    TEAM_CREATED = "team.created"
+    TEAM_RENAMED = "team.renamed"
+    TEAM_DELETED = "team.deleted"
+    TEAM_MEMBER_ADDED = "team.member_added"
+    TEAM_MEMBER_REMOVED = "team.member_removed"
 
 
 class Via(models.TextChoices):

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.services import user_create, user_profile_update
+from accounts.teams import user_team_set
 from advocacy.analytics.models import ALL_NETWORKS
 from advocacy.analytics.services import link_click_count, tracked_link_ensure
 from advocacy.audit.actions import AuditAction
@@ -70,9 +71,8 @@ def demo_clock(at: dt.datetime) -> Iterator[None]:
 
 
 def demo_team_assign(*, admin: User, user: User, team: str) -> None:
-    """The one place the demo puts someone in a team (teams are a text field today;
-    when they become a model, only this changes)."""
-    user_profile_update(actor=admin, user_id=user.pk, changes={"team": team})
+    """The one place the demo puts someone in a team (made on first use)."""
+    user_team_set(actor=admin, user_id=user.pk, team_name=team)
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,9 @@ class DraftVersion(models.Model):
     variants = models.JSONField(default=dict, blank=True)  # {"x": "shorter text"} overrides body
     expires_at = models.DateTimeField(null=True, blank=True)
     tone_flags = models.JSONField(default=list, blank=True)  # [{"kind", "reason"}] for reviewers
+    # Who the post is meant for, reviewed with the rest of the version: no rows in
+    # ``audience_teams`` and no languages is everyone (``advocacy.drafts.audience``).
+    audience_languages = models.JSONField(default=list, blank=True)  # ["de", "it"]
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     approved_by = models.ForeignKey(
@@ -84,6 +87,21 @@ class DraftVersion(models.Model):
 
     def body_for(self, network: str) -> str:
         return self.variants.get(network) or self.body
+
+
+class DraftAudienceTeam(models.Model):
+    """One team a draft version is meant for. When the team is deleted the row stays
+    with no team, which nobody is in: deleting a team never widens who sees a draft
+    to everyone."""
+
+    version = models.ForeignKey(DraftVersion, on_delete=models.CASCADE, related_name="audience_teams")
+    team = models.ForeignKey("accounts.Team", null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["version", "team"], name="draft_audience_team_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.version} for team {self.team_id}"
 
 
 class ReviewDecision(models.Model):

@@ -11,8 +11,9 @@ from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Team, User
 from accounts.permissions import Capability, user_can
+from advocacy.drafts.audience import meant_for
 from advocacy.drafts.models import Draft, DraftVersion, ReviewDecision
 
 
@@ -25,6 +26,12 @@ def drafts_for_comms(*, user: User, state: str | None = None) -> QuerySet[Draft]
     _comms(user)
     drafts = Draft.objects.select_related("working_version__created_by", "created_by", "campaign")
     return drafts.filter(state=state) if state else drafts
+
+
+def teams_for_audience(*, user: User) -> QuerySet[Team]:
+    """The teams a draft can be meant for (the comms team chooses among them)."""
+    _comms(user)
+    return Team.objects.order_by("name")
 
 
 def review_queue(*, user: User) -> QuerySet[Draft]:
@@ -60,9 +67,10 @@ def draft_history(*, draft: Draft) -> tuple[list[DraftVersion], list[ReviewDecis
 
 
 def feed_for_employee(*, user: User) -> QuerySet[Draft]:
-    """Published drafts an employee may share now (not retired, not expired)."""
+    """Published drafts an employee may share now (not retired, not expired) and
+    that are meant for them (``advocacy.drafts.audience``)."""
     _require_participant(user)
-    return _not_expired(_feed())
+    return _not_expired(_feed()).filter(meant_for(user))
 
 
 class FeedCard(TypedDict):
@@ -86,7 +94,7 @@ def feed_cards_for_employee(*, user: User, offset: int, limit: int) -> list[Feed
     Rows rather than models: a draft, its version and its campaign per card, with every
     column, cost more to fetch and build than the page needs (bench/)."""
     _require_participant(user)
-    rows = list(_not_expired(_feed_cards())[offset : offset + limit])
+    rows = list(_not_expired(_feed_cards()).filter(meant_for(user))[offset : offset + limit])
     storage = DraftVersion._meta.get_field("image").storage
     for row in rows:
         row["image"] = storage.url(row["image"]) if row["image"] else ""

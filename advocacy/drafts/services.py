@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import get_language, gettext, gettext_noop
 
-from accounts.models import User
+from accounts.models import Team, User
 from accounts.permissions import Capability, user_can
 from advocacy.audit.actions import AuditAction
 from advocacy.audit.services import audit_record, audit_record_standalone
@@ -24,7 +24,7 @@ from advocacy.compose import tone_flags
 from advocacy.core.errors import Conflict, NotAllowed, ValidationFailed
 from advocacy.drafts.content import check_draft_post, draft_post, unix_newlines
 from advocacy.drafts.images import image_clean
-from advocacy.drafts.models import NETWORK_CHOICES, Campaign, Draft, DraftVersion, ReviewDecision
+from advocacy.drafts.models import NETWORK_CHOICES, Campaign, Draft, DraftAudienceTeam, DraftVersion, ReviewDecision
 from advocacy.linkcards.tasks import link_card_request
 from advocacy.networks.registry import takes_images
 from advocacy.notifications.alerts import review_decision_notify
@@ -47,6 +47,9 @@ class DraftContent:
     image: UploadedFile | None = None
     image_alt: str = ""
     keep_image_from: DraftVersion | None = None
+    # Who the post is meant for (``advocacy.drafts.audience``): both empty is everyone.
+    audience_teams: list[int] = field(default_factory=list)
+    audience_languages: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         # Browsers submit CRLF; what is stored, counted and posted uses LF.
@@ -71,6 +74,18 @@ def _validate(content: DraftContent) -> None:
     if extra_variants:
         errors["variants"] = [
             gettext("Variants for networks not chosen: %(networks)s.") % {"networks": ", ".join(extra_variants)}
+        ]
+    unknown_languages = sorted(set(content.audience_languages) - set(LANGUAGES))
+    if unknown_languages:
+        errors["audience_languages"] = [
+            gettext("Unknown language(s) for the audience: %(unknown)s. Use en, de, id or it.")
+            % {"unknown": ", ".join(unknown_languages)}
+        ]
+    teams = set(content.audience_teams)
+    unknown_teams = sorted(teams - set(Team.objects.filter(pk__in=teams).values_list("pk", flat=True)))
+    if unknown_teams:
+        errors["audience_teams"] = [
+            gettext("No such team for the audience: %(unknown)s.") % {"unknown": ", ".join(map(str, unknown_teams))}
         ]
     if content.language not in LANGUAGES:
         errors["language"] = [
@@ -155,8 +170,17 @@ def _new_version(*, draft: Draft, actor: User, content: DraftContent, number: in
     version.tone_flags = [
         {"kind": flag.kind, "reason": flag.reason} for flag in tone_flags(text=all_text, blocked_terms=blocked_terms())
     ]
+    version.audience_languages = sorted(set(content.audience_languages))
     version.save()
+    DraftAudienceTeam.objects.bulk_create(
+        DraftAudienceTeam(version=version, team_id=team_id) for team_id in sorted(set(content.audience_teams))
+    )
     return version
+
+
+def _audience_teams(version: DraftVersion) -> list[int | None]:
+    """The version's teams; None for a team deleted since, which nobody is in."""
+    return sorted(version.audience_teams.values_list("team_id", flat=True), key=lambda pk: (pk is None, pk or 0))
 
 
 def _unchanged(*, previous: DraftVersion, content: DraftContent) -> bool:
@@ -173,6 +197,8 @@ def _unchanged(*, previous: DraftVersion, content: DraftContent) -> bool:
         and previous.expires_at == content.expires_at
         and previous.image_alt == content.image_alt.strip()
         and (previous.image.name if previous.image else "") == kept_image
+        and previous.audience_languages == sorted(set(content.audience_languages))
+        and _audience_teams(previous) == sorted(set(content.audience_teams))
     )
 
 
@@ -201,6 +227,7 @@ def _content_snapshot(version: DraftVersion) -> dict[str, Any]:
         "variants": version.variants,
         "expires_at": version.expires_at.isoformat() if version.expires_at else None,
         "image": bool(version.image),
+        "audience": {"teams": _audience_teams(version), "languages": version.audience_languages},
     }
 
 
@@ -441,5 +468,7 @@ def content_from_version(version: DraftVersion) -> dict[str, Any]:
             variants=dict(version.variants),
             expires_at=version.expires_at,
             image_alt=version.image_alt,
+            audience_teams=[pk for pk in _audience_teams(version) if pk is not None],
+            audience_languages=list(version.audience_languages),
         )
     )

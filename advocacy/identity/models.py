@@ -4,7 +4,8 @@ A ``ScimClient`` is one provisioning connection (Okta, Entra ID, ...) with its o
 bearer token, stored only as a hash. A ``ScimLink`` holds what SCIM knows about a
 person beyond the person row: the IdP's ``externalId``, which client provisioned
 them, and whether the IdP deleted them (a deleted person stays in Candor, for the
-audit trail, but is gone from SCIM).
+audit trail, but is gone from SCIM). A ``ScimGroupLink`` marks a team as one of
+the IdP's Groups.
 """
 
 from __future__ import annotations
@@ -59,3 +60,18 @@ class ScimLink(models.Model):
 
     def __str__(self) -> str:
         return f"SCIM link of user {self.user_id}"
+
+
+class ScimGroupLink(models.Model):
+    """What SCIM knows about a team beyond the team row: it is a Group of the IdP,
+    with its ``externalId``. A team with a link has its members set by the Group;
+    a User's ``department`` no longer moves people in or out of it."""
+
+    team = models.OneToOneField("accounts.Team", on_delete=models.CASCADE, related_name="scim_group")
+    client = models.ForeignKey(ScimClient, null=True, on_delete=models.SET_NULL, related_name="+")
+    external_id = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"SCIM group link of team {self.team_id}"

@@ -8,14 +8,13 @@ with their ``scimType``. ``CandorStorage`` is the one place that maps its User
 resources to Candor's people: reads from the ORM, writes through
 ``advocacy.identity.services``, whose domain errors become SCIM errors here.
 
-Groups are not served yet: ``/ResourceTypes`` declares Users only (docs/identity.md).
+Groups are Candor's teams (``advocacy.identity.scim_groups`` maps them); a person is
+in one team at most (docs/identity.md).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
-import hashlib
 import json
 from typing import Any, Union
 from zoneinfo import available_timezones
@@ -51,8 +50,10 @@ from scim2_server.utils import load_default_resource_types, load_default_schemas
 
 from accounts.models import User
 from advocacy.core.errors import ApplicationError, Conflict
-from advocacy.identity import services
+from advocacy.identity import groups, services
 from advocacy.identity.models import ScimClient, ScimLink
+from advocacy.identity.scim_groups import GROUP_SCHEMA, group_fields, group_resource, team_get, visible_teams
+from advocacy.identity.scim_meta import with_meta
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE_SCHEMA = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -96,6 +97,9 @@ USER_ATTRIBUTES: dict[str, set[str] | None] = {
     "emails": {"value", "type", "primary"},
 }
 ENTERPRISE_ATTRIBUTES: dict[str, set[str] | None] = {"department": None, "manager": {"value", "$ref"}}
+# A member's ``display`` is left out: Candor names people itself, and keeps no
+# per-Group label for them (Okta and Entra ID send one; it is ignored).
+GROUP_ATTRIBUTES: dict[str, set[str] | None] = {"displayName": None, "members": {"value", "$ref", "type"}}
 
 
 def _trimmed(schema: Any, keep: dict[str, set[str] | None]) -> Any:
@@ -118,11 +122,12 @@ def _trimmed(schema: Any, keep: dict[str, set[str] | None]) -> Any:
 @functools.cache
 def scim_service() -> ScimService:
     schemas = load_default_schemas()
-    resource_types = [rt for rt in load_default_resource_types().values() if rt.id == "User"]
+    resource_types = [rt for rt in load_default_resource_types().values() if rt.id in ("User", "Group")]
     provider = ScimProvider.from_discovery(
         [
             _trimmed(schemas[USER_SCHEMA], USER_ATTRIBUTES),
             _trimmed(schemas[ENTERPRISE_SCHEMA], ENTERPRISE_ATTRIBUTES),
+            _trimmed(schemas[GROUP_SCHEMA], GROUP_ATTRIBUTES),
         ],
         resource_types,
         config=service_provider_config(),
@@ -145,9 +150,11 @@ class CandorScimService(ScimService):
 
 
 def entra_compatible(body: bytes) -> bytes:
-    """Entra ID sets a manager with a bare id (``"value": "<id>"``) where RFC 7643
-    has a complex value (``{"value": "<id>"}``): rewrite that one form, leave the
-    rest of the PATCH body (and any body that is not JSON) to the library."""
+    """Rewrite Entra ID's two PATCH forms RFC 7644 does not have, and leave the rest
+    of the body (and any body that is not JSON) to the library: a manager set with a
+    bare id (``"value": "<id>"``) where RFC 7643 has ``{"value": "<id>"}``, and
+    members removed by value (``"path": "members", "value": [{"value": "<id>"}]``)
+    where RFC 7644 selects them with a filter (``members[value eq "<id>"]``)."""
     try:
         patch = json.loads(body)
     except ValueError:
@@ -156,13 +163,23 @@ def entra_compatible(body: bytes) -> bytes:
     if not isinstance(operations, list):
         return body
     changed = False
+    rewritten: list[Any] = []
     for operation in operations:
         if not isinstance(operation, dict):
+            rewritten.append(operation)
             continue
-        path = str(operation.get("path") or "")
-        if path.lower().endswith("manager") and isinstance(operation.get("value"), str):
-            operation["value"] = {"value": operation["value"]}
+        path, value = str(operation.get("path") or ""), operation.get("value")
+        if path.lower().endswith("manager") and isinstance(value, str):
+            operation["value"] = {"value": value}
             changed = True
+        removed = value if isinstance(value, list) else []
+        if str(operation.get("op")).lower() == "remove" and path.lower() == "members" and removed:
+            ids = [str(member.get("value")) for member in removed if isinstance(member, dict)]
+            rewritten.extend({"op": "remove", "path": f"members[value eq {json.dumps(i)}]"} for i in ids)
+            changed = True
+            continue
+        rewritten.append(operation)
+    patch["Operations"] = rewritten
     return json.dumps(patch).encode() if changed else body
 
 
@@ -171,14 +188,14 @@ def visible_people() -> QuerySet[User]:
     return (
         User.objects.exclude(email__startswith="erased-", email__endswith="@invalid")
         .exclude(scim_link__deleted_at__isnull=False)
-        .select_related("scim_link")
+        .select_related("scim_link", "team")
         .order_by("pk")
     )
 
 
 def _provisioned(fields: dict[str, Any]) -> dict[str, Any]:
     """What the provisioning services take from a SCIM User, on create and update alike."""
-    names = ("profile", "active", "external_id", "user_name", "manager_id", "preferred_language")
+    names = ("profile", "active", "external_id", "user_name", "manager_id", "preferred_language", "department")
     return {name: fields[name] for name in (*names, "email_type", "email_primary", "time_zone")}
 
 
@@ -211,7 +228,7 @@ class CandorStorage(ScimStorage):
     def to_resource(self, resource_type: ResourceType, user: User) -> Resource[Any]:
         link = _link(user)
         body: dict[str, Any] = {
-            "schemas": [USER_SCHEMA, ENTERPRISE_SCHEMA] if user.team or (link and link.manager_id) else [USER_SCHEMA],
+            "schemas": [USER_SCHEMA],
             "id": str(user.pk),
             "userName": (link.user_name if link and link.user_name else user.email),
             "name": {
@@ -234,20 +251,15 @@ class CandorStorage(ScimStorage):
         if link and link.external_id:
             body["externalId"] = link.external_id
         enterprise: dict[str, Any] = {}
-        if user.team:
-            enterprise["department"] = user.team
+        if user.team is not None:
+            enterprise["department"] = user.team.name
         if link and link.manager_id:
             enterprise["manager"] = {"value": str(link.manager_id), "$ref": f"Users/{link.manager_id}"}
         if enterprise:
+            body["schemas"].append(ENTERPRISE_SCHEMA)
             body[ENTERPRISE_SCHEMA] = enterprise
-        digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:20]
         modified = max(user.date_joined, link.updated_at) if link else user.date_joined
-        body["meta"] = {
-            "resourceType": "User",
-            "created": user.date_joined.isoformat(),
-            "lastModified": modified.astimezone(dt.UTC).isoformat(),
-            "version": f'W/"{digest}"',
-        }
+        body = with_meta(body, resource_type="User", created=user.date_joined, modified=modified)
         return self.service.get_model(resource_type).model_validate(body)
 
     def from_resource(self, resource: Resource[Any], *, current: User | None) -> dict[str, Any]:
@@ -276,7 +288,6 @@ class CandorStorage(ScimStorage):
             "first_name": first[:150],
             "last_name": last[:150],
             "display_name": display[:150],
-            "team": str((body.get(ENTERPRISE_SCHEMA) or {}).get("department") or "")[:80],
         }
         # The IdP's language and time zone are kept as sent, and applied to the person
         # when Candor supports them and they changed at the IdP: people may pick their
@@ -295,6 +306,7 @@ class CandorStorage(ScimStorage):
             raise InvalidValueException(detail="'manager.value' must be the id of a User in Candor.")
         active = body.get("active")
         return {
+            "department": str((body.get(ENTERPRISE_SCHEMA) or {}).get("department") or ""),
             "email_type": str((chosen or {}).get("type") or "")[:20],
             "email_primary": (chosen or {}).get("primary"),
             "preferred_language": preferred_language,
@@ -332,6 +344,8 @@ class CandorStorage(ScimStorage):
         *,
         response_parameters: ResponseParameters[Any] | None = None,
     ) -> Resource[Any]:
+        if _is_group(resource_type):
+            return group_resource(self.service, resource_type, team_get(visible_people(), resource_id))
         return self.to_resource(resource_type, self._user(resource_id))
 
     def search(
@@ -342,9 +356,13 @@ class CandorStorage(ScimStorage):
         position: Any = None,
     ) -> SearchPage:
         if len(resource_types) != 1:
-            raise NotImplementedException(detail="Search Users at /Users.")
+            raise NotImplementedException(detail="Search Users at /Users and Groups at /Groups.")
         resource_type = resource_types[0]
-        resources = [self.to_resource(resource_type, user) for user in visible_people()]
+        if _is_group(resource_type):
+            teams = visible_teams(visible_people())
+            resources = [group_resource(self.service, resource_type, team) for team in teams]
+        else:
+            resources = [self.to_resource(resource_type, user) for user in visible_people()]
         scim_filter = search_request.filter
         if scim_filter is not None and not scim_filter.models and resources:
             models = tuple(dict.fromkeys(type(r) for r in resources))
@@ -357,6 +375,10 @@ class CandorStorage(ScimStorage):
         return SearchPage(total=len(found), resources=found[start:stop])
 
     def create(self, resource_type: ResourceType, resource: Resource[Any]) -> Resource[Any]:
+        if _is_group(resource_type):
+            fields = group_fields(resource, visible_people())
+            team = _domain(groups.scim_group_create, client=self.client, **fields)
+            return self.get(resource_type, str(team.pk))
         fields = self.from_resource(resource, current=None)
         self._check_user_name(fields["user_name"], exclude_id=None)
         user = _domain(
@@ -373,11 +395,16 @@ class CandorStorage(ScimStorage):
         *,
         expected_version: str | None = None,
     ) -> Resource[Any]:
-        user = self._user(resource.id)
         if expected_version is not None:
-            stored = self.to_resource(resource_type, user)
+            stored = self.get(resource_type, str(resource.id))
             if stored.meta is None or stored.meta.version != expected_version:
                 raise PreconditionFailedException
+        if _is_group(resource_type):
+            team = team_get(visible_people(), resource.id)
+            fields = group_fields(resource, visible_people())
+            _domain(groups.scim_group_update, client=self.client, team_id=team.pk, **fields)
+            return self.get(resource_type, str(team.pk))
+        user = self._user(resource.id)
         fields = self.from_resource(resource, current=user)
         self._check_user_name(fields["user_name"], exclude_id=user.pk)
         user = _domain(
@@ -389,8 +416,16 @@ class CandorStorage(ScimStorage):
         return self.to_resource(resource_type, user)
 
     def delete(self, resource_type: ResourceType, resource_id: str, *, expected_version: str | None = None) -> None:
+        if _is_group(resource_type):
+            team = team_get(visible_people(), resource_id)
+            _domain(groups.scim_group_delete, client=self.client, team_id=team.pk)
+            return
         user = self._user(resource_id)
         _domain(services.scim_user_delete, client=self.client, user_id=user.pk)
+
+
+def _is_group(resource_type: ResourceType) -> bool:
+    return resource_type.id == "Group"
 
 
 def _domain(service: Any, **kwargs: Any) -> Any:

@@ -24,10 +24,11 @@ from rest_framework.authtoken.models import Token
 from accounts.models import Role, User
 from accounts.permissions import Capability, user_can
 from accounts.services import user_profile_update, user_reactivate
+from accounts.teams import user_team_set
 from advocacy.audit.actions import AuditAction
 from advocacy.audit.services import audit_record
 from advocacy.core.errors import Conflict, NotAllowed, ValidationFailed
-from advocacy.identity.models import ScimClient, ScimLink
+from advocacy.identity.models import ScimClient, ScimGroupLink, ScimLink
 from advocacy.identity.selectors import TOKEN_PREFIX, token_digest
 from advocacy.ledger.models import ConnectedAccount, Offboarding
 from advocacy.ledger.offboarding import offboarding_start
@@ -90,11 +91,13 @@ def scim_user_provision(
     time_zone: str = "",
     email_type: str = "",
     email_primary: bool | None = None,
+    department: str | None = None,
 ) -> User:
     """Create a person the identity provider provisions: an employee with no
     password in Candor (they sign in through SSO) and their email address marked
     verified, since the IdP vouches for it. ``profile`` holds fields of
-    ``accounts.services.PROFILE_FIELDS``; the email is required."""
+    ``accounts.services.PROFILE_FIELDS``; the email is required. ``department``
+    names their team (``_department_apply``)."""
     email = str(profile.get("email") or "").strip().lower()
     if not email:
         raise ValidationFailed(gettext("An email address is required."), fields={"email": [gettext("Required.")]})
@@ -125,7 +128,21 @@ def scim_user_provision(
         subject=user,
         new={"role": user.role, "is_active": active, "usable_password": False, "source": source_of(client)},
     )
+    _department_apply(client=client, user=user, department=department)
     return user
+
+
+def _department_apply(*, client: ScimClient, user: User, department: str | None) -> None:
+    """A User's ``department`` is their team, unless their team is a SCIM Group: the
+    IdP then says who is in it through the Group's members, and a department
+    attribute that lags behind must not move them out (Groups win). None (a
+    caller that does not speak for teams) leaves the team as it is; empty, as a
+    User without ``department`` is, takes them out of a team that is no Group."""
+    if department is None:
+        return
+    if user.team_id is not None and ScimGroupLink.objects.filter(team_id=user.team_id).exists():
+        return
+    user_team_set(actor=None, user_id=user.pk, team_name=department, source=source_of(client))
 
 
 def _manager(manager_id: int | None, *, exclude_id: int) -> int | None:
@@ -157,6 +174,7 @@ def scim_user_update(
     time_zone: str = "",
     email_type: str = "",
     email_primary: bool | None = None,
+    department: str | None = None,
 ) -> User:
     """Apply the identity provider's view of a person: profile fields, ``externalId``
     and ``active``. Turning ``active`` off starts the offboarding at once; turning
@@ -187,6 +205,7 @@ def scim_user_update(
         ]
     )
     user.refresh_from_db()
+    _department_apply(client=client, user=user, department=department)
     if user.is_active and not active:
         scim_user_deactivate(client=client, user_id=user.pk)
     elif active and not user.is_active:

@@ -23,7 +23,7 @@ from django.utils.translation import gettext
 
 from accounts.sso import allowed_domains
 from advocacy.core.errors import ApplicationError
-from advocacy.invitations.teams import team_profile
+from advocacy.invitations.teams import checked_team_name
 
 COLUMNS = ("email", "name", "team", "language", "time_zone")
 # Header spellings people type, mapped to the column they mean.
@@ -115,7 +115,7 @@ def row_problems(row: InvitationRow) -> list[str]:
     if len(row.name) > NAME_MAX:
         problems.append(gettext("The name is longer than %(max)d characters.") % {"max": NAME_MAX})
     try:
-        team_profile(row.team)
+        checked_team_name(row.team)
     except ApplicationError as exc:
         problems.append(exc.message)
     if row.language and row.language not in _languages():

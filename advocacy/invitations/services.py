@@ -25,12 +25,13 @@ from django.utils.translation import gettext
 from accounts.models import Role, User
 from accounts.permissions import Capability, user_can
 from accounts.services import user_create
+from accounts.teams import user_team_set
 from advocacy.core.errors import ApplicationError, NotAllowed
 from advocacy.invitations.csv_rows import InvitationRow, row_problems
 from advocacy.invitations.models import Invitation
 from advocacy.invitations.selectors import mark_members
 from advocacy.invitations.tasks import send_invitation_email
-from advocacy.invitations.teams import team_profile
+from advocacy.invitations.teams import checked_team_name
 
 SOURCE = "invitation"
 
@@ -72,11 +73,13 @@ def _invite(*, actor: User, row: InvitationRow) -> User:
     profile = {
         "language": row.language or settings.LANGUAGE_CODE,
         "time_zone": row.time_zone or "UTC",
-        **team_profile(row.team),
     }
     user = user_create(
         actor=actor, email=row.email, role=Role.EMPLOYEE, display_name=row.name, profile=profile, source=SOURCE
     )
+    team = checked_team_name(row.team)
+    if team:
+        user = user_team_set(actor=actor, user_id=user.pk, team_name=team, source=SOURCE)
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     invitation = Invitation.objects.create(user=user, invited_by=actor)
     send_invitation_email.delay_on_commit(invitation.pk)  # type: ignore[attr-defined]

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
+from advocacy.drafts.audience import meant_for
 from advocacy.drafts.models import Draft
 from advocacy.notifications.models import Notification, NotificationPreference
 from advocacy.notifications.services import notify, recipient_locale
@@ -52,9 +53,11 @@ def digests_send_due(*, now: dt.datetime | None = None) -> int:
     return sum(digest_send(preference_id=pk, now=now) for pk in ids)
 
 
-def _new_drafts(*, since: dt.datetime, until: dt.datetime) -> list[Draft]:
+def _new_drafts(*, user: User, since: dt.datetime, until: dt.datetime) -> list[Draft]:
+    """Drafts published in the window and meant for ``user``."""
     return list(
         Draft.objects.filter(published_version__isnull=False, published_at__gt=since, published_at__lte=until)
+        .filter(meant_for(user))
         .exclude(state=Draft.State.RETIRED)
         .filter(Q(published_version__expires_at__isnull=True) | Q(published_version__expires_at__gt=until))
         .select_related("published_version")
@@ -83,7 +86,7 @@ def digest_send(*, preference_id: int, now: dt.datetime) -> int:
     # so rejoining does not bring a flood of old posts.
     if not user.is_active or not Enrollment.objects.filter(user=user, status=Enrollment.Status.ACTIVE).exists():
         return 0
-    drafts = _new_drafts(since=(previous or now - period) - OVERLAP, until=now)
+    drafts = _new_drafts(user=user, since=(previous or now - period) - OVERLAP, until=now)
     announced = []
     with recipient_locale(user):
         for draft in drafts:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -19,7 +19,7 @@ from accounts.timezones import aware_in_user_zone
 from advocacy.core.errors import ApplicationError
 from advocacy.drafts import services
 from advocacy.drafts.content import check_draft_post, draft_post, unix_newlines
-from advocacy.drafts.models import NETWORK_CHOICES, Draft
+from advocacy.drafts.models import NETWORK_CHOICES, Draft, DraftVersion
 from advocacy.drafts.selectors import (
     draft_get_for_comms,
     draft_history,
@@ -102,6 +102,8 @@ def _content(request: HttpRequest, form: DraftForm) -> services.DraftContent:
         expires_at=aware_in_user_zone(user=request.user, value=expires) if expires else None,
         image=request.FILES.get("image"),
         image_alt=data.get("image_alt") or "",
+        audience_teams=[team.pk for team in data.get("audience_teams") or []],
+        audience_languages=list(data.get("audience_languages") or []),
     )
 
 
@@ -129,6 +131,12 @@ def draft_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "comms/draft_form.html", {"form": form, "draft": None})
 
 
+def _audience_initial(version: DraftVersion) -> dict[str, list[Any]]:
+    """The form's audience fields for ``version`` (a deleted team is not offered)."""
+    content = services.content_from_version(version)
+    return {"audience_teams": content["audience_teams"], "audience_languages": content["audience_languages"]}
+
+
 @comms_member
 @require_http_methods(["GET", "POST"])
 def draft_edit_view(request: AuthenticatedHttpRequest, draft_id: int) -> HttpResponse:
@@ -145,6 +153,7 @@ def draft_edit_view(request: AuthenticatedHttpRequest, draft_id: int) -> HttpRes
         **{variant_field(network): text for network, text in version.variants.items()},
         "expires_at": version.expires_at,
         "image_alt": version.image_alt,
+        **_audience_initial(version),
     }
     form = DraftForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():

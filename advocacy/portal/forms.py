@@ -6,6 +6,7 @@ from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Team
 from advocacy.drafts.models import NETWORK_CHOICES
 
 LANGUAGE_CHOICES = [("en", "English"), ("de", "Deutsch"), ("id", "Bahasa Indonesia"), ("it", "Italiano")]
@@ -35,9 +36,24 @@ class DraftForm(forms.Form):
     )
     image = forms.FileField(label=_("Image (optional)"), required=False)
     image_alt = forms.CharField(label=_("Image description (alt text)"), required=False, max_length=1000)
+    audience_teams = forms.ModelMultipleChoiceField(
+        label=_("Meant for these teams (none ticked: everyone)"),
+        queryset=Team.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    audience_languages = forms.MultipleChoiceField(
+        label=_("Meant for people who use these languages (none ticked: every language)"),
+        choices=LANGUAGE_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # With no teams yet there is nothing to tick: no empty list of teams.
+        if not Team.objects.exists():
+            del self.fields["audience_teams"]
         # One optional text per network the registry knows, right after the main text,
         # so a new network gets its variant without touching this form.
         fields = list(self.fields.items())

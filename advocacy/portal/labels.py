@@ -77,6 +77,11 @@ ACTION_LABELS: dict[str, Promise] = {
     A.CREDENTIALS_KEY_ROTATED: _("Credentials key rotated"),
     A.PUSH_SUBSCRIBED: _("Push notifications turned on for a device"),
     A.PUSH_UNSUBSCRIBED: _("Push notifications turned off for a device"),
+    A.TEAM_CREATED: _("Team created"),
+    A.TEAM_RENAMED: _("Team renamed"),
+    A.TEAM_DELETED: _("Team deleted"),
+    A.TEAM_MEMBER_ADDED: _("Added to a team"),
+    A.TEAM_MEMBER_REMOVED: _("Removed from a team"),
 }
 
 VIA_LABELS: dict[str, Promise] = {
@@ -91,6 +96,7 @@ VIA_LABELS: dict[str, Promise] = {
 TARGET_LABELS: dict[str, Promise] = {
     "accounts.user": _("Person"),
     "accounts.apitoken": _("API token"),
+    "accounts.team": _("Team"),
     "core.serviceheartbeat": _("Service heartbeat"),
     "core.taskprobe": _("Diagnostic check"),
     "audit.auditevent": _("Audit event"),
@@ -106,6 +112,7 @@ TARGET_LABELS: dict[str, Promise] = {
     "drafts.campaign": _("Campaign"),
     "drafts.draft": _("Draft"),
     "drafts.draftversion": _("Draft version"),
+    "drafts.draftaudienceteam": _("Draft audience"),
     "drafts.reviewdecision": _("Review decision"),
     "ledger.connectedaccount": _("Connected account"),
     "ledger.accountevent": _("Account event"),
@@ -124,6 +131,7 @@ TARGET_LABELS: dict[str, Promise] = {
     "identity.scimclient": _("Provisioning client"),
     "identity.scimlink": _("Provisioning link"),
     "invitations.invitation": _("Invitation"),
+    "identity.scimgrouplink": _("Provisioned group link"),
     "public.publicname": _("Public name"),
     "watch.watchedaccount": _("Watched account"),
     "watch.outsidepost": _("Post made outside Candor"),

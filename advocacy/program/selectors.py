@@ -130,9 +130,9 @@ def participation_by_team() -> list[GroupFigure]:
     active = Q(enrollment__status=Enrollment.Status.ACTIVE)
     rows = list(
         User.objects.filter(is_active=True)
-        .values("team")
+        .values("team_id", "team__name")
         .annotate(members=Count("id"), participating=Count("id", filter=active))
-        .order_by("team")
+        .order_by("team__name")
     )
     total_members = sum(row["members"] for row in rows)
     total_participating = sum(row["participating"] for row in rows)
@@ -149,10 +149,10 @@ def participation_by_team() -> list[GroupFigure]:
         rest_participating = total_participating - sum(row["participating"] for row in shown)
         if rest_members == 0 or group_is_safe(members=rest_members, participating=rest_participating, minimum=minimum):
             break
-        shown.remove(min(shown, key=lambda row: (row["members"], row["team"] or "")))
+        shown.remove(min(shown, key=lambda row: (row["members"], row["team__name"] or "")))
     figures = []
     for row in rows:
-        name = row["team"] or "—"
+        name = row["team__name"] or "—"
         if row in shown:
             figures.append(GroupFigure(name, True, row["members"], row["participating"]))
         else:

@@ -344,6 +344,8 @@ SPECTACULAR_SETTINGS = {
         "AccountEventKindEnum": "advocacy.ledger.models.AccountEvent.Kind",
         "NotificationKindEnum": "advocacy.notifications.models.Notification.Kind",
         "ReviewDecisionEnum": "advocacy.drafts.models.ReviewDecision.Decision",
+        # A draft's language and its audience's languages are one set of codes.
+        "LanguageEnum": "advocacy.drafts.services.LANGUAGES",
     },
 }
 

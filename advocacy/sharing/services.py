@@ -27,6 +27,7 @@ from advocacy.audit.services import audit_record
 from advocacy.compose.normalize import fold
 from advocacy.core.errors import ApplicationError, Conflict, NotAllowed, ValidationFailed
 from advocacy.core.public_links import new_public_id
+from advocacy.drafts.audience import is_meant_for
 from advocacy.drafts.content import body_with_link, check_share, unix_newlines
 from advocacy.drafts.models import Draft, DraftVersion
 from advocacy.drafts.selectors import published_draft_get
@@ -131,6 +132,21 @@ def _check_participant(employee: User) -> None:
         )
 
 
+def _check_audience(*, employee: User, draft_id: int) -> None:
+    """A published draft meant for other teams or languages is refused in words; the
+    feed does not list it, but a stale page or a script may still name it."""
+    draft = Draft.objects.select_related("published_version").filter(pk=draft_id).first()
+    version = draft.published_version if draft is not None else None
+    if version is not None and not is_meant_for(employee, version):
+        raise NotAllowed(
+            gettext(
+                "This post is meant for other teams or languages, not for you: only the people it is meant for "
+                "can share it."
+            ),
+            code="not_in_audience",
+        )
+
+
 def _check_account(*, account: ConnectedAccount | None, version: DraftVersion) -> ConnectedAccount:
     if account is None:
         raise ValidationFailed(
@@ -216,6 +232,7 @@ def shares_create(
         raise ValidationFailed(
             gettext("Each account can be chosen only once."), fields={"account": [gettext("Chosen twice.")]}
         )
+    _check_audience(employee=employee, draft_id=draft_id)
     draft = published_draft_get(user=employee, draft_id=draft_id)
     version = draft.published_version
     assert version is not None  # the feed lists published drafts only

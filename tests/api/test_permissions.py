@@ -66,6 +66,7 @@ CASES = {
     ),
     # comms
     "drafts": Case("GET", "/api/drafts/", only(200, *COMMS)),
+    "teams": Case("GET", "/api/teams/", only(200, *COMMS)),
     "draft-create": Case(
         "POST", "/api/drafts/", only(201, *COMMS), body={"title": "New", "body": "Hello.", "networks": ["x"]}
     ),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from accounts.models import Team
 from tests.browser.conftest import SCREENSHOTS
 from tests.support.scenario import connect, publish_draft
 
@@ -153,6 +154,7 @@ def test_every_main_page_fits_is_translated_and_accessible_at_desktop_and_phone_
     english = english_words().get(language, set())
     draft = publish_draft(author, reviewer, title="Turin lab opens")
     analytics = demo_pages()
+    Team.objects.create(name="Warehouse logistics and returns")  # the draft form lists teams to choose
     page.set_extra_http_headers({"Accept-Language": language})
     for who, paths in MAIN_PAGES.items():
         user = request.getfixturevalue(who)

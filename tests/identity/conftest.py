@@ -4,8 +4,11 @@ configured to use it."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from advocacy.identity.services import scim_client_create
 from advocacy.settings.environment import CandorEnv
 from advocacy.settings.sso import sso_providers
 from tests.browser.conftest import (  # noqa: F401 - fixtures
@@ -60,3 +63,24 @@ def sso_sign_in(live_server):
         page.wait_for_url(f"{live_server.url}/**")
 
     return sign_in
+
+
+@pytest.fixture
+def okta(admin_user):
+    client, token = scim_client_create(actor=admin_user, name="Okta")
+    return client, token
+
+
+@pytest.fixture
+def scim(client, okta):
+    """Send a SCIM request as the Okta provisioning client; returns (status, body)."""
+
+    def send(method: str, path: str, body=None, *, token: str | None = None, raw: str | None = None):
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {okta[1] if token is None else token}"}
+        data = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        kwargs = {"content_type": "application/scim+json"} if data is not None else {}
+        response = getattr(client, method.lower())(f"/scim/v2{path}", data=data, **kwargs, **headers)
+        content = response.content.decode()
+        return response.status_code, (json.loads(content) if content else None)
+
+    return send

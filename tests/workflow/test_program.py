@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from django.db import IntegrityError, transaction
 
-from accounts.models import Role, User
+from accounts.models import Role, Team, User
 from advocacy.audit.actions import AuditAction
 from advocacy.audit.models import AuditEvent
 from advocacy.audit.services import audit_record as real_audit_record
@@ -233,7 +233,7 @@ def test_a_team_below_the_minimum_size_is_not_shown(policy, enroll, settings):
 def test_a_hidden_team_cannot_be_worked_out_by_subtracting_the_shown_ones(policy, enroll, admin_user):
     """One lawyer in a team of one: the whole-organisation figure minus the other
     teams must not reveal whether that one person takes part."""
-    admin_user.team = "Sales"
+    admin_user.team = Team.objects.get_or_create(name="Sales")[0]
     admin_user.save(update_fields=["team"])
     team("Legal", 1, participating=1, enroll=enroll)
     team("Sales", 5, participating=2, enroll=enroll)

@@ -8,6 +8,7 @@ from typing import Any, cast
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.models import Team
 from advocacy.api.serializers.common import (
     LocalDateTimeField,
     NetworkField,
@@ -43,14 +44,25 @@ class DraftVersionSerializer(ReadModelSerializer):
     tone_flags = ToneFlagSerializer(many=True, read_only=True, help_text="Hints for the reviewer, never blocks.")
     created_by = PersonSerializer(read_only=True)
     approved_by = PersonSerializer(read_only=True, allow_null=True)
+    audience_teams = serializers.SerializerMethodField(
+        help_text="Ids of the teams the post is meant for (null: a team deleted since, which nobody is in)."
+    )
+    audience_languages = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="Languages the post is meant for."
+    )
 
     class Meta:
         model = DraftVersion
         fields = [
             "number", "body", "link", "image", "image_alt", "language", "networks", "variants", "expires_at",
-            "tone_flags", "created_by", "created_at", "approved_by", "approved_at",
+            "tone_flags", "audience_teams", "audience_languages", "created_by", "created_at", "approved_by",
+            "approved_at",
         ]  # fmt: skip
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField(allow_null=True)))
+    def get_audience_teams(self, version: DraftVersion) -> list[int | None]:
+        return [row.team_id for row in version.audience_teams.all()]
 
 
 class DraftSerializer(ReadModelSerializer):
@@ -88,6 +100,13 @@ class DraftSummarySerializer(ReadModelSerializer):
         read_only_fields = fields
 
 
+class TeamSerializer(ReadModelSerializer):
+    class Meta:
+        model = Team
+        fields = ["id", "name"]
+        read_only_fields = fields
+
+
 class DraftFilterSerializer(serializers.Serializer):
     state = DraftStateField(required=False, help_text="Only drafts in this state.")
 
@@ -111,6 +130,18 @@ class DraftContentSerializer(serializers.Serializer):
         required=False, write_only=True, help_text="JPEG, PNG, WebP or GIF, at most 5 MB (multipart)."
     )
     image_alt = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    audience_teams = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        max_length=500,
+        help_text="Ids of the teams the post is meant for. With no teams and no languages: everyone.",
+    )
+    audience_languages = serializers.ListField(
+        child=serializers.ChoiceField(choices=LANGUAGES),
+        required=False,
+        max_length=len(LANGUAGES),
+        help_text="Only people who use one of these languages see the post.",
+    )
 
     def content(self, *, base: DraftVersion | None = None) -> DraftContent:
         """The validated input as ``DraftContent``; fields not sent keep ``base``'s values."""

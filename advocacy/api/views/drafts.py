@@ -10,6 +10,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from accounts.http import AuthenticatedRequest
+from accounts.models import Team
 from accounts.permissions import Capability, require
 from advocacy.api.serializers.drafts import (
     CommentSerializer,
@@ -24,6 +25,7 @@ from advocacy.api.serializers.drafts import (
     RequiredCommentSerializer,
     RetireResultSerializer,
     RetireSerializer,
+    TeamSerializer,
 )
 from advocacy.api.views.base import ApiListView, ApiView, JSONParser
 from advocacy.drafts.models import Draft
@@ -32,6 +34,7 @@ from advocacy.drafts.selectors import (
     draft_history,
     drafts_for_comms,
     review_queue,
+    teams_for_audience,
     version_diff,
 )
 from advocacy.drafts.services import (
@@ -45,6 +48,15 @@ from advocacy.drafts.services import (
 )
 
 COMMS = require(Capability.WRITE_DRAFTS) | require(Capability.REVIEW_DRAFTS)
+
+
+@extend_schema_view(get=extend_schema(summary="Teams a draft can be meant for (comms team), by name"))
+class TeamListView(ApiListView):
+    permission_classes = [COMMS]
+    serializer_class = TeamSerializer
+
+    def get_queryset(self) -> QuerySet[Team]:
+        return teams_for_audience(user=self.request.user)
 
 
 @extend_schema_view(

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import template
 
+from advocacy.drafts.audience import audience_summary
 from advocacy.networks.registry import NETWORKS
+
+if TYPE_CHECKING:
+    from advocacy.drafts.models import DraftVersion
 
 register = template.Library()
 
@@ -21,3 +27,9 @@ def signup_open() -> bool:
     from django.conf import settings
 
     return bool(settings.CANDOR_SIGNUP_OPEN)
+
+
+@register.filter
+def audience(version: DraftVersion) -> str:
+    """Who a draft version is meant for, in words."""
+    return audience_summary(version)
