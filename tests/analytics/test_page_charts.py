@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from accounts.models import Role
+from accounts.models import Role, Team
 from advocacy.program.services import enrollment_opt_in
 from tests.factories import UserFactory
 
@@ -62,7 +62,7 @@ def _team(policy, name: str, members: int, joined: int) -> None:
 
 
 def test_participation_charts_groups_and_never_a_group_too_small_to_show(client, admin_user, policy):
-    admin_user.team = "Ops"
+    admin_user.team = Team.objects.get_or_create(name="Ops")[0]
     admin_user.save(update_fields=["team"])
     _team(policy, "Warehouse", 10, 5)
     _team(policy, "Sales", 10, 5)

@@ -128,7 +128,12 @@ def test_confirming_creates_the_people_audited_and_not_opted_in(
     assert response.status_code == 302
     assert "Invited 2 people." in admin_client.get(response["Location"]).content.decode()
     nina, luca = User.objects.get(email="nina@example.com"), User.objects.get(email="luca@example.com")
-    assert (nina.display_name, nina.team, nina.language, nina.time_zone) == ("Nina Neu", "Sales", "de", "Europe/Berlin")
+    assert (nina.display_name, nina.team.name, nina.language, nina.time_zone) == (
+        "Nina Neu",
+        "Sales",
+        "de",
+        "Europe/Berlin",
+    )
     assert (luca.language, luca.time_zone) == ("it", "Europe/Rome")  # spelled europe/rome in the file
     assert not nina.has_usable_password()
     for person in (nina, luca):
