@@ -48,9 +48,9 @@ class Line:
 
 
 @dataclass(frozen=True)
-class ChartFrame:
-    """What every chart has: its accessible title and description, the drawing area
-    with its margins, and the value axis."""
+class ChartBox:
+    """What every chart has: its key, its accessible title and description, its size
+    and the room at its left for labels."""
 
     key: str
     title: str
@@ -58,6 +58,12 @@ class ChartFrame:
     width: int
     height: int
     left: int
+
+
+@dataclass(frozen=True)
+class ChartFrame(ChartBox):
+    """A chart with axes: the drawing area's other margins and the value axis."""
+
     right: int
     top: int
     bottom: int
@@ -92,17 +98,11 @@ class HBar:
 
 
 @dataclass(frozen=True)
-class HBarChart:
+class HBarChart(ChartBox):
     """Horizontal bars, one per row, labels written out in full: categories with long
     names (states, posts, teams) stay legible on a phone, where the chart is drawn at
     about its own width."""
 
-    key: str
-    title: str
-    desc: str
-    width: int
-    height: int
-    left: int
     bars: tuple[HBar, ...]
 
 

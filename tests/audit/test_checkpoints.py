@@ -19,7 +19,7 @@ from advocacy.audit.tasks import audit_checkpoint
 from advocacy.audit.witnessed import witnessed_verify
 from advocacy.core.errors import Conflict
 from advocacy.core.health import check_audit_witnesses
-from tests.support.audit_history import record, rewrite_history
+from tests.support.audit_history import record, rewrite_history, third_event_rewritten
 
 pytestmark = pytest.mark.django_db
 
@@ -155,11 +155,7 @@ def test_an_untouched_log_verifies_against_its_witness(witnessed, capsys):
 
 
 def test_a_rewritten_event_with_every_hash_recomputed_is_caught(witnessed):
-    def rewrite(events):
-        events[2]["payload"] = {"old": {}, "new": {"step": 99}}
-        return events
-
-    rewrite_history(rewrite)
+    rewrite_history(third_event_rewritten)
     report = witnessed_verify()
     assert not report.ok and report.broken_at == 3
     assert "event #3 differs from the witnessed one" in report.reason

@@ -14,7 +14,7 @@ from advocacy.audit import checkpoints
 from advocacy.audit.witnessed import witnessed_verify
 from advocacy.core.errors import Conflict
 from advocacy.core.health import check_audit_witnesses
-from tests.support.audit_history import record, rewrite_history
+from tests.support.audit_history import record, rewrite_history, third_event_rewritten
 from tests.support.pds import free_loopback_port
 
 pytestmark = pytest.mark.django_db
@@ -61,18 +61,9 @@ def test_each_checkpoint_is_a_locked_object_nobody_can_delete(employee, checkpoi
     assert check_audit_witnesses().ok
 
 
-def test_a_rewritten_history_is_caught_from_the_bucket_alone(employee, checkpoint, bucket):
-    record(employee, 5)
-    checkpoint()
-    record(employee, 3, start=5)
-    checkpoint()
+def test_a_rewritten_history_is_caught_from_the_bucket_alone(employee, bucket, witnessed):
     assert witnessed_verify().ok
-
-    def rewrite(events):
-        events[2]["payload"] = {"old": {}, "new": {"step": 99}}
-        return events
-
-    rewrite_history(rewrite)
+    rewrite_history(third_event_rewritten)
     report = witnessed_verify()
     assert not report.ok and report.broken_at == 3
     assert "event #3 differs from the witnessed one" in report.reason

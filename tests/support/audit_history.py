@@ -39,3 +39,9 @@ def rewrite_history(transform):
     finally:
         triggers.install_on(connection)
     assert audit_verify().ok, "the rewrite must fool the chain walk, or the test proves nothing"
+
+
+def third_event_rewritten(events):
+    """A rewrite for ``rewrite_history``: event #3 says something it never said."""
+    events[2]["payload"] = {"old": {}, "new": {"step": 99}}
+    return events
