@@ -39,11 +39,11 @@ from advocacy.drafts.selectors import published_draft_get
 from advocacy.ledger.models import ConnectedAccount
 from advocacy.ledger.services import account_connect
 from advocacy.networks.base import ConnectedAccount as Identity
-from advocacy.portal.share_as_is import approved_text
 from advocacy.program.models import PolicyVersion
 from advocacy.program.services import enrollment_opt_in, programme_settings_set
 from advocacy.sharing.engine import share_missed_sweep
 from advocacy.sharing.models import Share
+from advocacy.sharing.offered import approved_text
 from advocacy.sharing.services import IN_DOUBT, ShareTarget, share_cancel, shares_create
 
 TEAMS = ("Warehouse", "Engineering", "Customer care", "Communications")

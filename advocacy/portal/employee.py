@@ -42,10 +42,10 @@ from advocacy.portal.forms import BlueskyConnectForm, OptInForm, ShareEditForm, 
 from advocacy.portal.helpers import form_errors_from, requires
 from advocacy.portal.previews import network_previews
 from advocacy.portal.pwa import OFFLINE_COPY_HEADER
-from advocacy.portal.share_as_is import approved_text, texts_as_offered
 from advocacy.program.selectors import consent_history, disclosure_for, participation_state
 from advocacy.program.services import enrollment_leave, enrollment_opt_in
 from advocacy.sharing.models import Share
+from advocacy.sharing.offered import approved_text, texts_as_offered
 from advocacy.sharing.selectors import share_get_for_user, share_rows_for_employee, shares_for_employee
 from advocacy.sharing.services import ShareTarget, share_cancel, share_edit, shares_create
 

@@ -7,8 +7,6 @@ view only builds the approved text the composer would offer and asks once."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -18,11 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Capability
-from advocacy.analytics.models import ALL_NETWORKS
-from advocacy.analytics.services import tracked_url
 from advocacy.core.errors import ApplicationError
-from advocacy.drafts.content import final_text
-from advocacy.drafts.models import Draft
 from advocacy.drafts.selectors import published_draft_get
 from advocacy.ledger.models import ConnectedAccount
 from advocacy.networks.registry import NETWORKS
@@ -30,33 +24,11 @@ from advocacy.portal.helpers import requires
 from advocacy.portal.previews import network_previews
 from advocacy.program.selectors import disclosure_for, participation_state
 from advocacy.sharing.models import Share
+from advocacy.sharing.offered import approved_text
 from advocacy.sharing.services import ShareTarget, shares_create
 
 # A share in these states is still a post on that account (or about to be).
 _STANDING = (*Share.PENDING_STATES, Share.State.SENDING, Share.State.SENT)
-
-
-def approved_text(*, draft: Draft, network: str = "") -> str:
-    """The text the composer offers for a published draft on ``network`` (its variant
-    there, if comms wrote one; without a network, the main text): disclosure first,
-    the body, the draft's link as its tracked short link."""
-    version = draft.published_version
-    assert version is not None  # the feed holds published drafts only
-    disclosure = disclosure_for(language=version.language)
-    link = tracked_url(draft=draft, network=ALL_NETWORKS)
-    body = version.body_for(network) if network else version.body
-    if link and version.link:
-        body = body.replace(version.link, link)
-    return final_text(disclosure=disclosure, body=body, link=link)
-
-
-def texts_as_offered(*, draft: Draft, text: str, networks: Iterable[str]) -> dict[str, str]:
-    """The text each network gets when the employee shares ``text``: left as offered
-    (the main text), each network gets its own approved variant; edited, the edit goes
-    to every network (the composer has one text box)."""
-    if text != approved_text(draft=draft):
-        return dict.fromkeys(networks, text)
-    return {network: approved_text(draft=draft, network=network) for network in networks}
 
 
 @requires(Capability.PARTICIPATE)
