@@ -137,7 +137,7 @@ def test_an_author_cannot_approve_their_own_version(page, live_server, login, re
     page.goto(f"{live_server.url}/comms/drafts/new/")
     page.get_by_label("Internal title").fill("Mine")
     page.get_by_label("Post text", exact=True).fill("Something I wrote.")
-    page.get_by_label("LinkedIn").check()
+    page.get_by_label("LinkedIn", exact=True).check()
     page.get_by_role("button", name="Save").click()
     page.get_by_role("button", name="Submit for review").click()
 
