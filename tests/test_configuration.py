@@ -25,7 +25,9 @@ def manage(*args: str, env: dict[str, str], tmp_path: Path) -> subprocess.Comple
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        # The CI stages on PostgreSQL + Redis/RabbitMQ set these; the checks here are of the defaults.
+        if k
+        not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "CELERY_BROKER_URL", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     clean["CANDOR_VAR_DIR"] = str(tmp_path)
     return subprocess.run(
