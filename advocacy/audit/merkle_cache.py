@@ -116,10 +116,11 @@ def cached_tree(size: int) -> CachedTree:
     return CachedTree(size, leaves=event_leaves, stored=stored_nodes)
 
 
-def merkle_cache_extend(*, size: int) -> int:
+def merkle_cache_extend(*, size: int, kept: dict[int, bytes] | None = None) -> int:
     """Cache the roots of every complete run of 256 events (and 256 runs, …) among
     events 1..size that is not cached yet; the number of nodes added. Reads only the
-    events after the last cached run."""
+    events after the last cached run; the hashes it read are put in ``kept`` (by first
+    leaf, READ_CHUNK at a time) when one is given, for the witnesses to reuse."""
     added = 0
     with transaction.atomic():
         level = TILE_HEIGHT
@@ -134,7 +135,10 @@ def merkle_cache_extend(*, size: int) -> int:
                     # READ_CHUNK events at a time (a multiple of TILE_WIDTH): memory stays flat.
                     roots = []
                     for lo in range(start * TILE_WIDTH, complete * TILE_WIDTH, READ_CHUNK):
-                        roots += tile_roots(event_leaves_raw(lo, min(lo + READ_CHUNK, complete * TILE_WIDTH)))
+                        raw = event_leaves_raw(lo, min(lo + READ_CHUNK, complete * TILE_WIDTH))
+                        if kept is not None:
+                            kept[lo] = raw
+                        roots += tile_roots(raw)
                 else:
                     below = stored_nodes(level - TILE_HEIGHT, start * TILE_WIDTH, complete * TILE_WIDTH)
                     lower = [below[i] for i in range(start * TILE_WIDTH, complete * TILE_WIDTH)]

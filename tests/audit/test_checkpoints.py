@@ -303,6 +303,21 @@ def test_a_later_checkpoint_extends_the_cache_and_stays_consistent(employee, lon
     assert witnessed_verify().ok
 
 
+def test_the_witness_keeps_every_hash_once_whether_signing_had_read_it_or_not(
+    employee, long_log, checkpoint, witness_dir
+):
+    # The first checkpoint hands the witness the 512 hashes signing read (two cached
+    # runs) and reads the other 88; the second reads its 500 from the database.
+    record(employee, 500, start=600)
+    checkpoint()
+    kept = [
+        (witness_dir / name).read_text().split()
+        for name in ("000000000000-000000000600.hashes", "000000000600-000000001100.hashes")
+    ]
+    assert kept[0] + kept[1] == list(AuditEvent.objects.order_by("sequence").values_list("hash", flat=True))
+    assert len(kept[0]) == 600
+
+
 def test_a_changed_cached_node_is_reported_by_audit_verify(long_log):
     AuditMerkleNode.objects.filter(level=8, index=1).update(hash="ab" * 32)
     report = witnessed_verify()
